@@ -1,0 +1,185 @@
+//! Process plumbing shared by both services: shutdown, logging, Prometheus, health.
+
+use std::sync::{Arc, OnceLock, RwLock};
+use std::time::Duration;
+
+use axum::Router;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use http::StatusCode;
+use http::header::{self, HeaderValue};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+
+use crate::http::NO_CACHE;
+
+/// How often the background health check runs, and how long one may take (Picsum's values).
+pub const HEALTH_INTERVAL: Duration = Duration::from_secs(10);
+/// Time limit of one health check.
+pub const HEALTH_TIMEOUT: Duration = Duration::from_secs(8);
+/// Handler time limit (Picsum's `http.TimeoutHandler`).
+pub const HANDLER_TIMEOUT: Duration = Duration::from_secs(45);
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}
+
+/// Installs JSON logging to stdout at `level` (a `tracing` filter such as `info` or
+/// `picsum_api=debug`). Safe to call more than once; later calls are ignored.
+pub fn init_tracing(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_current_span(false)
+        .try_init();
+}
+
+/// The process-wide Prometheus recorder, installed on first use.
+pub fn prometheus() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let recorder = PrometheusBuilder::new()
+            .set_buckets(&[0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 45.0])
+            .map_or_else(|_| PrometheusBuilder::new().build_recorder(), PrometheusBuilder::build_recorder);
+        let handle = recorder.handle();
+        // Another recorder may already be installed (an embedding program); then ours only renders.
+        let _ = metrics::set_global_recorder(recorder);
+        handle
+    })
+}
+
+/// Health of one component as `/health` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Component {
+    /// The check passed.
+    Healthy,
+    /// The check failed.
+    Unhealthy,
+    /// The check did not finish in time.
+    Unknown,
+}
+
+impl Component {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Healthy => "healthy",
+            Self::Unhealthy => "unhealthy",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+/// A health check: named components (`cache`, `database`, `storage`) and their state.
+pub type Report = Vec<(&'static str, Component)>;
+
+/// The latest health report, written by a background task and read by `/health`.
+#[derive(Clone, Default)]
+pub struct Health {
+    latest: Arc<RwLock<Option<Report>>>,
+}
+
+impl Health {
+    /// Starts the background checker: runs `check` now and every [`HEALTH_INTERVAL`], each run
+    /// limited to [`HEALTH_TIMEOUT`] (then every component in `names` is `unknown`).
+    pub fn spawn<F, Fut>(names: &'static [&'static str], check: F) -> Self
+    where
+        F: Fn() -> Fut + Send + 'static,
+        Fut: Future<Output = Report> + Send,
+    {
+        let health = Self::default();
+        let latest = Arc::clone(&health.latest);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(HEALTH_INTERVAL);
+            loop {
+                tick.tick().await;
+                let report = tokio::time::timeout(HEALTH_TIMEOUT, check())
+                    .await
+                    .unwrap_or_else(|_| names.iter().map(|n| (*n, Component::Unknown)).collect());
+                if let Ok(mut slot) = latest.write() {
+                    *slot = Some(report);
+                }
+            }
+        });
+        health
+    }
+
+    /// Renders Picsum's `/health` answer.
+    pub fn response(&self) -> Response {
+        let report = self.latest.read().ok().and_then(|r| r.clone());
+        let (healthy, body) = match report {
+            None => (false, "{\"healthy\":false}".to_owned()),
+            Some(mut parts) => {
+                parts.sort_by_key(|(name, _)| *name);
+                let healthy = parts.iter().all(|(_, c)| *c == Component::Healthy);
+                let mut body = format!("{{\"healthy\":{healthy}");
+                for (name, c) in parts {
+                    body.push_str(&format!(",\"{name}\":\"{}\"", c.as_str()));
+                }
+                body.push('}');
+                (healthy, body)
+            }
+        };
+        if healthy {
+            (
+                StatusCode::OK,
+                [
+                    (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+                    (header::CACHE_CONTROL, HeaderValue::from_static(NO_CACHE)),
+                ],
+                body,
+            )
+                .into_response()
+        } else {
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"))],
+                body,
+            )
+                .into_response()
+        }
+    }
+}
+
+/// The private listener's routes: `/health` and `/metrics`.
+pub fn ops_router(health: Health) -> Router {
+    Router::new()
+        .route("/health", get(move || async move { health.response() }))
+        .route(
+            "/metrics",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+                    prometheus().render(),
+                )
+            }),
+        )
+}
+
+/// Records one finished request in `http_request_duration_seconds{path,code}`, skipping the
+/// statuses Picsum skips (301, 206, 304, 416).
+pub fn record_request(route: &'static str, status: StatusCode, elapsed: Duration) {
+    if matches!(status.as_u16(), 301 | 206 | 304 | 416) {
+        return;
+    }
+    metrics::histogram!("http_request_duration_seconds", "path" => route, "code" => status.as_str().to_owned())
+        .record(elapsed.as_secs_f64());
+}
