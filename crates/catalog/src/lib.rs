@@ -1,0 +1,195 @@
+//! The image catalog: which photos exist, with their author, size and source page.
+//!
+//! A [`Catalog`] is an immutable in-memory snapshot; every request is served from it without
+//! touching the backing store. It keeps Lorem Picsum's two orders: *file order* (random and
+//! seeded selection index into it, so seeds pick the same photo as picsum.photos for the same
+//! catalog) and *numeric order* (listing). The backing store is chosen by [`CatalogSource`];
+//! the first one is Picsum's JSON manifest, which needs no server.
+//!
+//! [`info`] holds the JSON documents the API returns, encoded by [`json::to_go_json`].
+
+pub mod info;
+pub mod json;
+mod rng_cooked;
+pub mod seed;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// One photo as the manifest describes it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub struct Image {
+    /// Identifier, a string (in practice decimal digits).
+    pub id: String,
+    /// Photographer.
+    pub author: String,
+    /// Stored width of the original.
+    pub width: u32,
+    /// Stored height of the original.
+    pub height: u32,
+    /// Source page of the photo.
+    pub url: String,
+}
+
+/// Why a catalog could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// The manifest file could not be read.
+    #[error("cannot read catalog manifest {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The manifest is not a JSON array of images.
+    #[error("invalid catalog manifest {path}: {source}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The JSON error.
+        source: serde_json::Error,
+    },
+    /// Two images share an id.
+    #[error("duplicate image id {0:?} in catalog")]
+    DuplicateId(String),
+}
+
+/// Where the catalog comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CatalogSource {
+    /// A Picsum JSON manifest: an array of `{id, author, width, height, url}`.
+    Manifest(PathBuf),
+}
+
+/// An immutable snapshot of every image. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    inner: Arc<Snapshot>,
+}
+
+#[derive(Debug)]
+struct Snapshot {
+    images: Vec<Image>,
+    numeric: Vec<usize>,
+    by_id: HashMap<String, usize>,
+}
+
+impl Catalog {
+    /// Loads a catalog.
+    ///
+    /// # Errors
+    /// A missing or unreadable file, invalid JSON, or duplicate ids.
+    pub fn load(source: &CatalogSource) -> Result<Self, CatalogError> {
+        match source {
+            CatalogSource::Manifest(path) => {
+                let bytes = std::fs::read(path).map_err(|source| CatalogError::Read { path: path.clone(), source })?;
+                let images = serde_json::from_slice(&bytes).map_err(|source| CatalogError::Parse { path: path.clone(), source })?;
+                Self::from_images(images)
+            }
+        }
+    }
+
+    /// A catalog over `images`, in that (file) order.
+    ///
+    /// # Errors
+    /// [`CatalogError::DuplicateId`].
+    pub fn from_images(images: Vec<Image>) -> Result<Self, CatalogError> {
+        let mut by_id = HashMap::with_capacity(images.len());
+        for (i, img) in images.iter().enumerate() {
+            if by_id.insert(img.id.clone(), i).is_some() {
+                return Err(CatalogError::DuplicateId(img.id.clone()));
+            }
+        }
+        let mut numeric: Vec<usize> = (0..images.len()).collect();
+        numeric.sort_by_key(|&i| images.get(i).map_or(0, |img| numeric_id(&img.id).unwrap_or(0)));
+        Ok(Self {
+            inner: Arc::new(Snapshot { images, numeric, by_id }),
+        })
+    }
+
+    /// Number of images.
+    pub fn len(&self) -> usize {
+        self.inner.images.len()
+    }
+
+    /// Whether the catalog has no image.
+    pub fn is_empty(&self) -> bool {
+        self.inner.images.is_empty()
+    }
+
+    /// The image with exactly this id (`"01"` is not `"1"`).
+    pub fn get(&self, id: &str) -> Option<&Image> {
+        self.inner.by_id.get(id).and_then(|&i| self.inner.images.get(i))
+    }
+
+    /// A uniformly random image, `None` when empty.
+    pub fn random(&self) -> Option<&Image> {
+        if self.is_empty() {
+            return None;
+        }
+        self.inner.images.get(fastrand::usize(..self.len()))
+    }
+
+    /// The image Picsum picks for `seed` (see [`seed::seed_index`]), `None` when empty.
+    pub fn by_seed(&self, seed: &str) -> Option<&Image> {
+        if self.is_empty() {
+            return None;
+        }
+        self.inner.images.get(seed::seed_index(seed, self.len()))
+    }
+
+    /// Images in numeric id order (non-numeric ids sort as 0).
+    pub fn numeric(&self) -> impl Iterator<Item = &Image> {
+        self.inner.numeric.iter().filter_map(|&i| self.inner.images.get(i))
+    }
+
+    /// Images in file order.
+    pub fn images(&self) -> &[Image] {
+        &self.inner.images
+    }
+}
+
+/// An id as Go's `strconv.Atoi` reads it, `None` when it is not an integer.
+pub fn numeric_id(id: &str) -> Option<i64> {
+    id.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn image(id: &str) -> Image {
+        Image { id: id.into(), author: "John Doe".into(), width: 300, height: 400, url: "https://picsum.photos".into() }
+    }
+
+    #[test]
+    fn orders_and_lookup() {
+        let c = Catalog::from_images(["0", "1", "10", "100", "2", "x"].map(image).to_vec()).unwrap();
+        let numeric: Vec<&str> = c.numeric().map(|i| i.id.as_str()).collect();
+        assert_eq!(numeric, ["0", "x", "1", "2", "10", "100"]);
+        assert_eq!(c.get("10").unwrap().id, "10");
+        assert!(c.get("01").is_none());
+        // Seed "1" over the two-image fixture picks index 1 in *file* order.
+        let two = Catalog::from_images(vec![image("1"), image("2")]).unwrap();
+        assert_eq!(two.by_seed("1").unwrap().id, "2");
+    }
+
+    #[test]
+    fn duplicates_and_bad_json_refused() {
+        assert!(matches!(Catalog::from_images(vec![image("1"), image("1")]), Err(CatalogError::DuplicateId(_))));
+        let dir = std::env::temp_dir().join(format!("picsum-cat-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let bad = dir.join("bad.json");
+        std::fs::write(&bad, r#"[{"id":"1","author":"a","url":"u","width":1,"height":2},]"#).unwrap();
+        assert!(matches!(Catalog::load(&CatalogSource::Manifest(bad)), Err(CatalogError::Parse { .. })));
+        assert!(matches!(Catalog::load(&CatalogSource::Manifest(dir.join("none.json"))), Err(CatalogError::Read { .. })));
+    }
+
+    #[test]
+    fn empty_catalog_selects_nothing() {
+        let c = Catalog::from_images(vec![]).unwrap();
+        assert!(c.random().is_none() && c.by_seed("x").is_none());
+    }
+}
