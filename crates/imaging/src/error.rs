@@ -1,0 +1,43 @@
+//! Errors of the imaging crate.
+
+/// Why a render failed. [`ImagingError::is_client_error`] separates bad sources (the
+/// service answers 4xx) from libvips faults (5xx).
+#[derive(Debug, thiserror::Error)]
+pub enum ImagingError {
+    /// The bytes are not an image in an allowed format.
+    #[error("source is not an image in a supported format")]
+    UnsupportedInput,
+    /// The header announces more pixels than allowed: a decompression bomb or a mistake.
+    #[error("source is {width}x{height} ({pages} pages), above the {max_pixels}-pixel limit")]
+    SourceTooLarge {
+        /// Width in the header.
+        width: u32,
+        /// Height of one page in the header.
+        height: u32,
+        /// Pages (frames).
+        pages: u32,
+        /// The limit.
+        max_pixels: u64,
+    },
+    /// Decoding failed: truncated or corrupt data.
+    #[error("source image is truncated or corrupt: {0}")]
+    Corrupt(String),
+    /// libvips failed for another reason.
+    #[error("libvips {op} failed: {detail}")]
+    Vips {
+        /// The operation.
+        op: &'static str,
+        /// libvips' message (best effort: its error buffer is process-global).
+        detail: String,
+    },
+    /// libvips could not be initialised.
+    #[error("libvips initialisation failed: {0}")]
+    Init(String),
+}
+
+impl ImagingError {
+    /// Whether the source, not the server, is at fault.
+    pub fn is_client_error(&self) -> bool {
+        matches!(self, Self::UnsupportedInput | Self::SourceTooLarge { .. } | Self::Corrupt(_))
+    }
+}

@@ -1,0 +1,20 @@
+//! Image rendering on libvips. Synchronous on purpose: no tokio, no HTTP. Callers run it on
+//! their own bounded worker threads.
+//!
+//! * [`init`] sets libvips up once per process (cache off, one thread per operation,
+//!   untrusted loaders blocked, only JPEG/PNG/WebP/GIF loaders allowed).
+//! * [`probe`] reads a source's header without decoding it.
+//! * [`render`] refuses sources over the pixel limit or truncated, then runs Lorem Picsum's
+//!   pipeline: thumbnail with centre crop, gaussian blur, B_W, metadata reset with the
+//!   `Picsum ID` comment, progressive optimised JPEG or default WebP. On libvips 8.14.1 the
+//!   bytes equal Picsum's own fixtures.
+//!
+//! All FFI lives in [`vips`].
+
+mod error;
+mod pipeline;
+mod vips;
+
+pub use error::ImagingError;
+pub use pipeline::{Limits, Probe, RenderTask, probe, render};
+pub use vips::{init, release_thread_state, version};

@@ -1,0 +1,171 @@
+//! Lorem Picsum's render pipeline, with limits checked before any pixel is decoded.
+
+use picsum_common::params::OutputFormat;
+use rs_vips::VipsImage;
+use rs_vips::enums::{Interesting, Interpretation};
+use rs_vips::voption::{Setter, VOption};
+
+use crate::ImagingError;
+use crate::vips::{field_names, take_error};
+
+/// Metadata fields removed before the `Picsum ID` comment is set, besides every `exif-*`.
+const STRIPPED_FIELDS: [&str; 6] = [
+    "exif-data",
+    "xmp-data",
+    "iptc-data",
+    "icc-profile-data",
+    "orientation",
+    "jpeg-thumbnail-data",
+];
+/// Where libvips reads the EXIF UserComment it writes.
+const USER_COMMENT_FIELD: &str = "exif-ifd2-UserComment";
+
+/// Resource limits applied to every source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest `width × height × pages` a source may announce in its header.
+    pub max_source_pixels: u64,
+}
+
+impl Default for Limits {
+    /// 100 megapixels: four times Picsum's largest originals (5000×5000).
+    fn default() -> Self {
+        Self { max_source_pixels: 100_000_000 }
+    }
+}
+
+/// What a source's header says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height of one page in pixels.
+    pub height: u32,
+    /// Pages (frames); 1 for still images.
+    pub pages: u32,
+    /// The libvips loader that recognised it (e.g. `jpegload_buffer`).
+    pub loader: String,
+}
+
+/// One render: output box, effects, comment and format.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderTask {
+    /// Output width (the image is covered then centre-cropped to exactly this).
+    pub width: u32,
+    /// Output height.
+    pub height: u32,
+    /// Gaussian blur sigma in output pixels.
+    pub blur: Option<f64>,
+    /// Convert to single-band grey (after the blur).
+    pub grayscale: bool,
+    /// EXIF UserComment to write after all other metadata is removed; `None` keeps metadata.
+    pub comment: Option<String>,
+    /// Encoding.
+    pub format: OutputFormat,
+}
+
+/// Reads the header of `source` without decoding pixels.
+///
+/// # Errors
+/// [`ImagingError::UnsupportedInput`] when no allowed loader recognises the bytes.
+pub fn probe(source: &[u8]) -> Result<Probe, ImagingError> {
+    let header = VipsImage::new_from_buffer(source, "").map_err(|_| {
+        let _ = take_error();
+        ImagingError::UnsupportedInput
+    })?;
+    let dim = |v: i32| u32::try_from(v).unwrap_or(0);
+    Ok(Probe {
+        width: dim(header.get_width()),
+        height: dim(header.get_height()),
+        pages: dim(header.get_n_pages()).max(1),
+        loader: header.get_string("vips-loader").unwrap_or_default(),
+    })
+}
+
+/// Renders `source` as `task` describes.
+///
+/// The header is checked against `limits` first; decoding then fails on truncated data
+/// instead of padding it with grey.
+///
+/// # Errors
+/// Client errors for unsupported, oversized or corrupt sources; [`ImagingError::Vips`] for
+/// libvips faults.
+pub fn render(source: &[u8], task: &RenderTask, limits: Limits) -> Result<Vec<u8>, ImagingError> {
+    let header = probe(source)?;
+    let pixels = u64::from(header.width) * u64::from(header.height) * u64::from(header.pages);
+    if pixels > limits.max_source_pixels || header.width == 0 || header.height == 0 {
+        return Err(ImagingError::SourceTooLarge {
+            width: header.width,
+            height: header.height,
+            pages: header.pages,
+            max_pixels: limits.max_source_pixels,
+        });
+    }
+    let width = vips_dim(task.width)?;
+    let height = vips_dim(task.height)?;
+
+    let mut image = VipsImage::thumbnail_buffer_with_opts(
+        source,
+        width,
+        VOption::new()
+            .set("height", height)
+            .set("crop", Interesting::Centre as i32)
+            // libvips 8.14's thumbnail ignores its own `fail-on`; the loader option string works.
+            .set("option-string", "fail-on=truncated"),
+    )
+    .map_err(|_| decode_error())?;
+    if let Some(sigma) = task.blur {
+        image = image.gaussblur(sigma).map_err(|_| vips_error("gaussblur"))?;
+    }
+    if task.grayscale {
+        image = image.colourspace(Interpretation::BW).map_err(|_| vips_error("colourspace"))?;
+    }
+    if let Some(comment) = &task.comment {
+        reset_metadata(&mut image, comment)?;
+    }
+    let encoded = match task.format {
+        OutputFormat::Jpeg => image.jpegsave_buffer_with_opts(
+            VOption::new().set("interlace", true).set("optimize_coding", true),
+        ),
+        OutputFormat::Webp => image.webpsave_buffer(),
+    };
+    encoded.map_err(|_| decode_error())
+}
+
+/// Removes EXIF, XMP, IPTC, ICC, orientation and thumbnail, then sets the comment. libvips
+/// then writes a minimal EXIF block (orientation 1, resolution, the comment).
+fn reset_metadata(image: &mut VipsImage, comment: &str) -> Result<(), ImagingError> {
+    for name in field_names(image) {
+        if name.starts_with("exif-") || STRIPPED_FIELDS.contains(&name.as_str()) {
+            let _ = image.remove(&name);
+        }
+    }
+    image
+        .set_string(USER_COMMENT_FIELD, comment)
+        .map_err(|_| vips_error("set UserComment"))
+}
+
+fn vips_dim(v: u32) -> Result<i32, ImagingError> {
+    i32::try_from(v).ok().filter(|&v| v > 0).ok_or(ImagingError::Vips {
+        op: "thumbnail",
+        detail: format!("invalid output dimension {v}"),
+    })
+}
+
+/// Errors while pixels are read: libvips reports truncation and bad data here.
+fn decode_error() -> ImagingError {
+    let detail = take_error();
+    if detail.contains("blocked") || detail.contains("not a known") || detail.contains("not in a known format") {
+        ImagingError::UnsupportedInput
+    } else if detail.is_empty() {
+        ImagingError::Vips { op: "render", detail: "unknown libvips error".into() }
+    } else if detail.contains("load") || detail.contains("truncat") || detail.contains("Premature") || detail.contains("read") {
+        ImagingError::Corrupt(detail)
+    } else {
+        ImagingError::Vips { op: "render", detail }
+    }
+}
+
+fn vips_error(op: &'static str) -> ImagingError {
+    ImagingError::Vips { op, detail: take_error() }
+}

@@ -1,0 +1,91 @@
+//! The libvips boundary: process set-up and the few calls rs-vips does not wrap.
+#![expect(unsafe_code, reason = "libvips set-up and metadata listing have no safe wrapper")]
+
+use std::ffi::CStr;
+use std::sync::OnceLock;
+
+use rs_vips::{Vips, VipsImage, bindings};
+
+use crate::ImagingError;
+
+/// Loaders we decode; everything else (SVG, PDF, Magick, matrix, raw vips …) is refused.
+const ALLOWED_LOADERS: [&CStr; 4] = [
+    c"VipsForeignLoadJpeg",
+    c"VipsForeignLoadPng",
+    c"VipsForeignLoadWebp",
+    c"VipsForeignLoadNsgif",
+];
+
+/// Initialises libvips once for the process. Later calls return the first result.
+///
+/// libvips forbids concurrent initialisation and cannot restart after shutdown, so this is
+/// guarded by a `OnceLock` and never shut down. The operation cache is disabled (every
+/// render is unique), each operation uses one thread (parallelism comes from our workers),
+/// and only the [`ALLOWED_LOADERS`] are usable.
+///
+/// # Errors
+/// [`ImagingError::Init`] when libvips cannot start.
+pub fn init() -> Result<(), ImagingError> {
+    static INIT: OnceLock<Result<(), String>> = OnceLock::new();
+    INIT.get_or_init(|| {
+        Vips::init("picsum").map_err(|e| e.to_string())?;
+        Vips::cache_set_max(0);
+        Vips::cache_set_max_mem(0);
+        Vips::cache_set_max_files(0);
+        Vips::concurrency_set(1);
+        // SAFETY: plain setters on libvips' global operation table, called after vips_init
+        // and before any image work; the names are NUL-terminated literals.
+        unsafe {
+            bindings::vips_block_untrusted_set(1);
+            bindings::vips_operation_block_set(c"VipsForeignLoad".as_ptr(), 1);
+            for loader in ALLOWED_LOADERS {
+                bindings::vips_operation_block_set(loader.as_ptr(), 0);
+            }
+        }
+        Ok(())
+    })
+    .clone()
+    .map_err(ImagingError::Init)
+}
+
+/// Frees libvips' per-thread buffers; call on worker threads before they exit.
+pub fn release_thread_state() {
+    Vips::thread_shutdown();
+}
+
+/// The linked libvips version, e.g. `8.14.1`.
+pub fn version() -> String {
+    Vips::version_string().unwrap_or_default()
+}
+
+/// Names of every metadata field on `image`.
+pub(crate) fn field_names(image: &VipsImage) -> Vec<String> {
+    let mut names = Vec::new();
+    // SAFETY: `as_mut_ptr` is a live image owned by `image` for this whole call.
+    // `vips_image_get_fields` returns a NULL-terminated array of NUL-terminated strings that
+    // we own and free with `g_strfreev` after copying them.
+    unsafe {
+        let fields = bindings::vips_image_get_fields(image.as_mut_ptr());
+        if fields.is_null() {
+            return names;
+        }
+        let mut i = 0;
+        loop {
+            let p = *fields.add(i);
+            if p.is_null() {
+                break;
+            }
+            names.push(CStr::from_ptr(p).to_string_lossy().into_owned());
+            i += 1;
+        }
+        bindings::g_strfreev(fields);
+    }
+    names
+}
+
+/// libvips' last error message, cleared afterwards so it does not leak into the next one.
+pub(crate) fn take_error() -> String {
+    let msg = Vips::error_buffer().unwrap_or_default();
+    Vips::error_clear();
+    msg.trim().to_owned()
+}
