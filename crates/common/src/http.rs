@@ -203,3 +203,48 @@ mod tests {
         assert!(wants_json(&h));
     }
 }
+
+/// Splits `s` into its leading ASCII digits (at least one) and the rest.
+pub fn leading_digits(s: &str) -> Option<(&str, &str)> {
+    let end = s.bytes().position(|b| !b.is_ascii_digit()).unwrap_or(s.len());
+    (end > 0).then(|| s.split_at(end))
+}
+
+/// The outcome of routing one request the way gorilla/mux (with `StrictSlash`) does.
+#[derive(Debug)]
+pub enum Routed<R> {
+    /// A route matched.
+    Route(R),
+    /// Answer directly: a clean-path or trailing-slash 301.
+    Respond(Response),
+    /// No route matched.
+    NotFound,
+}
+
+/// Routes a request: non-canonical paths get a 301 to the cleaned path, a path that only
+/// matches without its trailing slash gets a 301 to that path (query kept), then `matcher`
+/// decides. `path` is the percent-decoded path.
+pub fn route<R>(method: &Method, path: &str, raw_query: Option<&str>, matcher: impl Fn(&str) -> Option<R>) -> Routed<R> {
+    let with_query = |p: &str| match raw_query {
+        Some(q) => format!("{p}?{q}"),
+        None => p.to_owned(),
+    };
+    let cleaned = clean_path(path);
+    if cleaned != path {
+        return Routed::Respond(clean_path_redirect(&with_query(&cleaned)));
+    }
+    // No template ends in a slash, so a slash-terminated path that matches (an extension
+    // may swallow the slash) or matches once stripped is redirected, as mux's StrictSlash does.
+    if let Some(stripped) = path.strip_suffix('/').filter(|s| !s.is_empty()) {
+        if matcher(path).is_some() || matcher(stripped).is_some() {
+            return Routed::Respond(strict_slash_redirect(method, &with_query(stripped)));
+        }
+        return Routed::NotFound;
+    }
+    matcher(path).map_or(Routed::NotFound, Routed::Route)
+}
+
+/// The percent-decoded request path, as Go's `URL.Path` holds it.
+pub fn decoded_path(uri: &http::Uri) -> String {
+    percent_encoding::percent_decode_str(uri.path()).decode_utf8_lossy().into_owned()
+}

@@ -1,0 +1,48 @@
+//! Image service configuration: defaults, then `IMAGE_*` environment, then flags.
+//! Names mirror Lorem Picsum's image-service flags.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Every setting of the image service.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(name = "picsum-image-service", version, about = "Renders signed picsum image URLs with libvips")]
+pub struct ImageConfig {
+    /// Public listener (host:port).
+    #[arg(long, env = "IMAGE_LISTEN", default_value = "127.0.0.1:8081")]
+    pub listen: SocketAddr,
+    /// Health and metrics listener (host:port); keep it private.
+    #[arg(long, env = "IMAGE_METRICS_LISTEN", default_value = "127.0.0.1:8083")]
+    pub metrics_listen: SocketAddr,
+    /// Folder holding `{id}.jpg` and optional `{id}_{500..4500}.jpg`.
+    #[arg(long, env = "IMAGE_STORAGE_PATH", default_value = "gallery/photos")]
+    pub storage_path: PathBuf,
+    /// Key shared with the API to verify URL signatures.
+    #[arg(long, env = "IMAGE_HMAC_KEY", default_value = "", hide_env_values = true)]
+    pub hmac_key: String,
+    /// libvips worker threads (one render each at a time).
+    #[arg(long, env = "IMAGE_WORKERS", default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub workers: u16,
+    /// Renders that may wait for a worker; beyond that requests get 503 with Retry-After.
+    #[arg(long, env = "IMAGE_QUEUE_SIZE", default_value_t = 64)]
+    pub queue_size: usize,
+    /// Memory for cached source photos, in bytes.
+    #[arg(long, env = "IMAGE_SOURCE_CACHE_BYTES", default_value_t = 256 << 20)]
+    pub source_cache_bytes: u64,
+    /// Largest source accepted, in width × height × pages (checked from the header).
+    #[arg(long, env = "IMAGE_MAX_SOURCE_PIXELS", default_value_t = 100_000_000)]
+    pub max_source_pixels: u64,
+    /// Largest source file read from storage, in bytes.
+    #[arg(long, env = "IMAGE_MAX_SOURCE_BYTES", default_value_t = 64 << 20)]
+    pub max_source_bytes: u64,
+    /// Log filter: `debug`, `info`, `warn`, `error`, or a `tracing` directive list.
+    #[arg(long, env = "IMAGE_LOG_LEVEL", default_value = "info")]
+    pub log_level: String,
+}
+
+impl ImageConfig {
+    /// Defaults and environment only (no command line), as `picsum dev` uses it.
+    pub fn from_env() -> Result<Self, clap::Error> {
+        <Self as clap::Parser>::try_parse_from(["picsum-image-service"])
+    }
+}

@@ -1,0 +1,99 @@
+//! The image service's errors and their one mapping to HTTP answers.
+
+use axum::response::Response;
+use http::StatusCode;
+use http::header::{HeaderValue, RETRY_AFTER};
+use picsum_common::http::error_response;
+use picsum_common::params::ParamError;
+use picsum_imaging::ImagingError;
+use picsum_storage::StorageError;
+
+use crate::pool::PoolError;
+
+/// Everything a request can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// No route matched.
+    #[error("page not found")]
+    PageNotFound,
+    /// Missing or wrong `hmac`.
+    #[error("Invalid parameters")]
+    BadSignature,
+    /// Signed but malformed parameters.
+    #[error(transparent)]
+    Params(#[from] ParamError),
+    /// No source photo for the id.
+    #[error("Image does not exist")]
+    ImageNotFound,
+    /// The source photo cannot be decoded safely (too large, truncated, unsupported).
+    #[error("Image cannot be processed")]
+    Unprocessable(#[source] ImagingError),
+    /// Every worker busy and the queue full.
+    #[error("Service overloaded, retry shortly")]
+    Overloaded,
+    /// Storage could not be read.
+    #[error("Storage unavailable, retry shortly")]
+    StorageUnavailable(#[source] StorageError),
+    /// A fault of ours.
+    #[error("Something went wrong")]
+    Internal(String),
+}
+
+impl From<StorageError> for ServiceError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::NotFound(_) | StorageError::InvalidKey(_) => Self::ImageNotFound,
+            StorageError::TooLarge { .. } => Self::Unprocessable(ImagingError::SourceTooLarge {
+                width: 0,
+                height: 0,
+                pages: 0,
+                max_pixels: 0,
+            }),
+            StorageError::Unavailable(_) => Self::StorageUnavailable(e),
+        }
+    }
+}
+
+impl From<ImagingError> for ServiceError {
+    fn from(e: ImagingError) -> Self {
+        if e.is_client_error() { Self::Unprocessable(e) } else { Self::Internal(e.to_string()) }
+    }
+}
+
+impl From<PoolError> for ServiceError {
+    fn from(e: PoolError) -> Self {
+        match e {
+            PoolError::Overloaded => Self::Overloaded,
+            PoolError::Failed => Self::Internal(e.to_string()),
+        }
+    }
+}
+
+impl ServiceError {
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::PageNotFound | Self::ImageNotFound => StatusCode::NOT_FOUND,
+            Self::BadSignature | Self::Params(_) => StatusCode::BAD_REQUEST,
+            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Overloaded | Self::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The answer: Picsum's text-or-JSON body, `Retry-After` on 503. Server faults and
+    /// refused sources are logged here, once.
+    pub fn into_response(self, json: bool) -> Response {
+        let status = self.status();
+        match &self {
+            Self::Internal(detail) => tracing::error!(error = %detail, "request failed"),
+            Self::StorageUnavailable(e) => tracing::error!(error = %e, "storage unavailable"),
+            Self::Unprocessable(e) => tracing::warn!(error = %e, "source refused"),
+            _ => {}
+        }
+        let mut res = error_response(status, &self.to_string(), json);
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            res.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        res
+    }
+}

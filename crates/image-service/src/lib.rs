@@ -1,0 +1,155 @@
+//! The image service: verifies Picsum-signed URLs, loads originals through a byte-bounded
+//! single-flight cache, and renders them with libvips on a bounded pool of worker threads.
+//!
+//! Layout: [`config`] (flags and `IMAGE_*` environment), [`render`] (the one public route),
+//! [`pool`] (off-runtime libvips workers), [`error`] (the one error → HTTP mapping).
+//! [`serve`] is the entry point for `main`, `picsum dev` and the tests alike.
+
+pub mod config;
+pub mod error;
+pub mod pool;
+pub mod render;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use http::Method;
+use picsum_cache::Cache;
+use picsum_common::http::{Cors, Routed, decoded_path, method_not_allowed, route, timeout_response, wants_json};
+use picsum_common::server::{Component, HANDLER_TIMEOUT, Health, ops_router, record_request};
+use picsum_imaging::Limits;
+use picsum_signing::Signer;
+use picsum_storage::Storage;
+use tokio::net::TcpListener;
+
+pub use config::ImageConfig;
+use error::ServiceError;
+use pool::RenderPool;
+use render::ImageRoute;
+
+/// Shared state of every request.
+pub struct AppState {
+    /// Verifies URL signatures.
+    pub signer: Signer,
+    /// Where originals live.
+    pub storage: Storage,
+    /// Source photos in memory.
+    pub cache: Cache,
+    /// libvips workers.
+    pub pool: RenderPool,
+    /// Limits applied to sources.
+    pub limits: Limits,
+}
+
+impl AppState {
+    /// Builds the state from configuration (initialises libvips once).
+    ///
+    /// # Errors
+    /// libvips cannot start, the storage folder is missing, or threads cannot be spawned.
+    pub fn from_config(config: &ImageConfig) -> anyhow::Result<Self> {
+        picsum_imaging::init()?;
+        if config.hmac_key.is_empty() {
+            tracing::warn!("IMAGE_HMAC_KEY is empty: anyone can sign image URLs");
+        }
+        Ok(Self {
+            signer: Signer::new(config.hmac_key.as_bytes()),
+            storage: Storage::local(&config.storage_path, config.max_source_bytes)
+                .map_err(|e| anyhow::anyhow!("storage {}: {e}", config.storage_path.display()))?,
+            cache: Cache::memory(config.source_cache_bytes),
+            pool: RenderPool::new(usize::from(config.workers), config.queue_size)?,
+            limits: Limits { max_source_pixels: config.max_source_pixels },
+        })
+    }
+}
+
+const CORS: Cors = Cors { methods: &[Method::GET], expose: Some("Content-Type, Picsum-Id") };
+
+/// The public router.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .fallback(dispatch)
+        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(CORS, picsum_common::http::cors))
+}
+
+async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    let started = Instant::now();
+    let json = wants_json(req.headers());
+    let path = decoded_path(req.uri());
+    let query = req.uri().query().unwrap_or_default().to_owned();
+    let (name, res) = match route(req.method(), &path, req.uri().query(), ImageRoute::parse) {
+        Routed::Respond(res) => ("unknown", res),
+        Routed::NotFound => ("unknown", ServiceError::PageNotFound.into_response(json)),
+        Routed::Route(_) if req.method() != Method::GET => ("imageapi.image", method_not_allowed()),
+        Routed::Route(r) => {
+            let work = render::serve_image(state, r, &path, &query);
+            let res = match tokio::time::timeout(HANDLER_TIMEOUT, work).await {
+                Ok(Ok(res)) => res,
+                Ok(Err(e)) => e.into_response(json),
+                Err(_) => timeout_response(),
+            };
+            ("imageapi.image", res)
+        }
+    };
+    record_request(name, res.status(), started.elapsed());
+    tracing::debug!(uri = %req.uri().path(), status = res.status().as_u16(), elapsed = ?started.elapsed(), "Request completed");
+    res
+}
+
+/// Runs the service on `listener` (and its health/metrics listener) until `shutdown`
+/// resolves, then finishes in-flight requests.
+///
+/// # Errors
+/// Start-up failures (storage, libvips, metrics listener) and server errors.
+pub async fn serve(config: ImageConfig, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    let state = Arc::new(AppState::from_config(&config)?);
+    let ops = TcpListener::bind(config.metrics_listen).await?;
+    serve_state(state, listener, ops, shutdown).await
+}
+
+/// [`serve`] with prepared state and listeners.
+///
+/// # Errors
+/// Server errors.
+pub async fn serve_state(
+    state: Arc<AppState>,
+    listener: TcpListener,
+    ops: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    picsum_common::server::prometheus();
+    let storage = state.storage.clone();
+    let health = Health::spawn(&["cache", "storage"], move || {
+        let storage = storage.clone();
+        async move {
+            let storage_ok = storage.exists("healthcheck.jpg").await.is_ok();
+            vec![
+                ("cache", Component::Healthy),
+                ("storage", if storage_ok { Component::Healthy } else { Component::Unhealthy }),
+            ]
+        }
+    });
+    tracing::info!(listen = %listener.local_addr()?, metrics = %ops.local_addr()?, vips = %picsum_imaging::version(), "image service started");
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let ops_task = tokio::spawn({
+        let mut rx = stop_rx.clone();
+        async move {
+            let _ = axum::serve(ops, ops_router(health))
+                .with_graceful_shutdown(async move {
+                    let _ = rx.wait_for(|s| *s).await;
+                })
+                .await;
+        }
+    });
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        })
+        .await?;
+    let _ = ops_task.await;
+    Ok(())
+}

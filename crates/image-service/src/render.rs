@@ -1,0 +1,165 @@
+//! `GET /id/{id}/{width}/{height}{ext}`: verify, load the source, render, answer.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::response::Response;
+use bytes::Bytes;
+use http::header::{self, HeaderValue};
+use picsum_common::params::{ImageParams, OutputFormat, ParamError, RawParams, SizeSpec};
+use picsum_common::query::Query;
+use picsum_imaging::RenderTask;
+
+use crate::AppState;
+use crate::error::ServiceError;
+
+/// `Cache-Control` of rendered images: 30 days, immutable (the URL is signed and fixed).
+pub const IMAGE_CACHE_CONTROL: &str = "public, max-age=2592000, stale-while-revalidate=60, stale-if-error=43200, immutable";
+/// Pre-sized source variants come in 500-px steps up to this size.
+const LARGEST_VARIANT: u32 = 4500;
+
+/// The path parts of an image URL, before parsing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRoute {
+    /// Image id.
+    pub id: String,
+    /// Width digits.
+    pub width: String,
+    /// Height digits.
+    pub height: String,
+    /// Extension, from the dot to the end of the path.
+    pub ext: String,
+}
+
+impl ImageRoute {
+    /// Matches `/id/{id}/{width:[0-9]+}/{height:[0-9]+}{ext:\..*}` on a decoded path.
+    pub fn parse(path: &str) -> Option<Self> {
+        use picsum_common::http::leading_digits;
+        let rest = path.strip_prefix("/id/")?;
+        let (id, rest) = rest.split_once('/')?;
+        let (width, rest) = leading_digits(rest)?;
+        let (height, ext) = leading_digits(rest.strip_prefix('/')?)?;
+        (!id.is_empty() && ext.starts_with('.')).then(|| Self {
+            id: id.to_owned(),
+            width: width.to_owned(),
+            height: height.to_owned(),
+            ext: ext.to_owned(),
+        })
+    }
+}
+
+/// Serves one image request.
+///
+/// # Errors
+/// Bad signature (400), malformed parameters (400), missing source (404), refused source
+/// (422), overload or storage outage (503).
+pub async fn serve_image(state: Arc<AppState>, route: ImageRoute, path: &str, raw_query: &str) -> Result<Response, ServiceError> {
+    let query = Query::parse(raw_query);
+    if !state.signer.verify(path, &query) {
+        return Err(ServiceError::BadSignature);
+    }
+    let params = RawParams::parse(SizeSpec::Rect(&route.width, &route.height), &route.ext, &query)?.validate()?;
+    if params.width == 0 || params.height == 0 {
+        return Err(ParamError::InvalidSize.into());
+    }
+    let source = load_source(&state, &route.id, &params).await?;
+    let task = RenderTask {
+        width: params.width,
+        height: params.height,
+        blur: params.blur.map(f64::from),
+        grayscale: params.grayscale,
+        comment: Some(format!("Picsum ID: {}", route.id)),
+        format: params.format,
+    };
+    let limits = state.limits;
+    let started = std::time::Instant::now();
+    let encoded = state
+        .pool
+        .run(move || picsum_imaging::render(&source, &task, limits))
+        .await??;
+    metrics::histogram!("picsum_render_duration_seconds", "format" => format_label(params.format))
+        .record(started.elapsed().as_secs_f64());
+    metrics::counter!("image_processor_processed_images_total", "dimension" => variant_size(&params).to_string()).increment(1);
+    Ok(image_response(&route, &params, encoded))
+}
+
+/// The smallest pre-sized variant covering the output, when one exists, else the original.
+async fn load_source(state: &AppState, id: &str, params: &ImageParams) -> Result<Bytes, ServiceError> {
+    let size = variant_size(params);
+    if size <= LARGEST_VARIANT {
+        match fetch(state, &format!("{id}_{size}.jpg")).await {
+            Err(ServiceError::ImageNotFound) => {}
+            other => return other,
+        }
+    }
+    fetch(state, &format!("{id}.jpg")).await
+}
+
+async fn fetch(state: &AppState, key: &str) -> Result<Bytes, ServiceError> {
+    let (bytes, hit) = state
+        .cache
+        .get_or_load(key, state.storage.get(key))
+        .await?;
+    metrics::counter!("picsum_source_cache_total", "result" => if hit == picsum_cache::Hit::Cached { "hit" } else { "miss" }).increment(1);
+    Ok(bytes)
+}
+
+/// `max(ceil(w/500), ceil(h/500)) × 500`: the pre-sized bucket Picsum picks.
+fn variant_size(params: &ImageParams) -> u32 {
+    params.width.div_ceil(500).max(params.height.div_ceil(500)) * 500
+}
+
+fn format_label(format: OutputFormat) -> &'static str {
+    match format {
+        OutputFormat::Jpeg => "jpeg",
+        OutputFormat::Webp => "webp",
+    }
+}
+
+fn image_response(route: &ImageRoute, params: &ImageParams, encoded: Vec<u8>) -> Response {
+    let mut filename = format!("{}-{}x{}", route.id, route.width, route.height);
+    if let Some(blur) = params.blur {
+        filename.push_str(&format!("-blur_{blur}"));
+    }
+    if params.grayscale {
+        filename.push_str("-grayscale");
+    }
+    filename.push_str(params.format.extension());
+    let disposition = format!("inline; filename=\"{}\"", filename.replace(['"', '\\'], "_"));
+    let mut res = Response::new(Body::from(encoded));
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(params.format.content_type()));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(IMAGE_CACHE_CONTROL));
+    if let Ok(v) = HeaderValue::from_str(&route.id) {
+        h.insert("picsum-id", v);
+    }
+    h.insert("timing-allow-origin", HeaderValue::from_static("*"));
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_grammar() {
+        let r = ImageRoute::parse("/id/1/200/120.jpg").unwrap();
+        assert_eq!((r.id.as_str(), r.width.as_str(), r.height.as_str(), r.ext.as_str()), ("1", "200", "120", ".jpg"));
+        assert_eq!(ImageRoute::parse("/id/1/200/120.jpg/x").unwrap().ext, ".jpg/x");
+        for bad in ["/id/1/200/120", "/id/1/200.jpg", "/id//200/120.jpg", "/id/1/2a/120.jpg", "/x/1/200/120.jpg", "/id/1/200/120jpg"] {
+            assert!(ImageRoute::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn variant_buckets() {
+        let p = |w, h| ImageParams { width: w, height: h, format: OutputFormat::Jpeg, grayscale: false, blur: None };
+        assert_eq!(variant_size(&p(200, 120)), 500);
+        assert_eq!(variant_size(&p(500, 501)), 1000);
+        assert_eq!(variant_size(&p(4500, 1)), 4500);
+        assert_eq!(variant_size(&p(4501, 1)), 5000);
+    }
+}
