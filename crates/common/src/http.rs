@@ -248,3 +248,60 @@ pub fn route<R>(method: &Method, path: &str, raw_query: Option<&str>, matcher: i
 pub fn decoded_path(uri: &http::Uri) -> String {
     percent_encoding::percent_decode_str(uri.path()).decode_utf8_lossy().into_owned()
 }
+
+/// What a routed handler needs to know about its request.
+#[derive(Debug, Clone)]
+pub struct RequestInfo {
+    /// The percent-decoded path.
+    pub path: String,
+    /// The raw query string (empty when none).
+    pub query: String,
+    /// Whether errors should be JSON ([`wants_json`]).
+    pub json: bool,
+}
+
+/// A route table: how to match, name and gate routes.
+pub trait RouteTable: Sized + Send {
+    /// Matches a decoded path.
+    fn parse(path: &str) -> Option<Self>;
+    /// Route name for metrics.
+    fn name(&self) -> &'static str;
+    /// Whether `method` may use this route (otherwise 405).
+    fn allows(&self, method: &Method) -> bool;
+}
+
+/// The common request path of both services: mux-style routing and redirects, 404 and 405,
+/// the 45 s handler timeout, the duration histogram and the per-request debug log.
+pub async fn dispatch<R, Fut>(req: Request, not_found: fn(bool) -> Response, handler: impl FnOnce(R, RequestInfo) -> Fut) -> Response
+where
+    R: RouteTable,
+    Fut: Future<Output = Response>,
+{
+    let started = std::time::Instant::now();
+    let info = RequestInfo {
+        path: decoded_path(req.uri()),
+        query: req.uri().query().unwrap_or_default().to_owned(),
+        json: wants_json(req.headers()),
+    };
+    let (name, res) = match route(req.method(), &info.path, req.uri().query(), R::parse) {
+        Routed::Respond(res) => ("unknown", res),
+        Routed::NotFound => ("unknown", not_found(info.json)),
+        Routed::Route(r) if !r.allows(req.method()) => (r.name(), method_not_allowed()),
+        Routed::Route(r) => {
+            let name = r.name();
+            match tokio::time::timeout(crate::server::HANDLER_TIMEOUT, handler(r, info)).await {
+                Ok(res) => (name, res),
+                Err(_) => (name, timeout_response()),
+            }
+        }
+    };
+    crate::server::record_request(name, res.status(), started.elapsed());
+    tracing::debug!(
+        http.method = %req.method(),
+        uri = %req.uri().path(),
+        status.code = res.status().as_u16(),
+        elapsed = format!("{:.9}s", started.elapsed().as_secs_f64()),
+        "Request completed"
+    );
+    res
+}

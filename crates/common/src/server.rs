@@ -183,3 +183,34 @@ pub fn record_request(route: &'static str, status: StatusCode, elapsed: Duration
     metrics::histogram!("http_request_duration_seconds", "path" => route, "code" => status.as_str().to_owned())
         .record(elapsed.as_secs_f64());
 }
+
+/// Serves `app` on `listener` and `ops` on `ops_listener` until `shutdown` resolves; then the
+/// public server finishes its in-flight requests and the ops server stops with it.
+///
+/// # Errors
+/// Server I/O errors.
+pub async fn serve_with_ops(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    ops_listener: tokio::net::TcpListener,
+    ops: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let ops_task = tokio::spawn(async move {
+        let mut rx = stop_rx;
+        axum::serve(ops_listener, ops)
+            .with_graceful_shutdown(async move {
+                let _ = rx.wait_for(|stopped| *stopped).await;
+            })
+            .await
+    });
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        })
+        .await;
+    let _ = ops_task.await;
+    result
+}

@@ -11,15 +11,14 @@ pub mod pool;
 pub mod render;
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use http::Method;
 use picsum_cache::Cache;
-use picsum_common::http::{Cors, Routed, decoded_path, method_not_allowed, route, timeout_response, wants_json};
-use picsum_common::server::{Component, HANDLER_TIMEOUT, Health, ops_router, record_request};
+use picsum_common::http::Cors;
+use picsum_common::server::{Component, Health, ops_router};
 use picsum_imaging::Limits;
 use picsum_signing::Signer;
 use picsum_storage::Storage;
@@ -76,27 +75,12 @@ pub fn router(state: Arc<AppState>) -> Router {
 }
 
 async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response {
-    let started = Instant::now();
-    let json = wants_json(req.headers());
-    let path = decoded_path(req.uri());
-    let query = req.uri().query().unwrap_or_default().to_owned();
-    let (name, res) = match route(req.method(), &path, req.uri().query(), ImageRoute::parse) {
-        Routed::Respond(res) => ("unknown", res),
-        Routed::NotFound => ("unknown", ServiceError::PageNotFound.into_response(json)),
-        Routed::Route(_) if req.method() != Method::GET => ("imageapi.image", method_not_allowed()),
-        Routed::Route(r) => {
-            let work = render::serve_image(state, r, &path, &query);
-            let res = match tokio::time::timeout(HANDLER_TIMEOUT, work).await {
-                Ok(Ok(res)) => res,
-                Ok(Err(e)) => e.into_response(json),
-                Err(_) => timeout_response(),
-            };
-            ("imageapi.image", res)
-        }
-    };
-    record_request(name, res.status(), started.elapsed());
-    tracing::debug!(uri = %req.uri().path(), status = res.status().as_u16(), elapsed = ?started.elapsed(), "Request completed");
-    res
+    picsum_common::http::dispatch(req, |json| ServiceError::PageNotFound.into_response(json), |route: ImageRoute, info| async move {
+        render::serve_image(state, route, &info.path, &info.query)
+            .await
+            .unwrap_or_else(|e| e.into_response(info.json))
+    })
+    .await
 }
 
 /// Runs the service on `listener` (and its health/metrics listener) until `shutdown`
@@ -133,23 +117,6 @@ pub async fn serve_state(
         }
     });
     tracing::info!(listen = %listener.local_addr()?, metrics = %ops.local_addr()?, vips = %picsum_imaging::version(), "image service started");
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let ops_task = tokio::spawn({
-        let mut rx = stop_rx.clone();
-        async move {
-            let _ = axum::serve(ops, ops_router(health))
-                .with_graceful_shutdown(async move {
-                    let _ = rx.wait_for(|s| *s).await;
-                })
-                .await;
-        }
-    });
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = stop_tx.send(true);
-        })
-        .await?;
-    let _ = ops_task.await;
+    picsum_common::server::serve_with_ops(listener, router(state), ops, ops_router(health), shutdown).await?;
     Ok(())
 }

@@ -31,9 +31,17 @@ pub struct ImageRoute {
     pub ext: String,
 }
 
-impl ImageRoute {
+impl picsum_common::http::RouteTable for ImageRoute {
+    fn name(&self) -> &'static str {
+        "imageapi.image"
+    }
+
+    fn allows(&self, method: &http::Method) -> bool {
+        method == http::Method::GET
+    }
+
     /// Matches `/id/{id}/{width:[0-9]+}/{height:[0-9]+}{ext:\..*}` on a decoded path.
-    pub fn parse(path: &str) -> Option<Self> {
+    fn parse(path: &str) -> Option<Self> {
         use picsum_common::http::leading_digits;
         let rest = path.strip_prefix("/id/")?;
         let (id, rest) = rest.split_once('/')?;
@@ -143,6 +151,7 @@ fn image_response(route: &ImageRoute, params: &ImageParams, encoded: Vec<u8>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use picsum_common::http::RouteTable;
 
     #[test]
     fn route_grammar() {

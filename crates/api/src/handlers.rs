@@ -1,0 +1,102 @@
+//! Handlers: image redirects, info, lists. Each takes the state and parsed request parts and
+//! answers from the in-memory catalog snapshot; none waits on a database.
+
+use axum::body::Body;
+use axum::response::Response;
+use http::StatusCode;
+use http::header::{self, HeaderValue};
+use picsum_catalog::info::{Info, Page, legacy_list, list_page};
+use picsum_catalog::{Catalog, Image};
+use picsum_common::http::NO_CACHE;
+use picsum_common::params::RawParams;
+use picsum_common::query::Query;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::routes::{Pick, Size};
+
+/// Parses, selects, validates and redirects (Picsum §4.1 order).
+///
+/// # Errors
+/// Size or extension errors first, then an unknown id, then range errors.
+pub fn image_redirect(state: &AppState, pick: &Pick, size: &Size, ext: &str, query: &Query) -> Result<Response, ApiError> {
+    let mut raw = RawParams::parse(size.spec(), ext, query)?;
+    let image = match pick {
+        Pick::Random => state.catalog.random(),
+        Pick::Gray => {
+            raw.grayscale = true;
+            state.catalog.random()
+        }
+        Pick::Id(id) => state.catalog.get(id),
+        Pick::Seed(seed) => state.catalog.by_seed(seed),
+    }
+    .ok_or(ApiError::ImageNotFound)?;
+    let params = raw.validate()?.resolve(image.width, image.height);
+    count_request(&params);
+    let signed = state.signer.image_path(&image.id, &params);
+    Ok(redirect(&format!("{}{}", state.image_service_url, escape_id(&signed, &image.id))))
+}
+
+fn count_request(params: &picsum_common::params::ImageParams) {
+    let bucket = |v: u32| (v + 250) / 500 * 500;
+    let dimension = bucket(params.width).max(bucket(params.height));
+    metrics::counter!("image_requests_dimension_total", "dimension" => dimension.to_string()).increment(1);
+    if params.blur.is_some() {
+        metrics::counter!("image_requests_blur_total").increment(1);
+    }
+    if params.grayscale {
+        metrics::counter!("image_requests_grayscale_total").increment(1);
+    }
+}
+
+/// The signature covers the raw id; the `Location` carries it percent-encoded.
+fn escape_id(signed: &str, id: &str) -> String {
+    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+    let escaped = percent_encoding::utf8_percent_encode(id, SEGMENT).to_string();
+    if escaped == id { signed.to_owned() } else { signed.replacen(&format!("/id/{id}/"), &format!("/id/{escaped}/"), 1) }
+}
+
+/// 302 with no body and no content type, never cached.
+fn redirect(location: &str) -> Response {
+    let mut res = Response::new(Body::empty());
+    *res.status_mut() = StatusCode::FOUND;
+    if let Ok(v) = HeaderValue::from_str(location) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(NO_CACHE));
+    res
+}
+
+/// `/id/{id}/info` and `/seed/{seed}/info`.
+///
+/// # Errors
+/// [`ApiError::ImageNotFound`].
+pub fn info(state: &AppState, image: Option<&Image>) -> Result<Response, ApiError> {
+    let image = image.ok_or(ApiError::ImageNotFound)?;
+    Ok(json(Info::new(image, &state.root_url).to_json()))
+}
+
+/// `/v2/list?page=&limit=`.
+pub fn list(state: &AppState, query: &Query) -> Response {
+    let page = list_page(&state.catalog, &state.root_url, Page::parse(query.get("page"), query.get("limit")));
+    let mut res = json(page.body);
+    let h = res.headers_mut();
+    h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("Link"));
+    if let Ok(v) = HeaderValue::from_str(&page.link) {
+        h.insert(header::LINK, v);
+    }
+    res
+}
+
+/// Deprecated `/list`.
+pub fn legacy(catalog: &Catalog) -> Response {
+    json(legacy_list(catalog))
+}
+
+fn json(body: Vec<u8>) -> Response {
+    let mut res = Response::new(Body::from(body));
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(NO_CACHE));
+    res
+}

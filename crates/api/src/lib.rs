@@ -1,0 +1,144 @@
+//! The public API of picsum-rs: Lorem Picsum's URL grammar, answered from an in-memory
+//! catalog snapshot with 302 redirects to HMAC-signed image-service URLs, plus the JSON
+//! endpoints and the web site.
+//!
+//! Layout: [`config`] (flags and `PICSUM_*` environment), [`routes`] (the route table),
+//! [`handlers`] (redirects, info, lists), [`web`] (embedded site), [`error`] (the one error →
+//! HTTP mapping). [`serve`] is the entry point for `main`, `picsum dev` and the tests.
+
+pub mod config;
+pub mod error;
+pub mod handlers;
+pub mod routes;
+pub mod web;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use http::Method;
+use picsum_catalog::{Catalog, CatalogSource};
+use picsum_common::http::{Cors, RequestInfo};
+use picsum_common::query::Query;
+use picsum_common::server::{Component, Health, ops_router};
+use picsum_signing::Signer;
+use tokio::net::TcpListener;
+
+pub use config::ApiConfig;
+use error::ApiError;
+use routes::{Pick, Route};
+
+/// Shared state of every request.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The catalog snapshot.
+    pub catalog: Catalog,
+    /// Signs image-service URLs.
+    pub signer: Signer,
+    /// Public base URL of the API (no trailing slash).
+    pub root_url: String,
+    /// Base URL of the image service (no trailing slash).
+    pub image_service_url: String,
+}
+
+impl AppState {
+    /// Loads the catalog and builds the state.
+    ///
+    /// # Errors
+    /// The catalog cannot be loaded.
+    pub fn from_config(config: &ApiConfig) -> anyhow::Result<Self> {
+        if config.hmac_key.is_empty() {
+            tracing::warn!("PICSUM_HMAC_KEY is empty: anyone can sign image URLs");
+        }
+        let catalog = Catalog::load(&CatalogSource::Manifest(config.database_file_path.clone()))?;
+        tracing::info!(images = catalog.len(), "catalog loaded");
+        Ok(Self {
+            catalog,
+            signer: Signer::new(config.hmac_key.as_bytes()),
+            root_url: config.root_url.trim_end_matches('/').to_owned(),
+            image_service_url: config.image_service_url.trim_end_matches('/').to_owned(),
+        })
+    }
+}
+
+const CORS: Cors = Cors { methods: &[Method::GET], expose: None };
+
+/// The public router.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .fallback(dispatch)
+        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(CORS, picsum_common::http::cors))
+}
+
+async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    picsum_common::http::dispatch(req, |json| ApiError::PageNotFound.into_response(json), |route: Route, info| async move {
+        handle(&state, route, &info)
+    })
+    .await
+}
+
+fn handle(state: &AppState, route: Route, info: &RequestInfo) -> Response {
+    let query = Query::parse(&info.query);
+    let result = match route {
+        Route::Image { pick: pick @ (Pick::Random | Pick::Gray), size, ext } => {
+            // Deprecated `?image={id}`: a specific image instead of a random one. On the
+            // random routes its errors are always plain text (Picsum's middleware).
+            match query.get("image").filter(|id| !id.is_empty()) {
+                Some(id) => {
+                    let plain = pick == Pick::Random;
+                    let forced = Pick::Id(id.to_owned());
+                    let res = if pick == Pick::Gray {
+                        let mut q = query.clone();
+                        q.push("grayscale", "");
+                        handlers::image_redirect(state, &forced, &size, &ext, &q)
+                    } else {
+                        handlers::image_redirect(state, &forced, &size, &ext, &query)
+                    };
+                    return res.unwrap_or_else(|e| e.into_response(info.json && !plain));
+                }
+                None => handlers::image_redirect(state, &pick, &size, &ext, &query),
+            }
+        }
+        Route::Image { pick, size, ext } => handlers::image_redirect(state, &pick, &size, &ext, &query),
+        Route::Info(id) => handlers::info(state, state.catalog.get(&id)),
+        Route::SeedInfo(seed) => handlers::info(state, state.catalog.by_seed(&seed)),
+        Route::List => Ok(handlers::list(state, &query)),
+        Route::LegacyList => Ok(handlers::legacy(&state.catalog)),
+        Route::Static(file) => Ok(web::response(file)),
+    };
+    result.unwrap_or_else(|e| e.into_response(info.json))
+}
+
+/// Runs the API on `listener` (and its health/metrics listener) until `shutdown` resolves,
+/// then finishes in-flight requests.
+///
+/// # Errors
+/// The catalog cannot be loaded, the metrics listener cannot bind, or the server fails.
+pub async fn serve(config: ApiConfig, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    let state = Arc::new(AppState::from_config(&config)?);
+    let ops = TcpListener::bind(config.metrics_listen).await?;
+    serve_state(state, listener, ops, shutdown).await
+}
+
+/// [`serve`] with prepared state and listeners.
+///
+/// # Errors
+/// Server errors.
+pub async fn serve_state(
+    state: Arc<AppState>,
+    listener: TcpListener,
+    ops: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    picsum_common::server::prometheus();
+    let catalog = state.catalog.clone();
+    let health = Health::spawn(&["database"], move || {
+        let ok = catalog.random().is_some();
+        async move { vec![("database", if ok { Component::Healthy } else { Component::Unhealthy })] }
+    });
+    tracing::info!(listen = %listener.local_addr()?, metrics = %ops.local_addr()?, "api started");
+    picsum_common::server::serve_with_ops(listener, router(state), ops, ops_router(health), shutdown).await?;
+    Ok(())
+}
