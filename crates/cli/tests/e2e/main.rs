@@ -1,0 +1,164 @@
+//! End-to-end: the real `picsum-api` and `picsum-image-service` binaries on free ports,
+//! redirects followed, images decoded and compared with Lorem Picsum's fixtures.
+
+mod images;
+mod robustness;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+pub const KEY: &str = "test";
+
+/// One running service binary; killed on drop.
+pub struct Service {
+    pub child: Child,
+    pub base: String,
+    pub ops: String,
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn binary(name: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_BIN_EXE_picsum")).with_file_name(name);
+    assert!(path.exists(), "{} is not built; run the workspace tests", path.display());
+    path
+}
+
+/// Starts a binary with `env` and waits for its "started" log line to learn its addresses.
+pub fn spawn(name: &str, env: &[(&str, String)]) -> Service {
+    let mut child = Command::new(binary(name))
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn service");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let fields = loop {
+        let line = lines.next().expect("service exited before starting").expect("read log");
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+        if v["fields"]["message"].as_str().is_some_and(|m| m.ends_with("started")) {
+            break v["fields"].clone();
+        }
+    };
+    // Keep draining the log so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines.by_ref() {});
+    Service {
+        child,
+        base: format!("http://{}", fields["listen"].as_str().unwrap()),
+        ops: format!("http://{}", fields["metrics"].as_str().unwrap()),
+    }
+}
+
+/// A storage folder with Picsum's fixture sources plus hostile ones, and a manifest.
+pub struct Gallery {
+    pub dir: PathBuf,
+}
+
+impl Gallery {
+    pub fn new(tag: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("picsum-e2e-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("photos")).unwrap();
+        let full = std::fs::read(fixture("file/1.jpg")).unwrap();
+        let small = std::fs::read(fixture("file/1_500.jpg")).unwrap();
+        std::fs::write(dir.join("photos/1.jpg"), &full).unwrap();
+        std::fs::write(dir.join("photos/1_500.jpg"), &small).unwrap();
+        // 2: truncated in the middle of the scan.
+        std::fs::write(dir.join("photos/2.jpg"), &full[..full.len() / 2]).unwrap();
+        // 3: a decompression bomb (header claims 60000x60000).
+        let mut bomb = small.clone();
+        let sof = bomb.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+        bomb[sof + 5..sof + 9].copy_from_slice(&[0xEA, 0x60, 0xEA, 0x60]);
+        std::fs::write(dir.join("photos/3.jpg"), &bomb).unwrap();
+        // 5: not an image at all.
+        std::fs::write(dir.join("photos/5.jpg"), b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>").unwrap();
+        let manifest = serde_json::json!([
+            {"id": "1", "author": "John Doe", "url": "https://picsum.photos", "width": 300, "height": 400},
+            {"id": "2", "author": "Truncated", "url": "https://picsum.photos", "width": 6000, "height": 4000},
+            {"id": "3", "author": "Bomb", "url": "https://picsum.photos", "width": 60000, "height": 60000},
+            {"id": "4", "author": "Missing", "url": "https://picsum.photos", "width": 10, "height": 10},
+            {"id": "5", "author": "Not an image", "url": "https://picsum.photos", "width": 10, "height": 10}
+        ]);
+        std::fs::write(dir.join("manifest.json"), manifest.to_string()).unwrap();
+        Self { dir }
+    }
+
+    pub fn image_service(&self, workers: u16, queue: usize) -> Service {
+        spawn(
+            "picsum-image-service",
+            &[
+                ("IMAGE_LISTEN", "127.0.0.1:0".into()),
+                ("IMAGE_METRICS_LISTEN", "127.0.0.1:0".into()),
+                ("IMAGE_STORAGE_PATH", self.dir.join("photos").display().to_string()),
+                ("IMAGE_HMAC_KEY", KEY.into()),
+                ("IMAGE_WORKERS", workers.to_string()),
+                ("IMAGE_QUEUE_SIZE", queue.to_string()),
+                ("IMAGE_LOG_LEVEL", "info".into()),
+                ("VIPS_WARNING", "0".into()),
+            ],
+        )
+    }
+
+    pub fn api(&self, image_service: &Service) -> Service {
+        spawn(
+            "picsum-api",
+            &[
+                ("PICSUM_LISTEN", "127.0.0.1:0".into()),
+                ("PICSUM_METRICS_LISTEN", "127.0.0.1:0".into()),
+                ("PICSUM_ROOT_URL", "https://picsum.example".into()),
+                ("PICSUM_IMAGE_SERVICE_URL", image_service.base.clone()),
+                ("PICSUM_HMAC_KEY", KEY.into()),
+                ("PICSUM_DATABASE_FILE_PATH", self.dir.join("manifest.json").display().to_string()),
+                ("PICSUM_LOG_LEVEL", "info".into()),
+            ],
+        )
+    }
+}
+
+impl Drop for Gallery {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/picsum").join(rel)
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+pub fn signed(base: &str, path_and_query: &str) -> String {
+    let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+    format!("{base}{}", picsum_signing::Signer::new(KEY).sign_path(path, picsum_common::query::Query::parse(query)))
+}
+
+/// Decoded JPEG: (width, height, components, progressive, pixels).
+pub fn decode_jpeg(bytes: &[u8]) -> (u16, u16, usize, bool, Vec<u8>) {
+    let mut d = jpeg_decoder::Decoder::new(bytes);
+    let pixels = d.decode().expect("valid JPEG");
+    let info = d.info().unwrap();
+    let components = match info.pixel_format {
+        jpeg_decoder::PixelFormat::L8 => 1,
+        jpeg_decoder::PixelFormat::RGB24 => 3,
+        other => panic!("unexpected {other:?}"),
+    };
+    (info.width, info.height, components, info.coding_process == jpeg_decoder::CodingProcess::DctProgressive, pixels)
+}
+
+/// Decoded WebP: (width, height, has_alpha, pixels).
+pub fn decode_webp(bytes: &[u8]) -> (u32, u32, bool, Vec<u8>) {
+    let mut d = image_webp::WebPDecoder::new(std::io::Cursor::new(bytes)).expect("valid WebP");
+    let (w, h) = d.dimensions();
+    let mut buf = vec![0; d.output_buffer_size().unwrap()];
+    d.read_image(&mut buf).unwrap();
+    (w, h, d.has_alpha(), buf)
+}
