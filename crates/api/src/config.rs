@@ -6,7 +6,11 @@ use std::path::PathBuf;
 
 /// Every setting of the API service.
 #[derive(Debug, Clone, clap::Parser)]
-#[command(name = "picsum-api", version, about = "The Lorem Picsum API: redirects to signed image URLs")]
+#[command(
+    name = "picsum-api",
+    version,
+    about = "The Lorem Picsum API: redirects to signed image URLs"
+)]
 pub struct ApiConfig {
     /// Public listener (host:port).
     #[arg(long, env = "PICSUM_LISTEN", default_value = "127.0.0.1:8080")]
@@ -18,13 +22,26 @@ pub struct ApiConfig {
     #[arg(long, env = "PICSUM_ROOT_URL", default_value = "http://127.0.0.1:8080")]
     pub root_url: String,
     /// Base URL of the image service that redirects point to.
-    #[arg(long, env = "PICSUM_IMAGE_SERVICE_URL", default_value = "http://127.0.0.1:8081")]
+    #[arg(
+        long,
+        env = "PICSUM_IMAGE_SERVICE_URL",
+        default_value = "http://127.0.0.1:8081"
+    )]
     pub image_service_url: String,
     /// Key shared with the image service to sign URLs.
-    #[arg(long, env = "PICSUM_HMAC_KEY", default_value = "", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "PICSUM_HMAC_KEY",
+        default_value = "",
+        hide_env_values = true
+    )]
     pub hmac_key: String,
     /// Picsum JSON manifest: the catalog (`[{id, author, width, height, url}, …]`).
-    #[arg(long, env = "PICSUM_DATABASE_FILE_PATH", default_value = "gallery/manifest.json")]
+    #[arg(
+        long,
+        env = "PICSUM_DATABASE_FILE_PATH",
+        default_value = "gallery/manifest.json"
+    )]
     pub database_file_path: PathBuf,
     /// Log filter: `debug`, `info`, `warn`, `error`, or a `tracing` directive list.
     #[arg(long, env = "PICSUM_LOG_LEVEL", default_value = "info")]

@@ -19,7 +19,13 @@ use crate::routes::{Pick, Size};
 ///
 /// # Errors
 /// Size or extension errors first, then an unknown id, then range errors.
-pub fn image_redirect(state: &AppState, pick: &Pick, size: &Size, ext: &str, query: &Query) -> Result<Response, ApiError> {
+pub fn image_redirect(
+    state: &AppState,
+    pick: &Pick,
+    size: &Size,
+    ext: &str,
+    query: &Query,
+) -> Result<Response, ApiError> {
     let mut raw = RawParams::parse(size.spec(), ext, query)?;
     let image = match pick {
         Pick::Random => state.catalog.random(),
@@ -34,13 +40,18 @@ pub fn image_redirect(state: &AppState, pick: &Pick, size: &Size, ext: &str, que
     let params = raw.validate()?.resolve(image.width, image.height);
     count_request(&params);
     let signed = state.signer.image_path(&image.id, &params);
-    Ok(redirect(&format!("{}{}", state.image_service_url, escape_id(&signed, &image.id))))
+    Ok(redirect(&format!(
+        "{}{}",
+        state.image_service_url,
+        escape_id(&signed, &image.id)
+    )))
 }
 
 fn count_request(params: &picsum_common::params::ImageParams) {
     let bucket = |v: u32| (v + 250) / 500 * 500;
     let dimension = bucket(params.width).max(bucket(params.height));
-    metrics::counter!("image_requests_dimension_total", "dimension" => dimension.to_string()).increment(1);
+    metrics::counter!("image_requests_dimension_total", "dimension" => dimension.to_string())
+        .increment(1);
     if params.blur.is_some() {
         metrics::counter!("image_requests_blur_total").increment(1);
     }
@@ -51,9 +62,17 @@ fn count_request(params: &picsum_common::params::ImageParams) {
 
 /// The signature covers the raw id; the `Location` carries it percent-encoded.
 fn escape_id(signed: &str, id: &str) -> String {
-    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
     let escaped = percent_encoding::utf8_percent_encode(id, SEGMENT).to_string();
-    if escaped == id { signed.to_owned() } else { signed.replacen(&format!("/id/{id}/"), &format!("/id/{escaped}/"), 1) }
+    if escaped == id {
+        signed.to_owned()
+    } else {
+        signed.replacen(&format!("/id/{id}/"), &format!("/id/{escaped}/"), 1)
+    }
 }
 
 /// 302 with no body and no content type, never cached.
@@ -63,7 +82,8 @@ fn redirect(location: &str) -> Response {
     if let Ok(v) = HeaderValue::from_str(location) {
         res.headers_mut().insert(header::LOCATION, v);
     }
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(NO_CACHE));
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(NO_CACHE));
     res
 }
 
@@ -78,10 +98,17 @@ pub fn info(state: &AppState, image: Option<&Image>) -> Result<Response, ApiErro
 
 /// `/v2/list?page=&limit=`.
 pub fn list(state: &AppState, query: &Query) -> Response {
-    let page = list_page(&state.catalog, &state.root_url, Page::parse(query.get("page"), query.get("limit")));
+    let page = list_page(
+        &state.catalog,
+        &state.root_url,
+        Page::parse(query.get("page"), query.get("limit")),
+    );
     let mut res = json(page.body);
     let h = res.headers_mut();
-    h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("Link"));
+    h.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("Link"),
+    );
     if let Ok(v) = HeaderValue::from_str(&page.link) {
         h.insert(header::LINK, v);
     }
@@ -96,7 +123,10 @@ pub fn legacy(catalog: &Catalog) -> Response {
 fn json(body: Vec<u8>) -> Response {
     let mut res = Response::new(Body::from(body));
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(NO_CACHE));
     res
 }

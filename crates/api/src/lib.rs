@@ -62,27 +62,39 @@ impl AppState {
     }
 }
 
-const CORS: Cors = Cors { methods: &[Method::GET], expose: None };
+const CORS: Cors = Cors {
+    methods: &[Method::GET],
+    expose: None,
+};
 
 /// The public router.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .fallback(dispatch)
         .with_state(state)
-        .layer(axum::middleware::from_fn_with_state(CORS, picsum_common::http::cors))
+        .layer(axum::middleware::from_fn_with_state(
+            CORS,
+            picsum_common::http::cors,
+        ))
 }
 
 async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response {
-    picsum_common::http::dispatch(req, |json| ApiError::PageNotFound.into_response(json), |route: Route, info| async move {
-        handle(&state, route, &info)
-    })
+    picsum_common::http::dispatch(
+        req,
+        |json| ApiError::PageNotFound.into_response(json),
+        |route: Route, info| async move { handle(&state, route, &info) },
+    )
     .await
 }
 
 fn handle(state: &AppState, route: Route, info: &RequestInfo) -> Response {
     let query = Query::parse(&info.query);
     let result = match route {
-        Route::Image { pick: pick @ (Pick::Random | Pick::Gray), size, ext } => {
+        Route::Image {
+            pick: pick @ (Pick::Random | Pick::Gray),
+            size,
+            ext,
+        } => {
             // Deprecated `?image={id}`: a specific image instead of a random one. On the
             // random routes its errors are always plain text (Picsum's middleware).
             match query.get("image").filter(|id| !id.is_empty()) {
@@ -101,7 +113,9 @@ fn handle(state: &AppState, route: Route, info: &RequestInfo) -> Response {
                 None => handlers::image_redirect(state, &pick, &size, &ext, &query),
             }
         }
-        Route::Image { pick, size, ext } => handlers::image_redirect(state, &pick, &size, &ext, &query),
+        Route::Image { pick, size, ext } => {
+            handlers::image_redirect(state, &pick, &size, &ext, &query)
+        }
         Route::Info(id) => handlers::info(state, state.catalog.get(&id)),
         Route::SeedInfo(seed) => handlers::info(state, state.catalog.by_seed(&seed)),
         Route::List => Ok(handlers::list(state, &query)),
@@ -116,7 +130,11 @@ fn handle(state: &AppState, route: Route, info: &RequestInfo) -> Response {
 ///
 /// # Errors
 /// The catalog cannot be loaded, the metrics listener cannot bind, or the server fails.
-pub async fn serve(config: ApiConfig, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+pub async fn serve(
+    config: ApiConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let state = Arc::new(AppState::from_config(&config)?);
     let ops = TcpListener::bind(config.metrics_listen).await?;
     serve_state(state, listener, ops, shutdown).await
@@ -136,9 +154,25 @@ pub async fn serve_state(
     let catalog = state.catalog.clone();
     let health = Health::spawn(&["database"], move || {
         let ok = catalog.random().is_some();
-        async move { vec![("database", if ok { Component::Healthy } else { Component::Unhealthy })] }
+        async move {
+            vec![(
+                "database",
+                if ok {
+                    Component::Healthy
+                } else {
+                    Component::Unhealthy
+                },
+            )]
+        }
     });
     tracing::info!(listen = %listener.local_addr()?, metrics = %ops.local_addr()?, "api started");
-    picsum_common::server::serve_with_ops(listener, router(state), ops, ops_router(health), shutdown).await?;
+    picsum_common::server::serve_with_ops(
+        listener,
+        router(state),
+        ops,
+        ops_router(health),
+        shutdown,
+    )
+    .await?;
     Ok(())
 }

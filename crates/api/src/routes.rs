@@ -90,10 +90,19 @@ impl picsum_common::http::RouteTable for Route {
     /// Picsum's route name, for metrics.
     fn name(&self) -> &'static str {
         match self {
-            Self::Image { pick: Pick::Random, .. } => "api.randomImageRedirect",
-            Self::Image { pick: Pick::Gray, .. } => "api.deprecatedImage",
-            Self::Image { pick: Pick::Id(_), .. } => "api.imageRedirect",
-            Self::Image { pick: Pick::Seed(_), .. } => "api.seedImageRedirect",
+            Self::Image {
+                pick: Pick::Random, ..
+            } => "api.randomImageRedirect",
+            Self::Image {
+                pick: Pick::Gray, ..
+            } => "api.deprecatedImage",
+            Self::Image {
+                pick: Pick::Id(_), ..
+            } => "api.imageRedirect",
+            Self::Image {
+                pick: Pick::Seed(_),
+                ..
+            } => "api.seedImageRedirect",
             Self::Info(_) => "api.info",
             Self::SeedInfo(_) => "api.infoSeed",
             Self::List => "api.list",
@@ -109,7 +118,12 @@ impl picsum_common::http::RouteTable for Route {
 }
 
 /// `/{id|seed}/{name}/info` or `/{id|seed}/{name}/{size}{ext}`.
-fn named(name: &str, tail: &str, pick: fn(String) -> Pick, info: fn(String) -> Route) -> Option<Route> {
+fn named(
+    name: &str,
+    tail: &str,
+    pick: fn(String) -> Pick,
+    info: fn(String) -> Route,
+) -> Option<Route> {
     if name.is_empty() {
         return None;
     }
@@ -132,7 +146,11 @@ fn image(pick: Pick, s: &str) -> Option<Route> {
         }
         (Size::Rect(first.to_owned(), second.to_owned()), ext)
     };
-    Some(Route::Image { pick, size, ext: ext.to_owned() })
+    Some(Route::Image {
+        pick,
+        size,
+        ext: ext.to_owned(),
+    })
 }
 
 #[cfg(test)]
@@ -141,7 +159,11 @@ mod tests {
     use picsum_common::http::RouteTable;
 
     fn img(pick: Pick, size: Size, ext: &str) -> Option<Route> {
-        Some(Route::Image { pick, size, ext: ext.into() })
+        Some(Route::Image {
+            pick,
+            size,
+            ext: ext.into(),
+        })
     }
     fn sq(s: &str) -> Size {
         Size::Square(s.into())
@@ -153,16 +175,45 @@ mod tests {
     #[test]
     fn grammar() {
         assert_eq!(Route::parse("/200"), img(Pick::Random, sq("200"), ""));
-        assert_eq!(Route::parse("/200/300.webp"), img(Pick::Random, rect("200", "300"), ".webp"));
-        assert_eq!(Route::parse("/200.x/300"), img(Pick::Random, sq("200"), ".x/300"));
-        assert_eq!(Route::parse("/id/1/200/300.jpg"), img(Pick::Id("1".into()), rect("200", "300"), ".jpg"));
-        assert_eq!(Route::parse("/seed/hello world/200"), img(Pick::Seed("hello world".into()), sq("200"), ""));
-        assert_eq!(Route::parse("/g/200/300"), img(Pick::Gray, rect("200", "300"), ""));
+        assert_eq!(
+            Route::parse("/200/300.webp"),
+            img(Pick::Random, rect("200", "300"), ".webp")
+        );
+        assert_eq!(
+            Route::parse("/200.x/300"),
+            img(Pick::Random, sq("200"), ".x/300")
+        );
+        assert_eq!(
+            Route::parse("/id/1/200/300.jpg"),
+            img(Pick::Id("1".into()), rect("200", "300"), ".jpg")
+        );
+        assert_eq!(
+            Route::parse("/seed/hello world/200"),
+            img(Pick::Seed("hello world".into()), sq("200"), "")
+        );
+        assert_eq!(
+            Route::parse("/g/200/300"),
+            img(Pick::Gray, rect("200", "300"), "")
+        );
         assert_eq!(Route::parse("/id/1/info"), Some(Route::Info("1".into())));
-        assert_eq!(Route::parse("/seed/x/info"), Some(Route::SeedInfo("x".into())));
+        assert_eq!(
+            Route::parse("/seed/x/info"),
+            Some(Route::SeedInfo("x".into()))
+        );
         assert_eq!(Route::parse("/v2/list"), Some(Route::List));
         assert_eq!(Route::parse("/list"), Some(Route::LegacyList));
-        for none in ["/seed/abc", "/id/1", "/200/300/400", "/index.html", "/id//200", "/abc", "/200/x", "/g/x", "/id/1/info/x", "/v2/list/x"] {
+        for none in [
+            "/seed/abc",
+            "/id/1",
+            "/200/300/400",
+            "/index.html",
+            "/id//200",
+            "/abc",
+            "/200/x",
+            "/g/x",
+            "/id/1/info/x",
+            "/v2/list/x",
+        ] {
             assert_eq!(Route::parse(none), None, "{none}");
         }
     }

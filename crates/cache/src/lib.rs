@@ -33,7 +33,11 @@ enum Backend {
 impl std::fmt::Debug for Cache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.backend {
-            Backend::Memory(c) => f.debug_struct("Memory").field("bytes", &c.weight()).field("capacity", &c.capacity()).finish(),
+            Backend::Memory(c) => f
+                .debug_struct("Memory")
+                .field("bytes", &c.weight())
+                .field("capacity", &c.capacity())
+                .finish(),
         }
     }
 }
@@ -52,8 +56,16 @@ impl Cache {
     /// than a shard's share of the capacity are served but not kept.
     pub fn memory(capacity_bytes: u64) -> Self {
         // Sized for ~1 MiB originals; the weight capacity is what bounds memory.
-        let estimated_items = usize::try_from(capacity_bytes / (1 << 20)).unwrap_or(usize::MAX).clamp(16, 1 << 16);
-        Self { backend: Backend::Memory(MemoryCache::with_weighter(estimated_items, capacity_bytes.max(1), ByteWeighter)) }
+        let estimated_items = usize::try_from(capacity_bytes / (1 << 20))
+            .unwrap_or(usize::MAX)
+            .clamp(16, 1 << 16);
+        Self {
+            backend: Backend::Memory(MemoryCache::with_weighter(
+                estimated_items,
+                capacity_bytes.max(1),
+                ByteWeighter,
+            )),
+        }
     }
 
     /// The cached value of `key`, or the result of `load`, which runs at most once at a time
@@ -61,7 +73,11 @@ impl Cache {
     ///
     /// # Errors
     /// `load`'s error; nothing is cached then and a waiting caller retries the load.
-    pub async fn get_or_load<E>(&self, key: &str, load: impl Future<Output = Result<Bytes, E>>) -> Result<(Bytes, Hit), E> {
+    pub async fn get_or_load<E>(
+        &self,
+        key: &str,
+        load: impl Future<Output = Result<Bytes, E>>,
+    ) -> Result<(Bytes, Hit), E> {
         match &self.backend {
             Backend::Memory(cache) => {
                 let mut loaded = false;
@@ -121,13 +137,27 @@ mod tests {
         let cache = Cache::memory(64 * 1024);
         for i in 0..100 {
             let v = Bytes::from(vec![0u8; 4096]);
-            cache.get_or_load(&format!("k{i}"), async { Ok::<_, ()>(v) }).await.unwrap();
+            cache
+                .get_or_load(&format!("k{i}"), async { Ok::<_, ()>(v) })
+                .await
+                .unwrap();
         }
         assert!(cache.weight() <= 64 * 1024, "{}", cache.weight());
-        assert!(cache.get_or_load("e", async { Err::<Bytes, _>("boom") }).await.is_err());
-        let (_, hit) = cache.get_or_load("e", async { Ok::<_, &str>(Bytes::from_static(b"x")) }).await.unwrap();
+        assert!(
+            cache
+                .get_or_load("e", async { Err::<Bytes, _>("boom") })
+                .await
+                .is_err()
+        );
+        let (_, hit) = cache
+            .get_or_load("e", async { Ok::<_, &str>(Bytes::from_static(b"x")) })
+            .await
+            .unwrap();
         assert_eq!(hit, Hit::Loaded);
-        let (_, hit) = cache.get_or_load("e", async { Ok::<_, &str>(Bytes::from_static(b"y")) }).await.unwrap();
+        let (_, hit) = cache
+            .get_or_load("e", async { Ok::<_, &str>(Bytes::from_static(b"y")) })
+            .await
+            .unwrap();
         assert_eq!(hit, Hit::Cached);
     }
 }

@@ -31,7 +31,10 @@ impl<'a> Info<'a> {
             width: image.width,
             height: image.height,
             url: &image.url,
-            download_url: format!("{root_url}/id/{}/{}/{}", image.id, image.width, image.height),
+            download_url: format!(
+                "{root_url}/id/{}/{}/{}",
+                image.id, image.width, image.height
+            ),
         }
     }
 
@@ -54,7 +57,11 @@ impl Page {
     /// Reads `page` and `limit` values: missing, non-integer or < 1 become 1 and
     /// [`DEFAULT_LIMIT`]; a limit above [`MAX_LIMIT`] is clamped.
     pub fn parse(page: Option<&str>, limit: Option<&str>) -> Self {
-        let positive = |v: Option<&str>| v.and_then(|v| v.parse::<i64>().ok()).and_then(|v| u64::try_from(v).ok()).filter(|&v| v >= 1);
+        let positive = |v: Option<&str>| {
+            v.and_then(|v| v.parse::<i64>().ok())
+                .and_then(|v| u64::try_from(v).ok())
+                .filter(|&v| v >= 1)
+        };
         Self {
             page: positive(page).unwrap_or(1),
             limit: positive(limit).map_or(DEFAULT_LIMIT, |l| l.min(MAX_LIMIT)),
@@ -74,18 +81,34 @@ pub struct ListPage {
 /// Builds the `/v2/list` page over the numeric order.
 pub fn list_page(catalog: &Catalog, root_url: &str, page: Page) -> ListPage {
     // Picsum overflows here and answers 500; an offset past any catalog is simply empty.
-    let offset = page.limit.checked_mul(page.page - 1).and_then(|o| usize::try_from(o).ok()).unwrap_or(usize::MAX);
+    let offset = page
+        .limit
+        .checked_mul(page.page - 1)
+        .and_then(|o| usize::try_from(o).ok())
+        .unwrap_or(usize::MAX);
     let limit = usize::try_from(page.limit).unwrap_or(usize::MAX);
-    let items: Vec<Info<'_>> = catalog.numeric().skip(offset).take(limit).map(|img| Info::new(img, root_url)).collect();
+    let items: Vec<Info<'_>> = catalog
+        .numeric()
+        .skip(offset)
+        .take(limit)
+        .map(|img| Info::new(img, root_url))
+        .collect();
     let url = |p: u64| format!("<{root_url}/v2/list?page={p}&limit={}>", page.limit);
     let link = if page.page == 1 {
         format!("{}; rel=\"next\"", url(2))
     } else if items.len() < limit {
         format!("{}; rel=\"prev\"", url(page.page - 1))
     } else {
-        format!("{}; rel=\"prev\", {}; rel=\"next\"", url(page.page - 1), url(page.page.saturating_add(1)))
+        format!(
+            "{}; rel=\"prev\", {}; rel=\"next\"",
+            url(page.page - 1),
+            url(page.page.saturating_add(1))
+        )
     };
-    ListPage { body: to_go_json(&items), link }
+    ListPage {
+        body: to_go_json(&items),
+        link,
+    }
 }
 
 #[derive(Serialize)]
@@ -117,7 +140,11 @@ pub fn legacy_list(catalog: &Catalog) -> Vec<u8> {
             })
         })
         .collect();
-    if entries.is_empty() { to_go_json(&()) } else { to_go_json(&entries) }
+    if entries.is_empty() {
+        to_go_json(&())
+    } else {
+        to_go_json(&entries)
+    }
 }
 
 #[cfg(test)]
@@ -142,9 +169,21 @@ mod tests {
     #[test]
     fn page_parsing() {
         assert_eq!(Page::parse(None, None), Page { page: 1, limit: 30 });
-        assert_eq!(Page::parse(Some("0"), Some("0")), Page { page: 1, limit: 30 });
-        assert_eq!(Page::parse(Some("x"), Some("-5")), Page { page: 1, limit: 30 });
-        assert_eq!(Page::parse(Some("3"), Some("1000")), Page { page: 3, limit: 100 });
+        assert_eq!(
+            Page::parse(Some("0"), Some("0")),
+            Page { page: 1, limit: 30 }
+        );
+        assert_eq!(
+            Page::parse(Some("x"), Some("-5")),
+            Page { page: 1, limit: 30 }
+        );
+        assert_eq!(
+            Page::parse(Some("3"), Some("1000")),
+            Page {
+                page: 3,
+                limit: 100
+            }
+        );
     }
 
     #[test]
@@ -157,10 +196,20 @@ mod tests {
         let p = list_page(&c, r, Page { page: 2, limit: 2 });
         assert_eq!(p.link, "<R/v2/list?page=1&limit=2>; rel=\"prev\"");
         let p = list_page(&c, r, Page { page: 3, limit: 1 });
-        assert_eq!(p.link, "<R/v2/list?page=2&limit=1>; rel=\"prev\", <R/v2/list?page=4&limit=1>; rel=\"next\"");
+        assert_eq!(
+            p.link,
+            "<R/v2/list?page=2&limit=1>; rel=\"prev\", <R/v2/list?page=4&limit=1>; rel=\"next\""
+        );
         let p = list_page(&c, r, Page { page: 9, limit: 30 });
         assert_eq!(body(&p.body), "[]\n");
-        let p = list_page(&c, r, Page { page: u64::MAX, limit: 100 });
+        let p = list_page(
+            &c,
+            r,
+            Page {
+                page: u64::MAX,
+                limit: 100,
+            },
+        );
         assert_eq!(body(&p.body), "[]\n");
     }
 
@@ -171,6 +220,11 @@ mod tests {
             body(&legacy_list(&c)),
             "[{\"format\":\"jpeg\",\"width\":300,\"height\":400,\"filename\":\"1.jpeg\",\"id\":1,\"author\":\"John Doe\",\"author_url\":\"https://picsum.photos\",\"post_url\":\"https://picsum.photos\"},{\"format\":\"jpeg\",\"width\":300,\"height\":400,\"filename\":\"2.jpeg\",\"id\":2,\"author\":\"John Doe\",\"author_url\":\"https://picsum.photos\",\"post_url\":\"https://picsum.photos\"}]\n"
         );
-        assert_eq!(body(&legacy_list(&Catalog::from_images(vec![image("x")]).unwrap())), "null\n");
+        assert_eq!(
+            body(&legacy_list(
+                &Catalog::from_images(vec![image("x")]).unwrap()
+            )),
+            "null\n"
+        );
     }
 }

@@ -9,7 +9,11 @@ use std::io::{self, Write};
 struct GoFormatter;
 
 impl Formatter for GoFormatter {
-    fn write_string_fragment<W: ?Sized + Write>(&mut self, writer: &mut W, fragment: &str) -> io::Result<()> {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
         let mut start = 0;
         for (i, c) in fragment.char_indices() {
             let escaped = match c {
@@ -27,7 +31,11 @@ impl Formatter for GoFormatter {
         writer.write_all(fragment.get(start..).unwrap_or_default().as_bytes())
     }
 
-    fn write_char_escape<W: ?Sized + Write>(&mut self, writer: &mut W, escape: CharEscape) -> io::Result<()> {
+    fn write_char_escape<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        escape: CharEscape,
+    ) -> io::Result<()> {
         // Go writes \b and \f (since 1.22), \n \r \t, and \u00XX with lower-case hex otherwise,
         // the same as serde_json's defaults.
         serde_json::ser::CompactFormatter.write_char_escape(writer, escape)
@@ -53,7 +61,9 @@ mod tests {
 
     #[test]
     fn html_and_separators_escaped() {
-        let got = to_go_json(&serde_json::json!({"a": "Oliver & Hen <x> \u{2028}é\u{8}\u{c}\n\u{1}\"\\"}));
+        let got = to_go_json(
+            &serde_json::json!({"a": "Oliver & Hen <x> \u{2028}é\u{8}\u{c}\n\u{1}\"\\"}),
+        );
         assert_eq!(
             String::from_utf8(got).unwrap(),
             "{\"a\":\"Oliver \\u0026 Hen \\u003cx\\u003e \\u2028é\\b\\f\\n\\u0001\\\"\\\\\"}\n"

@@ -84,8 +84,15 @@ impl Catalog {
     pub fn load(source: &CatalogSource) -> Result<Self, CatalogError> {
         match source {
             CatalogSource::Manifest(path) => {
-                let bytes = std::fs::read(path).map_err(|source| CatalogError::Read { path: path.clone(), source })?;
-                let images = serde_json::from_slice(&bytes).map_err(|source| CatalogError::Parse { path: path.clone(), source })?;
+                let bytes = std::fs::read(path).map_err(|source| CatalogError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                let images =
+                    serde_json::from_slice(&bytes).map_err(|source| CatalogError::Parse {
+                        path: path.clone(),
+                        source,
+                    })?;
                 Self::from_images(images)
             }
         }
@@ -103,9 +110,17 @@ impl Catalog {
             }
         }
         let mut numeric: Vec<usize> = (0..images.len()).collect();
-        numeric.sort_by_key(|&i| images.get(i).map_or(0, |img| numeric_id(&img.id).unwrap_or(0)));
+        numeric.sort_by_key(|&i| {
+            images
+                .get(i)
+                .map_or(0, |img| numeric_id(&img.id).unwrap_or(0))
+        });
         Ok(Self {
-            inner: Arc::new(Snapshot { images, numeric, by_id }),
+            inner: Arc::new(Snapshot {
+                images,
+                numeric,
+                by_id,
+            }),
         })
     }
 
@@ -121,7 +136,10 @@ impl Catalog {
 
     /// The image with exactly this id (`"01"` is not `"1"`).
     pub fn get(&self, id: &str) -> Option<&Image> {
-        self.inner.by_id.get(id).and_then(|&i| self.inner.images.get(i))
+        self.inner
+            .by_id
+            .get(id)
+            .and_then(|&i| self.inner.images.get(i))
     }
 
     /// A uniformly random image, `None` when empty.
@@ -142,7 +160,10 @@ impl Catalog {
 
     /// Images in numeric id order (non-numeric ids sort as 0).
     pub fn numeric(&self) -> impl Iterator<Item = &Image> {
-        self.inner.numeric.iter().filter_map(|&i| self.inner.images.get(i))
+        self.inner
+            .numeric
+            .iter()
+            .filter_map(|&i| self.inner.images.get(i))
     }
 
     /// Images in file order.
@@ -161,12 +182,19 @@ mod tests {
     use super::*;
 
     pub(crate) fn image(id: &str) -> Image {
-        Image { id: id.into(), author: "John Doe".into(), width: 300, height: 400, url: "https://picsum.photos".into() }
+        Image {
+            id: id.into(),
+            author: "John Doe".into(),
+            width: 300,
+            height: 400,
+            url: "https://picsum.photos".into(),
+        }
     }
 
     #[test]
     fn orders_and_lookup() {
-        let c = Catalog::from_images(["0", "1", "10", "100", "2", "x"].map(image).to_vec()).unwrap();
+        let c =
+            Catalog::from_images(["0", "1", "10", "100", "2", "x"].map(image).to_vec()).unwrap();
         let numeric: Vec<&str> = c.numeric().map(|i| i.id.as_str()).collect();
         assert_eq!(numeric, ["0", "x", "1", "2", "10", "100"]);
         assert_eq!(c.get("10").unwrap().id, "10");
@@ -178,13 +206,26 @@ mod tests {
 
     #[test]
     fn duplicates_and_bad_json_refused() {
-        assert!(matches!(Catalog::from_images(vec![image("1"), image("1")]), Err(CatalogError::DuplicateId(_))));
+        assert!(matches!(
+            Catalog::from_images(vec![image("1"), image("1")]),
+            Err(CatalogError::DuplicateId(_))
+        ));
         let dir = std::env::temp_dir().join(format!("picsum-cat-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let bad = dir.join("bad.json");
-        std::fs::write(&bad, r#"[{"id":"1","author":"a","url":"u","width":1,"height":2},]"#).unwrap();
-        assert!(matches!(Catalog::load(&CatalogSource::Manifest(bad)), Err(CatalogError::Parse { .. })));
-        assert!(matches!(Catalog::load(&CatalogSource::Manifest(dir.join("none.json"))), Err(CatalogError::Read { .. })));
+        std::fs::write(
+            &bad,
+            r#"[{"id":"1","author":"a","url":"u","width":1,"height":2},]"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            Catalog::load(&CatalogSource::Manifest(bad)),
+            Err(CatalogError::Parse { .. })
+        ));
+        assert!(matches!(
+            Catalog::load(&CatalogSource::Manifest(dir.join("none.json"))),
+            Err(CatalogError::Read { .. })
+        ));
     }
 
     #[test]

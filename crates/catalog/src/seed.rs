@@ -9,7 +9,10 @@ use crate::rng_cooked::RNG_COOKED;
 
 /// Index of the image a seed selects among `n` images (file order). `n` must be ≥ 1.
 pub fn seed_index(seed: &str, n: usize) -> usize {
-    #[expect(clippy::cast_possible_wrap, reason = "Go reinterprets the hash as int64")]
+    #[expect(
+        clippy::cast_possible_wrap,
+        reason = "Go reinterprets the hash as int64"
+    )]
     let seed = murmur3_h1(seed.as_bytes()) as i64;
     let n = i32::try_from(n).unwrap_or(i32::MAX).max(1);
     usize::try_from(GoRand::new(seed).int31n(n)).unwrap_or(0)
@@ -26,9 +29,17 @@ pub fn murmur3_h1(data: &[u8]) -> u64 {
     for block in &mut blocks {
         let (a, b) = block.split_at(8);
         h1 ^= mix_k1(le_u64(a));
-        h1 = h1.rotate_left(27).wrapping_add(h2).wrapping_mul(5).wrapping_add(0x52dc_e729);
+        h1 = h1
+            .rotate_left(27)
+            .wrapping_add(h2)
+            .wrapping_mul(5)
+            .wrapping_add(0x52dc_e729);
         h2 ^= mix_k2(le_u64(b));
-        h2 = h2.rotate_left(31).wrapping_add(h1).wrapping_mul(5).wrapping_add(0x3849_5ab5);
+        h2 = h2
+            .rotate_left(31)
+            .wrapping_add(h1)
+            .wrapping_mul(5)
+            .wrapping_add(0x3849_5ab5);
     }
     let tail = blocks.remainder();
     if tail.len() > 8 {
@@ -49,7 +60,10 @@ pub fn murmur3_h1(data: &[u8]) -> u64 {
 
 /// Little-endian value of up to 8 bytes.
 fn le_u64(bytes: &[u8]) -> u64 {
-    bytes.iter().rev().fold(0, |acc, &b| (acc << 8) | u64::from(b))
+    bytes
+        .iter()
+        .rev()
+        .fold(0, |acc, &b| (acc << 8) | u64::from(b))
 }
 
 fn fmix(mut k: u64) -> u64 {
@@ -104,13 +118,21 @@ impl GoRand {
                 }
             }
         }
-        Self { tap: 0, feed: LEN - TAP, vec }
+        Self {
+            tap: 0,
+            feed: LEN - TAP,
+            vec,
+        }
     }
 
     /// `Uint64()`.
     pub fn uint64(&mut self) -> u64 {
         self.tap = if self.tap == 0 { LEN - 1 } else { self.tap - 1 };
-        self.feed = if self.feed == 0 { LEN - 1 } else { self.feed - 1 };
+        self.feed = if self.feed == 0 {
+            LEN - 1
+        } else {
+            self.feed - 1
+        };
         let tap = self.vec.get(self.tap).copied().unwrap_or_default();
         let slot = self.vec.get_mut(self.feed);
         match slot {
@@ -170,7 +192,10 @@ mod tests {
     #[test]
     fn murmur_vectors() {
         assert_eq!(murmur3_h1(b"hello"), 0xcbd8_a7b3_41bd_9b02);
-        assert_eq!(murmur3_h1(b"The quick brown fox jumps over the lazy dog."), 0xcd99_481f_9ee9_02c9);
+        assert_eq!(
+            murmur3_h1(b"The quick brown fox jumps over the lazy dog."),
+            0xcd99_481f_9ee9_02c9
+        );
         assert_eq!(murmur3_h1(b""), 0);
         let as_i64 = |s: &str| murmur3_h1(s.as_bytes()) as i64;
         assert_eq!(as_i64("1"), 8_213_365_047_359_667_313);
@@ -189,7 +214,13 @@ mod tests {
 
     #[test]
     fn spec_seed_table() {
-        for (seed, of2, of993) in [("1", 1, 119), ("0", 0, 119), ("", 0, 981), ("picsum", 1, 855), ("hello", 1, 981)] {
+        for (seed, of2, of993) in [
+            ("1", 1, 119),
+            ("0", 0, 119),
+            ("", 0, 981),
+            ("picsum", 1, 855),
+            ("hello", 1, 981),
+        ] {
             assert_eq!(seed_index(seed, 2), of2, "{seed:?} of 2");
             assert_eq!(seed_index(seed, 993), of993, "{seed:?} of 993");
         }

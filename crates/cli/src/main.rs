@@ -36,17 +36,29 @@ enum Command {
         /// The path and optional query to sign.
         path: String,
         /// Signing key.
-        #[arg(long, env = "PICSUM_HMAC_KEY", default_value = "", hide_env_values = true)]
+        #[arg(
+            long,
+            env = "PICSUM_HMAC_KEY",
+            default_value = "",
+            hide_env_values = true
+        )]
         key: String,
         /// Image service base URL to prefix.
-        #[arg(long, env = "PICSUM_IMAGE_SERVICE_URL", default_value = "http://127.0.0.1:8081")]
+        #[arg(
+            long,
+            env = "PICSUM_IMAGE_SERVICE_URL",
+            default_value = "http://127.0.0.1:8081"
+        )]
         base: String,
     },
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Dev { listen, image_listen } => dev(listen, image_listen),
+        Command::Dev {
+            listen,
+            image_listen,
+        } => dev(listen, image_listen),
         Command::Sign { path, key, base } => {
             println!("{}", sign(&key, &base, &path));
             Ok(())
@@ -55,10 +67,16 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn sign(key: &str, base: &str, path_and_query: &str) -> String {
-    let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+    let (path, query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
     let mut query = Query::parse(query);
     query.take(picsum_signing::HMAC_PARAM);
-    format!("{}{}", base.trim_end_matches('/'), Signer::new(key.as_bytes()).sign_path(path, query))
+    format!(
+        "{}{}",
+        base.trim_end_matches('/'),
+        Signer::new(key.as_bytes()).sign_path(path, query)
+    )
 }
 
 #[tokio::main]
@@ -75,7 +93,9 @@ async fn dev(listen: Option<SocketAddr>, image_listen: Option<SocketAddr>) -> an
         api.image_service_url = format!("http://{addr}");
     }
     if api.hmac_key.is_empty() && image.hmac_key.is_empty() {
-        let key: String = std::iter::repeat_with(fastrand::alphanumeric).take(32).collect();
+        let key: String = std::iter::repeat_with(fastrand::alphanumeric)
+            .take(32)
+            .collect();
         api.hmac_key.clone_from(&key);
         image.hmac_key = key;
     }
@@ -107,7 +127,11 @@ mod tests {
     #[test]
     fn sign_matches_spec_vector() {
         assert_eq!(
-            sign("test", "https://fastly.picsum.photos/", "/id/1/200/200.jpg?grayscale&blur=5&hmac=old"),
+            sign(
+                "test",
+                "https://fastly.picsum.photos/",
+                "/id/1/200/200.jpg?grayscale&blur=5&hmac=old"
+            ),
             "https://fastly.picsum.photos/id/1/200/200.jpg?blur=5&grayscale&hmac=MarV0ooZ1EWnubOz-SOx5zshDNYsk6SIg2WWowmVzNs"
         );
     }

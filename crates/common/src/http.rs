@@ -71,7 +71,10 @@ pub fn strict_slash_redirect(method: &Method, location: &str) -> Response {
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/html; charset=utf-8"),
         );
-        *res.body_mut() = Body::from(format!("<a href=\"{}\">Moved Permanently</a>.\n\n", html_escape(location)));
+        *res.body_mut() = Body::from(format!(
+            "<a href=\"{}\">Moved Permanently</a>.\n\n",
+            html_escape(location)
+        ));
     }
     res
 }
@@ -131,44 +134,65 @@ const CORS_ALLOWED_HEADERS: [&str; 3] = ["accept", "content-type", "x-requested-
 /// `Origin`, `Access-Control-Allow-Origin: *`.
 pub async fn cors(State(cfg): State<Cors>, req: Request, next: Next) -> Response {
     let origin = req.headers().contains_key(header::ORIGIN);
-    if req.method() == Method::OPTIONS {
-        if let Some(requested) = req.headers().get(header::ACCESS_CONTROL_REQUEST_METHOD) {
-            return preflight(&cfg, origin, requested, req.headers().get(header::ACCESS_CONTROL_REQUEST_HEADERS));
-        }
+    if req.method() == Method::OPTIONS
+        && let Some(requested) = req.headers().get(header::ACCESS_CONTROL_REQUEST_METHOD)
+    {
+        return preflight(
+            &cfg,
+            origin,
+            requested,
+            req.headers().get(header::ACCESS_CONTROL_REQUEST_HEADERS),
+        );
     }
     let allowed = cfg.methods.contains(req.method());
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.append(header::VARY, HeaderValue::from_static("Origin"));
     if origin && allowed {
-        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
         if let Some(expose) = cfg.expose {
-            h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static(expose));
+            h.insert(
+                header::ACCESS_CONTROL_EXPOSE_HEADERS,
+                HeaderValue::from_static(expose),
+            );
         }
     }
     res
 }
 
-fn preflight(cfg: &Cors, origin: bool, method: &HeaderValue, headers: Option<&HeaderValue>) -> Response {
+fn preflight(
+    cfg: &Cors,
+    origin: bool,
+    method: &HeaderValue,
+    headers: Option<&HeaderValue>,
+) -> Response {
     let mut res = StatusCode::NO_CONTENT.into_response();
     let h = res.headers_mut();
     h.insert(
         header::VARY,
-        HeaderValue::from_static("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
+        HeaderValue::from_static(
+            "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
+        ),
     );
     let method_ok = method
         .to_str()
         .ok()
         .map(str::to_ascii_uppercase)
         .filter(|m| m == "OPTIONS" || cfg.methods.iter().any(|a| a.as_str() == m));
-    let headers_ok = headers.and_then(|v| v.to_str().ok()).map_or(true, |list| {
+    let headers_ok = headers.and_then(|v| v.to_str().ok()).is_none_or(|list| {
         list.split(',')
             .map(|s| s.trim().to_ascii_lowercase())
             .filter(|s| !s.is_empty())
             .all(|s| CORS_ALLOWED_HEADERS.contains(&s.as_str()))
     });
     if let (true, Some(m), true) = (origin, method_ok, headers_ok) {
-        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
         if let Ok(v) = HeaderValue::from_str(&m) {
             h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, v);
         }
@@ -197,7 +221,10 @@ mod tests {
     fn json_only_for_exact_accept() {
         let mut h = HeaderMap::new();
         assert!(!wants_json(&h));
-        h.insert(header::ACCEPT, HeaderValue::from_static("application/json, */*"));
+        h.insert(
+            header::ACCEPT,
+            HeaderValue::from_static("application/json, */*"),
+        );
         assert!(!wants_json(&h));
         h.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         assert!(wants_json(&h));
@@ -206,7 +233,10 @@ mod tests {
 
 /// Splits `s` into its leading ASCII digits (at least one) and the rest.
 pub fn leading_digits(s: &str) -> Option<(&str, &str)> {
-    let end = s.bytes().position(|b| !b.is_ascii_digit()).unwrap_or(s.len());
+    let end = s
+        .bytes()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(s.len());
     (end > 0).then(|| s.split_at(end))
 }
 
@@ -224,7 +254,12 @@ pub enum Routed<R> {
 /// Routes a request: non-canonical paths get a 301 to the cleaned path, a path that only
 /// matches without its trailing slash gets a 301 to that path (query kept), then `matcher`
 /// decides. `path` is the percent-decoded path.
-pub fn route<R>(method: &Method, path: &str, raw_query: Option<&str>, matcher: impl Fn(&str) -> Option<R>) -> Routed<R> {
+pub fn route<R>(
+    method: &Method,
+    path: &str,
+    raw_query: Option<&str>,
+    matcher: impl Fn(&str) -> Option<R>,
+) -> Routed<R> {
     let with_query = |p: &str| match raw_query {
         Some(q) => format!("{p}?{q}"),
         None => p.to_owned(),
@@ -246,7 +281,9 @@ pub fn route<R>(method: &Method, path: &str, raw_query: Option<&str>, matcher: i
 
 /// The percent-decoded request path, as Go's `URL.Path` holds it.
 pub fn decoded_path(uri: &http::Uri) -> String {
-    percent_encoding::percent_decode_str(uri.path()).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(uri.path())
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// What a routed handler needs to know about its request.
@@ -272,7 +309,11 @@ pub trait RouteTable: Sized + Send {
 
 /// The common request path of both services: mux-style routing and redirects, 404 and 405,
 /// the 45 s handler timeout, the duration histogram and the per-request debug log.
-pub async fn dispatch<R, Fut>(req: Request, not_found: fn(bool) -> Response, handler: impl FnOnce(R, RequestInfo) -> Fut) -> Response
+pub async fn dispatch<R, Fut>(
+    req: Request,
+    not_found: fn(bool) -> Response,
+    handler: impl FnOnce(R, RequestInfo) -> Fut,
+) -> Response
 where
     R: RouteTable,
     Fut: Future<Output = Response>,

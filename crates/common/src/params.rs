@@ -104,9 +104,12 @@ impl RawParams {
             SizeSpec::Rect(w, h) => (parse_dimension(w)?, parse_dimension(h)?),
         };
         let format = OutputFormat::from_extension(ext)?;
-        let blur = query
-            .has("blur")
-            .then(|| query.get("blur").and_then(|v| v.parse::<i64>().ok()).unwrap_or(DEFAULT_BLUR));
+        let blur = query.has("blur").then(|| {
+            query
+                .get("blur")
+                .and_then(|v| v.parse::<i64>().ok())
+                .unwrap_or(DEFAULT_BLUR)
+        });
         Ok(Self {
             width,
             height,
@@ -122,7 +125,12 @@ impl RawParams {
     /// [`ParamError::InvalidSize`] above [`MAX_DIMENSION`], [`ParamError::InvalidBlur`]
     /// outside [`BLUR_RANGE`].
     pub fn validate(self) -> Result<ImageParams, ParamError> {
-        let dim = |v: u64| u32::try_from(v).ok().filter(|&v| v <= MAX_DIMENSION).ok_or(ParamError::InvalidSize);
+        let dim = |v: u64| {
+            u32::try_from(v)
+                .ok()
+                .filter(|&v| v <= MAX_DIMENSION)
+                .ok_or(ParamError::InvalidSize)
+        };
         let (width, height) = (dim(self.width)?, dim(self.height)?);
         let blur = match self.blur {
             None => None,
@@ -158,8 +166,16 @@ impl ImageParams {
     /// Step 6: zero dimensions become the stored ones, independently.
     pub fn resolve(self, stored_width: u32, stored_height: u32) -> Self {
         Self {
-            width: if self.width == 0 { stored_width } else { self.width },
-            height: if self.height == 0 { stored_height } else { self.height },
+            width: if self.width == 0 {
+                stored_width
+            } else {
+                self.width
+            },
+            height: if self.height == 0 {
+                stored_height
+            } else {
+                self.height
+            },
             ..self
         }
     }
@@ -187,19 +203,43 @@ mod tests {
     #[test]
     fn sizes() {
         let p = parse(SizeSpec::Square("0200"), "", "").unwrap();
-        assert_eq!((p.width, p.height, p.format), (200, 200, OutputFormat::Jpeg));
+        assert_eq!(
+            (p.width, p.height, p.format),
+            (200, 200, OutputFormat::Jpeg)
+        );
         let p = parse(SizeSpec::Rect("200", "300"), ".WEBP", "").unwrap();
-        assert_eq!((p.width, p.height, p.format), (200, 300, OutputFormat::Webp));
-        assert_eq!(parse(SizeSpec::Square("9223372036854775807"), "", "").unwrap().width, i64::MAX as u64);
-        assert_eq!(parse(SizeSpec::Square("9223372036854775808"), "", ""), Err(ParamError::InvalidSize));
-        assert_eq!(parse(SizeSpec::Square("12a"), "", ""), Err(ParamError::InvalidSize));
+        assert_eq!(
+            (p.width, p.height, p.format),
+            (200, 300, OutputFormat::Webp)
+        );
+        assert_eq!(
+            parse(SizeSpec::Square("9223372036854775807"), "", "")
+                .unwrap()
+                .width,
+            i64::MAX as u64
+        );
+        assert_eq!(
+            parse(SizeSpec::Square("9223372036854775808"), "", ""),
+            Err(ParamError::InvalidSize)
+        );
+        assert_eq!(
+            parse(SizeSpec::Square("12a"), "", ""),
+            Err(ParamError::InvalidSize)
+        );
     }
 
     #[test]
     fn size_error_wins_over_extension() {
-        assert_eq!(parse(SizeSpec::Square("99999999999999999999"), ".png", ""), Err(ParamError::InvalidSize));
+        assert_eq!(
+            parse(SizeSpec::Square("99999999999999999999"), ".png", ""),
+            Err(ParamError::InvalidSize)
+        );
         for ext in [".png", ".jpeg", ".", ".jpg.x", ".jpg/x"] {
-            assert_eq!(parse(SizeSpec::Square("1"), ext, ""), Err(ParamError::InvalidExtension), "{ext}");
+            assert_eq!(
+                parse(SizeSpec::Square("1"), ext, ""),
+                Err(ParamError::InvalidExtension),
+                "{ext}"
+            );
         }
     }
 
@@ -208,14 +248,36 @@ mod tests {
         let p = parse(SizeSpec::Square("1"), "", "grayscale=false").unwrap();
         assert!(p.grayscale);
         assert_eq!(p.blur, None);
-        for (q, blur) in [("blur", 5), ("blur=", 5), ("blur=abc", 5), ("blur=2.5", 5), ("blur=-3", -3), ("blur=7&blur=2", 7), ("blur=%2B4", 4), ("blur=+4", 5)] {
-            assert_eq!(parse(SizeSpec::Square("1"), "", q).unwrap().blur, Some(blur), "{q}");
+        for (q, blur) in [
+            ("blur", 5),
+            ("blur=", 5),
+            ("blur=abc", 5),
+            ("blur=2.5", 5),
+            ("blur=-3", -3),
+            ("blur=7&blur=2", 7),
+            ("blur=%2B4", 4),
+            ("blur=+4", 5),
+        ] {
+            assert_eq!(
+                parse(SizeSpec::Square("1"), "", q).unwrap().blur,
+                Some(blur),
+                "{q}"
+            );
         }
     }
 
     #[test]
     fn validation() {
-        let ok = |w, h, blur| RawParams { width: w, height: h, format: OutputFormat::Jpeg, grayscale: false, blur }.validate();
+        let ok = |w, h, blur| {
+            RawParams {
+                width: w,
+                height: h,
+                format: OutputFormat::Jpeg,
+                grayscale: false,
+                blur,
+            }
+            .validate()
+        };
         assert!(ok(5000, 5000, Some(10)).is_ok());
         assert_eq!(ok(5001, 1, None), Err(ParamError::InvalidSize));
         assert_eq!(ok(1, 5001, Some(99)), Err(ParamError::InvalidSize));
@@ -226,7 +288,13 @@ mod tests {
 
     #[test]
     fn zero_means_stored_size() {
-        let p = ImageParams { width: 0, height: 100, format: OutputFormat::Jpeg, grayscale: false, blur: None };
+        let p = ImageParams {
+            width: 0,
+            height: 100,
+            format: OutputFormat::Jpeg,
+            grayscale: false,
+            blur: None,
+        };
         let r = p.resolve(300, 400);
         assert_eq!((r.width, r.height), (300, 100));
     }

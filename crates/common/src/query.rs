@@ -27,9 +27,14 @@ impl Query {
     }
 
     /// Builds a query from pairs.
-    pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Self {
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
         Self {
-            pairs: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
+            pairs: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
         }
     }
 
@@ -93,7 +98,11 @@ fn unescape(s: &str) -> Option<String> {
         }
     }
     let plus_as_space = s.replace('+', " ");
-    Some(percent_decode(plus_as_space.as_bytes()).decode_utf8_lossy().into_owned())
+    Some(
+        percent_decode(plus_as_space.as_bytes())
+            .decode_utf8_lossy()
+            .into_owned(),
+    )
 }
 
 /// Go `url.QueryEscape`: keeps `A-Z a-z 0-9 - _ . ~`, writes space as `+`, `%XX` otherwise.
@@ -101,12 +110,17 @@ fn escape_into(s: &str, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for &b in s.as_bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(char::from(b)),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(char::from(b))
+            }
             b' ' => out.push('+'),
             _ => {
                 out.push('%');
-                out.push(char::from(HEX[usize::from(b >> 4)]));
-                out.push(char::from(HEX[usize::from(b & 15)]));
+                for nibble in [b >> 4, b & 15] {
+                    out.push(char::from(
+                        HEX.get(usize::from(nibble)).copied().unwrap_or(b'0'),
+                    ));
+                }
             }
         }
     }
@@ -142,7 +156,12 @@ mod tests {
 
     #[test]
     fn canonical_sorts_escapes_and_uses_bare_keys() {
-        let q = Query::from_pairs([("grayscale", ""), ("blur", "5"), ("z z", "a/b~"), ("blur", "7")]);
+        let q = Query::from_pairs([
+            ("grayscale", ""),
+            ("blur", "5"),
+            ("z z", "a/b~"),
+            ("blur", "7"),
+        ]);
         assert_eq!(q.canonical(), "?blur=5&grayscale&z+z=a%2Fb~");
         assert_eq!(Query::default().canonical(), "");
     }

@@ -59,7 +59,10 @@ pub fn prometheus() -> &'static PrometheusHandle {
     HANDLE.get_or_init(|| {
         let recorder = PrometheusBuilder::new()
             .set_buckets(&[0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 45.0])
-            .map_or_else(|_| PrometheusBuilder::new().build_recorder(), PrometheusBuilder::build_recorder);
+            .map_or_else(
+                |_| PrometheusBuilder::new().build_recorder(),
+                PrometheusBuilder::build_recorder,
+            );
         let handle = recorder.handle();
         // Another recorder may already be installed (an embedding program); then ours only renders.
         let _ = metrics::set_global_recorder(recorder);
@@ -142,7 +145,10 @@ impl Health {
             (
                 StatusCode::OK,
                 [
-                    (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+                    (
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("application/json"),
+                    ),
                     (header::CACHE_CONTROL, HeaderValue::from_static(NO_CACHE)),
                 ],
                 body,
@@ -151,7 +157,10 @@ impl Health {
         } else {
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"))],
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/plain; charset=utf-8"),
+                )],
                 body,
             )
                 .into_response()
@@ -167,7 +176,10 @@ pub fn ops_router(health: Health) -> Router {
             "/metrics",
             get(|| async {
                 (
-                    [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+                    [(
+                        header::CONTENT_TYPE,
+                        "text/plain; version=0.0.4; charset=utf-8",
+                    )],
                     prometheus().render(),
                 )
             }),

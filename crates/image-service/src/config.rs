@@ -6,7 +6,11 @@ use std::path::PathBuf;
 
 /// Every setting of the image service.
 #[derive(Debug, Clone, clap::Parser)]
-#[command(name = "picsum-image-service", version, about = "Renders signed picsum image URLs with libvips")]
+#[command(
+    name = "picsum-image-service",
+    version,
+    about = "Renders signed picsum image URLs with libvips"
+)]
 pub struct ImageConfig {
     /// Public listener (host:port).
     #[arg(long, env = "IMAGE_LISTEN", default_value = "127.0.0.1:8081")]
@@ -18,7 +22,12 @@ pub struct ImageConfig {
     #[arg(long, env = "IMAGE_STORAGE_PATH", default_value = "gallery/photos")]
     pub storage_path: PathBuf,
     /// Key shared with the API to verify URL signatures.
-    #[arg(long, env = "IMAGE_HMAC_KEY", default_value = "", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "IMAGE_HMAC_KEY",
+        default_value = "",
+        hide_env_values = true
+    )]
     pub hmac_key: String,
     /// libvips worker threads (one render each at a time).
     #[arg(long, env = "IMAGE_WORKERS", default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=256))]

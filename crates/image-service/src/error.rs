@@ -56,7 +56,11 @@ impl From<StorageError> for ServiceError {
 
 impl From<ImagingError> for ServiceError {
     fn from(e: ImagingError) -> Self {
-        if e.is_client_error() { Self::Unprocessable(e) } else { Self::Internal(e.to_string()) }
+        if e.is_client_error() {
+            Self::Unprocessable(e)
+        } else {
+            Self::Internal(e.to_string())
+        }
     }
 }
 
@@ -92,7 +96,8 @@ impl ServiceError {
         }
         let mut res = error_response(status, &self.to_string(), json);
         if status == StatusCode::SERVICE_UNAVAILABLE {
-            res.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
+            res.headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from_static("1"));
         }
         res
     }

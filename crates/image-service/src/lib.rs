@@ -59,27 +59,39 @@ impl AppState {
                 .map_err(|e| anyhow::anyhow!("storage {}: {e}", config.storage_path.display()))?,
             cache: Cache::memory(config.source_cache_bytes),
             pool: RenderPool::new(usize::from(config.workers), config.queue_size)?,
-            limits: Limits { max_source_pixels: config.max_source_pixels },
+            limits: Limits {
+                max_source_pixels: config.max_source_pixels,
+            },
         })
     }
 }
 
-const CORS: Cors = Cors { methods: &[Method::GET], expose: Some("Content-Type, Picsum-Id") };
+const CORS: Cors = Cors {
+    methods: &[Method::GET],
+    expose: Some("Content-Type, Picsum-Id"),
+};
 
 /// The public router.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .fallback(dispatch)
         .with_state(state)
-        .layer(axum::middleware::from_fn_with_state(CORS, picsum_common::http::cors))
+        .layer(axum::middleware::from_fn_with_state(
+            CORS,
+            picsum_common::http::cors,
+        ))
 }
 
 async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response {
-    picsum_common::http::dispatch(req, |json| ServiceError::PageNotFound.into_response(json), |route: ImageRoute, info| async move {
-        render::serve_image(state, route, &info.path, &info.query)
-            .await
-            .unwrap_or_else(|e| e.into_response(info.json))
-    })
+    picsum_common::http::dispatch(
+        req,
+        |json| ServiceError::PageNotFound.into_response(json),
+        |route: ImageRoute, info| async move {
+            render::serve_image(state, route, &info.path, &info.query)
+                .await
+                .unwrap_or_else(|e| e.into_response(info.json))
+        },
+    )
     .await
 }
 
@@ -88,7 +100,11 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response 
 ///
 /// # Errors
 /// Start-up failures (storage, libvips, metrics listener) and server errors.
-pub async fn serve(config: ImageConfig, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+pub async fn serve(
+    config: ImageConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let state = Arc::new(AppState::from_config(&config)?);
     let ops = TcpListener::bind(config.metrics_listen).await?;
     serve_state(state, listener, ops, shutdown).await
@@ -112,11 +128,25 @@ pub async fn serve_state(
             let storage_ok = storage.exists("healthcheck.jpg").await.is_ok();
             vec![
                 ("cache", Component::Healthy),
-                ("storage", if storage_ok { Component::Healthy } else { Component::Unhealthy }),
+                (
+                    "storage",
+                    if storage_ok {
+                        Component::Healthy
+                    } else {
+                        Component::Unhealthy
+                    },
+                ),
             ]
         }
     });
     tracing::info!(listen = %listener.local_addr()?, metrics = %ops.local_addr()?, vips = %picsum_imaging::version(), "image service started");
-    picsum_common::server::serve_with_ops(listener, router(state), ops, ops_router(health), shutdown).await?;
+    picsum_common::server::serve_with_ops(
+        listener,
+        router(state),
+        ops,
+        ops_router(health),
+        shutdown,
+    )
+    .await?;
     Ok(())
 }

@@ -45,25 +45,30 @@ impl RenderPool {
         let rx = Arc::new(std::sync::Mutex::new(rx));
         for n in 0..workers.max(1) {
             let rx = Arc::clone(&rx);
-            std::thread::Builder::new().name(format!("vips-worker-{n}")).spawn(move || {
-                loop {
-                    // The lock is held only while waiting for the next job, never while running it.
-                    let job = match rx.lock() {
-                        Ok(guard) => guard.recv(),
-                        Err(_) => break,
-                    };
-                    match job {
-                        Ok(job) => {
-                            // A panicking job drops its reply (the caller sees `Failed`); the worker lives on.
-                            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+            std::thread::Builder::new()
+                .name(format!("vips-worker-{n}"))
+                .spawn(move || {
+                    loop {
+                        // The lock is held only while waiting for the next job, never while running it.
+                        let job = match rx.lock() {
+                            Ok(guard) => guard.recv(),
+                            Err(_) => break,
+                        };
+                        match job {
+                            Ok(job) => {
+                                // A panicking job drops its reply (the caller sees `Failed`); the worker lives on.
+                                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                            }
+                            Err(_) => break,
                         }
-                        Err(_) => break,
                     }
-                }
-                picsum_imaging::release_thread_state();
-            })?;
+                    picsum_imaging::release_thread_state();
+                })?;
         }
-        Ok(Self { tx, queued: Arc::new(AtomicUsize::new(0)) })
+        Ok(Self {
+            tx,
+            queued: Arc::new(AtomicUsize::new(0)),
+        })
     }
 
     /// Runs `f` on a worker and returns its result.
@@ -112,9 +117,15 @@ mod tests {
     async fn runs_off_the_runtime_and_sheds_load() {
         let pool = RenderPool::new(1, 1).unwrap();
         let here = std::thread::current().id();
-        let there = pool.run(|| std::thread::current().name().map(str::to_owned)).await.unwrap();
+        let there = pool
+            .run(|| std::thread::current().name().map(str::to_owned))
+            .await
+            .unwrap();
         assert_eq!(there.as_deref(), Some("vips-worker-0"));
-        assert_ne!(pool.run(|| std::thread::current().id()).await.unwrap(), here);
+        assert_ne!(
+            pool.run(|| std::thread::current().id()).await.unwrap(),
+            here
+        );
 
         // Occupy the worker, fill the one queue slot, then the next job is refused.
         let gate = Arc::new(Barrier::new(2));

@@ -14,7 +14,8 @@ use crate::AppState;
 use crate::error::ServiceError;
 
 /// `Cache-Control` of rendered images: 30 days, immutable (the URL is signed and fixed).
-pub const IMAGE_CACHE_CONTROL: &str = "public, max-age=2592000, stale-while-revalidate=60, stale-if-error=43200, immutable";
+pub const IMAGE_CACHE_CONTROL: &str =
+    "public, max-age=2592000, stale-while-revalidate=60, stale-if-error=43200, immutable";
 /// Pre-sized source variants come in 500-px steps up to this size.
 const LARGEST_VARIANT: u32 = 4500;
 
@@ -61,12 +62,22 @@ impl picsum_common::http::RouteTable for ImageRoute {
 /// # Errors
 /// Bad signature (400), malformed parameters (400), missing source (404), refused source
 /// (422), overload or storage outage (503).
-pub async fn serve_image(state: Arc<AppState>, route: ImageRoute, path: &str, raw_query: &str) -> Result<Response, ServiceError> {
+pub async fn serve_image(
+    state: Arc<AppState>,
+    route: ImageRoute,
+    path: &str,
+    raw_query: &str,
+) -> Result<Response, ServiceError> {
     let query = Query::parse(raw_query);
     if !state.signer.verify(path, &query) {
         return Err(ServiceError::BadSignature);
     }
-    let params = RawParams::parse(SizeSpec::Rect(&route.width, &route.height), &route.ext, &query)?.validate()?;
+    let params = RawParams::parse(
+        SizeSpec::Rect(&route.width, &route.height),
+        &route.ext,
+        &query,
+    )?
+    .validate()?;
     if params.width == 0 || params.height == 0 {
         return Err(ParamError::InvalidSize.into());
     }
@@ -92,7 +103,11 @@ pub async fn serve_image(state: Arc<AppState>, route: ImageRoute, path: &str, ra
 }
 
 /// The smallest pre-sized variant covering the output, when one exists, else the original.
-async fn load_source(state: &AppState, id: &str, params: &ImageParams) -> Result<Bytes, ServiceError> {
+async fn load_source(
+    state: &AppState,
+    id: &str,
+    params: &ImageParams,
+) -> Result<Bytes, ServiceError> {
     let size = variant_size(params);
     if size <= LARGEST_VARIANT {
         match fetch(state, &format!("{id}_{size}.jpg")).await {
@@ -104,10 +119,7 @@ async fn load_source(state: &AppState, id: &str, params: &ImageParams) -> Result
 }
 
 async fn fetch(state: &AppState, key: &str) -> Result<Bytes, ServiceError> {
-    let (bytes, hit) = state
-        .cache
-        .get_or_load(key, state.storage.get(key))
-        .await?;
+    let (bytes, hit) = state.cache.get_or_load(key, state.storage.get(key)).await?;
     metrics::counter!("picsum_source_cache_total", "result" => if hit == picsum_cache::Hit::Cached { "hit" } else { "miss" }).increment(1);
     Ok(bytes)
 }
@@ -133,14 +145,23 @@ fn image_response(route: &ImageRoute, params: &ImageParams, encoded: Vec<u8>) ->
         filename.push_str("-grayscale");
     }
     filename.push_str(params.format.extension());
-    let disposition = format!("inline; filename=\"{}\"", filename.replace(['"', '\\'], "_"));
+    let disposition = format!(
+        "inline; filename=\"{}\"",
+        filename.replace(['"', '\\'], "_")
+    );
     let mut res = Response::new(Body::from(encoded));
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(params.format.content_type()));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(params.format.content_type()),
+    );
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(IMAGE_CACHE_CONTROL));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(IMAGE_CACHE_CONTROL),
+    );
     if let Ok(v) = HeaderValue::from_str(&route.id) {
         h.insert("picsum-id", v);
     }
@@ -156,16 +177,40 @@ mod tests {
     #[test]
     fn route_grammar() {
         let r = ImageRoute::parse("/id/1/200/120.jpg").unwrap();
-        assert_eq!((r.id.as_str(), r.width.as_str(), r.height.as_str(), r.ext.as_str()), ("1", "200", "120", ".jpg"));
-        assert_eq!(ImageRoute::parse("/id/1/200/120.jpg/x").unwrap().ext, ".jpg/x");
-        for bad in ["/id/1/200/120", "/id/1/200.jpg", "/id//200/120.jpg", "/id/1/2a/120.jpg", "/x/1/200/120.jpg", "/id/1/200/120jpg"] {
+        assert_eq!(
+            (
+                r.id.as_str(),
+                r.width.as_str(),
+                r.height.as_str(),
+                r.ext.as_str()
+            ),
+            ("1", "200", "120", ".jpg")
+        );
+        assert_eq!(
+            ImageRoute::parse("/id/1/200/120.jpg/x").unwrap().ext,
+            ".jpg/x"
+        );
+        for bad in [
+            "/id/1/200/120",
+            "/id/1/200.jpg",
+            "/id//200/120.jpg",
+            "/id/1/2a/120.jpg",
+            "/x/1/200/120.jpg",
+            "/id/1/200/120jpg",
+        ] {
             assert!(ImageRoute::parse(bad).is_none(), "{bad}");
         }
     }
 
     #[test]
     fn variant_buckets() {
-        let p = |w, h| ImageParams { width: w, height: h, format: OutputFormat::Jpeg, grayscale: false, blur: None };
+        let p = |w, h| ImageParams {
+            width: w,
+            height: h,
+            format: OutputFormat::Jpeg,
+            grayscale: false,
+            blur: None,
+        };
         assert_eq!(variant_size(&p(200, 120)), 500);
         assert_eq!(variant_size(&p(500, 501)), 1000);
         assert_eq!(variant_size(&p(4500, 1)), 4500);

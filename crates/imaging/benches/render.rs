@@ -1,4 +1,78 @@
-//! Render-path benchmark: Picsum's pipeline on a real photo from the sample gallery.
-#![expect(clippy::expect_used, missing_docs, reason = "benchmark harness")]
+//! Render-path benchmarks: Picsum's pipeline on the sample gallery and the 6000×4000 fixture.
+//! Run: `cargo bench -p picsum-imaging`.
 
-fn main() {}
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use picsum_common::params::OutputFormat;
+use picsum_imaging::{Limits, RenderTask, render};
+
+fn read(rel: &str) -> Vec<u8> {
+    let path = format!("{}/../../{rel}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn task(
+    width: u32,
+    height: u32,
+    blur: Option<f64>,
+    grayscale: bool,
+    format: OutputFormat,
+) -> RenderTask {
+    RenderTask {
+        width,
+        height,
+        blur,
+        grayscale,
+        comment: Some("Picsum ID: 0".into()),
+        format,
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    picsum_imaging::init().unwrap_or_else(|e| panic!("{e}"));
+    let variant_500 = read("gallery/photos/0_500.jpg");
+    let original_1200 = read("gallery/photos/0.jpg");
+    let original_6000 = read("fixtures/picsum/file/1.jpg");
+    let cases = [
+        (
+            "200x300_jpeg_from_500_variant",
+            &variant_500,
+            task(200, 300, None, false, OutputFormat::Jpeg),
+        ),
+        (
+            "200x300_webp_from_500_variant",
+            &variant_500,
+            task(200, 300, None, false, OutputFormat::Webp),
+        ),
+        (
+            "200x300_blur5_gray_from_500_variant",
+            &variant_500,
+            task(200, 300, Some(5.0), true, OutputFormat::Jpeg),
+        ),
+        (
+            "1200x800_jpeg_from_1200_original",
+            &original_1200,
+            task(1200, 800, None, false, OutputFormat::Jpeg),
+        ),
+        (
+            "200x300_jpeg_from_6000x4000",
+            &original_6000,
+            task(200, 300, None, false, OutputFormat::Jpeg),
+        ),
+    ];
+    let mut group = c.benchmark_group("render");
+    group.sample_size(20);
+    for (name, source, task) in &cases {
+        group.bench_function(*name, |b| {
+            b.iter(|| {
+                render(black_box(source), black_box(task), Limits::default())
+                    .unwrap_or_else(|e| panic!("{e}"))
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

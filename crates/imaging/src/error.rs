@@ -38,6 +38,9 @@ pub enum ImagingError {
 impl ImagingError {
     /// Whether the source, not the server, is at fault.
     pub fn is_client_error(&self) -> bool {
-        matches!(self, Self::UnsupportedInput | Self::SourceTooLarge { .. } | Self::Corrupt(_))
+        matches!(
+            self,
+            Self::UnsupportedInput | Self::SourceTooLarge { .. } | Self::Corrupt(_)
+        )
     }
 }

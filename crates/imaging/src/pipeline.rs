@@ -30,7 +30,9 @@ pub struct Limits {
 impl Default for Limits {
     /// 100 megapixels: four times Picsum's largest originals (5000×5000).
     fn default() -> Self {
-        Self { max_source_pixels: 100_000_000 }
+        Self {
+            max_source_pixels: 100_000_000,
+        }
     }
 }
 
@@ -115,17 +117,23 @@ pub fn render(source: &[u8], task: &RenderTask, limits: Limits) -> Result<Vec<u8
     )
     .map_err(|_| decode_error())?;
     if let Some(sigma) = task.blur {
-        image = image.gaussblur(sigma).map_err(|_| vips_error("gaussblur"))?;
+        image = image
+            .gaussblur(sigma)
+            .map_err(|_| vips_error("gaussblur"))?;
     }
     if task.grayscale {
-        image = image.colourspace(Interpretation::BW).map_err(|_| vips_error("colourspace"))?;
+        image = image
+            .colourspace(Interpretation::BW)
+            .map_err(|_| vips_error("colourspace"))?;
     }
     if let Some(comment) = &task.comment {
         reset_metadata(&mut image, comment)?;
     }
     let encoded = match task.format {
         OutputFormat::Jpeg => image.jpegsave_buffer_with_opts(
-            VOption::new().set("interlace", true).set("optimize_coding", true),
+            VOption::new()
+                .set("interlace", true)
+                .set("optimize_coding", true),
         ),
         OutputFormat::Webp => image.webpsave_buffer(),
     };
@@ -146,26 +154,45 @@ fn reset_metadata(image: &mut VipsImage, comment: &str) -> Result<(), ImagingErr
 }
 
 fn vips_dim(v: u32) -> Result<i32, ImagingError> {
-    i32::try_from(v).ok().filter(|&v| v > 0).ok_or(ImagingError::Vips {
-        op: "thumbnail",
-        detail: format!("invalid output dimension {v}"),
-    })
+    i32::try_from(v)
+        .ok()
+        .filter(|&v| v > 0)
+        .ok_or(ImagingError::Vips {
+            op: "thumbnail",
+            detail: format!("invalid output dimension {v}"),
+        })
 }
 
 /// Errors while pixels are read: libvips reports truncation and bad data here.
 fn decode_error() -> ImagingError {
     let detail = take_error();
-    if detail.contains("blocked") || detail.contains("not a known") || detail.contains("not in a known format") {
+    if detail.contains("blocked")
+        || detail.contains("not a known")
+        || detail.contains("not in a known format")
+    {
         ImagingError::UnsupportedInput
     } else if detail.is_empty() {
-        ImagingError::Vips { op: "render", detail: "unknown libvips error".into() }
-    } else if detail.contains("load") || detail.contains("truncat") || detail.contains("Premature") || detail.contains("read") {
+        ImagingError::Vips {
+            op: "render",
+            detail: "unknown libvips error".into(),
+        }
+    } else if detail.contains("load")
+        || detail.contains("truncat")
+        || detail.contains("Premature")
+        || detail.contains("read")
+    {
         ImagingError::Corrupt(detail)
     } else {
-        ImagingError::Vips { op: "render", detail }
+        ImagingError::Vips {
+            op: "render",
+            detail,
+        }
     }
 }
 
 fn vips_error(op: &'static str) -> ImagingError {
-    ImagingError::Vips { op, detail: take_error() }
+    ImagingError::Vips {
+        op,
+        detail: take_error(),
+    }
 }

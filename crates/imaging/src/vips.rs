@@ -1,5 +1,8 @@
 //! The libvips boundary: process set-up and the few calls rs-vips does not wrap.
-#![expect(unsafe_code, reason = "libvips set-up and metadata listing have no safe wrapper")]
+#![expect(
+    unsafe_code,
+    reason = "libvips set-up and metadata listing have no safe wrapper"
+)]
 
 use std::ffi::CStr;
 use std::sync::OnceLock;

@@ -50,7 +50,12 @@ impl Signer {
     /// Path and signed query of an image: `/id/{id}/{w}/{h}{ext}?blur=N&grayscale&hmac=…`.
     /// `params` must be resolved (no zero dimension).
     pub fn image_path(&self, id: &str, params: &ImageParams) -> String {
-        let path = format!("/id/{id}/{}/{}{}", params.width, params.height, params.format.extension());
+        let path = format!(
+            "/id/{id}/{}/{}{}",
+            params.width,
+            params.height,
+            params.format.extension()
+        );
         let mut query = Query::default();
         if let Some(blur) = params.blur {
             query.push("blur", blur.to_string());
@@ -93,12 +98,30 @@ mod tests {
     use picsum_common::params::OutputFormat;
 
     const VECTORS: [(&str, &str); 6] = [
-        ("/id/1/200/200.jpg", "ZLQ9HvJdCRl3PAQKve7LbvC2431QvWzcCodIf7pb1Lk"),
-        ("/id/1/200/120.jpg", "GzbnYZXUZPJek4mDLoVsJ1WVrK5FXUdqD9QF8xYGp04"),
-        ("/id/1/200/200.jpg?blur=5", "QPMk9U26ath40c02AyXtTPAG8dT8HS7awYpapCfqazs"),
-        ("/id/1/200/200.jpg?grayscale", "WRj-c7rMIvVnwOQPDj-uKPketso3_ieBxUCtY0nBVP0"),
-        ("/id/1/200/200.jpg?blur=5&grayscale", "MarV0ooZ1EWnubOz-SOx5zshDNYsk6SIg2WWowmVzNs"),
-        ("/id/1/200/120.webp", "aYtZxmV8JtkCJE9hMvF2Rga6PvE5s2auhCzZkM8c-0s"),
+        (
+            "/id/1/200/200.jpg",
+            "ZLQ9HvJdCRl3PAQKve7LbvC2431QvWzcCodIf7pb1Lk",
+        ),
+        (
+            "/id/1/200/120.jpg",
+            "GzbnYZXUZPJek4mDLoVsJ1WVrK5FXUdqD9QF8xYGp04",
+        ),
+        (
+            "/id/1/200/200.jpg?blur=5",
+            "QPMk9U26ath40c02AyXtTPAG8dT8HS7awYpapCfqazs",
+        ),
+        (
+            "/id/1/200/200.jpg?grayscale",
+            "WRj-c7rMIvVnwOQPDj-uKPketso3_ieBxUCtY0nBVP0",
+        ),
+        (
+            "/id/1/200/200.jpg?blur=5&grayscale",
+            "MarV0ooZ1EWnubOz-SOx5zshDNYsk6SIg2WWowmVzNs",
+        ),
+        (
+            "/id/1/200/120.webp",
+            "aYtZxmV8JtkCJE9hMvF2Rga6PvE5s2auhCzZkM8c-0s",
+        ),
     ];
 
     #[test]
@@ -107,16 +130,37 @@ mod tests {
         for (msg, sig) in VECTORS {
             assert_eq!(s.sign(msg), sig, "{msg}");
         }
-        assert_eq!(Signer::new("foobar").sign("test"), "pjEGW94PGr30xYhluF_fLGJtU-r3BPpoDNmsvkIFZms");
+        assert_eq!(
+            Signer::new("foobar").sign("test"),
+            "pjEGW94PGr30xYhluF_fLGJtU-r3BPpoDNmsvkIFZms"
+        );
     }
 
     #[test]
     fn image_path_matches_spec_shape() {
         let s = Signer::new("test");
-        let p = ImageParams { width: 200, height: 200, format: OutputFormat::Jpeg, grayscale: true, blur: Some(5) };
-        assert_eq!(s.image_path("1", &p), "/id/1/200/200.jpg?blur=5&grayscale&hmac=MarV0ooZ1EWnubOz-SOx5zshDNYsk6SIg2WWowmVzNs");
-        let p = ImageParams { width: 200, height: 120, format: OutputFormat::Webp, grayscale: false, blur: None };
-        assert_eq!(s.image_path("1", &p), "/id/1/200/120.webp?hmac=aYtZxmV8JtkCJE9hMvF2Rga6PvE5s2auhCzZkM8c-0s");
+        let p = ImageParams {
+            width: 200,
+            height: 200,
+            format: OutputFormat::Jpeg,
+            grayscale: true,
+            blur: Some(5),
+        };
+        assert_eq!(
+            s.image_path("1", &p),
+            "/id/1/200/200.jpg?blur=5&grayscale&hmac=MarV0ooZ1EWnubOz-SOx5zshDNYsk6SIg2WWowmVzNs"
+        );
+        let p = ImageParams {
+            width: 200,
+            height: 120,
+            format: OutputFormat::Webp,
+            grayscale: false,
+            blur: None,
+        };
+        assert_eq!(
+            s.image_path("1", &p),
+            "/id/1/200/120.webp?hmac=aYtZxmV8JtkCJE9hMvF2Rga6PvE5s2auhCzZkM8c-0s"
+        );
     }
 
     #[test]
@@ -126,13 +170,22 @@ mod tests {
         let ok = |q: String| s.verify("/id/1/200/200.jpg", &Query::parse(&q));
         assert!(ok(format!("blur=5&hmac={sig}")));
         assert!(ok(format!("hmac={sig}&blur=5")), "order does not matter");
-        assert!(ok(format!("blur=5&blur=9&hmac={sig}")), "later duplicates are not signed");
+        assert!(
+            ok(format!("blur=5&blur=9&hmac={sig}")),
+            "later duplicates are not signed"
+        );
         assert!(!ok(format!("blur=6&hmac={sig}")));
         assert!(!ok(format!("blur=5&random=1&hmac={sig}")));
         assert!(!ok("blur=5".to_owned()));
         assert!(!ok(format!("blur=5&hmac={}", &sig[..42])));
-        assert!(s.verify("/id/1/200/200.jpg", &Query::parse("grayscale=&hmac=WRj-c7rMIvVnwOQPDj-uKPketso3_ieBxUCtY0nBVP0")));
-        assert!(!Signer::new("other").verify("/id/1/200/200.jpg", &Query::parse(&format!("blur=5&hmac={sig}"))));
+        assert!(s.verify(
+            "/id/1/200/200.jpg",
+            &Query::parse("grayscale=&hmac=WRj-c7rMIvVnwOQPDj-uKPketso3_ieBxUCtY0nBVP0")
+        ));
+        assert!(!Signer::new("other").verify(
+            "/id/1/200/200.jpg",
+            &Query::parse(&format!("blur=5&hmac={sig}"))
+        ));
     }
 
     #[test]
@@ -140,6 +193,9 @@ mod tests {
         let s = Signer::new("");
         let url = s.sign_path("/id/1/1/1.jpg", Query::default());
         assert_eq!(url.len(), "/id/1/1/1.jpg?hmac=".len() + 43);
-        assert!(s.verify("/id/1/1/1.jpg", &Query::parse(url.split_once('?').unwrap().1)));
+        assert!(s.verify(
+            "/id/1/1/1.jpg",
+            &Query::parse(url.split_once('?').unwrap().1)
+        ));
     }
 }

@@ -57,7 +57,10 @@ impl Storage {
                 format!("{} is not a directory", root.display()),
             )));
         }
-        Ok(Self::Local { root, max_object_bytes })
+        Ok(Self::Local {
+            root,
+            max_object_bytes,
+        })
     }
 
     /// Reads one object.
@@ -66,16 +69,25 @@ impl Storage {
     /// Not found, invalid key, too large, or backend failure.
     pub async fn get(&self, key: &str) -> Result<Bytes, StorageError> {
         match self {
-            Self::Local { root, max_object_bytes } => {
+            Self::Local {
+                root,
+                max_object_bytes,
+            } => {
                 let path = local_path(root, key)?;
                 let meta = match tokio::fs::metadata(&path).await {
                     Ok(m) if m.is_file() => m,
                     Ok(_) => return Err(StorageError::NotFound(key.to_owned())),
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(StorageError::NotFound(key.to_owned())),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        return Err(StorageError::NotFound(key.to_owned()));
+                    }
                     Err(e) => return Err(e.into()),
                 };
                 if meta.len() > *max_object_bytes {
-                    return Err(StorageError::TooLarge { key: key.to_owned(), size: meta.len(), max: *max_object_bytes });
+                    return Err(StorageError::TooLarge {
+                        key: key.to_owned(),
+                        size: meta.len(),
+                        max: *max_object_bytes,
+                    });
                 }
                 Ok(Bytes::from(tokio::fs::read(&path).await?))
             }
@@ -113,10 +125,22 @@ mod tests {
         std::fs::write(dir.join("big.jpg"), vec![0u8; 11]).unwrap();
         let s = Storage::local(&dir, 10).unwrap();
         assert_eq!(&s.get("1.jpg").await.unwrap()[..], b"abc");
-        assert!(matches!(s.get("2.jpg").await, Err(StorageError::NotFound(_))));
-        assert!(matches!(s.get("big.jpg").await, Err(StorageError::TooLarge { size: 11, .. })));
-        assert!(matches!(s.get("../1.jpg").await, Err(StorageError::InvalidKey(_))));
-        assert!(matches!(s.get(".hidden").await, Err(StorageError::InvalidKey(_))));
+        assert!(matches!(
+            s.get("2.jpg").await,
+            Err(StorageError::NotFound(_))
+        ));
+        assert!(matches!(
+            s.get("big.jpg").await,
+            Err(StorageError::TooLarge { size: 11, .. })
+        ));
+        assert!(matches!(
+            s.get("../1.jpg").await,
+            Err(StorageError::InvalidKey(_))
+        ));
+        assert!(matches!(
+            s.get(".hidden").await,
+            Err(StorageError::InvalidKey(_))
+        ));
         assert!(s.exists("1.jpg").await.unwrap() && !s.exists("healthcheck.jpg").await.unwrap());
         assert!(Storage::local(dir.join("missing"), 10).is_err());
     }

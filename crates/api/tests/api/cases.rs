@@ -5,8 +5,13 @@ use super::*;
 const NO_CACHE: &str = "private, no-cache, no-store, must-revalidate";
 
 fn signed(path_and_query: &str) -> String {
-    let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
-    format!("{IMAGES}{}", Signer::new("test").sign_path(path, picsum_common::query::Query::parse(query)))
+    let (path, query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
+    format!(
+        "{IMAGES}{}",
+        Signer::new("test").sign_path(path, picsum_common::query::Query::parse(query))
+    )
 }
 
 #[tokio::test]
@@ -18,8 +23,14 @@ async fn redirects_to_signed_urls() {
         ("/id/1/200/200?blur", "/id/1/200/200.jpg?blur=5"),
         ("/id/1/200/200?blur=abc", "/id/1/200/200.jpg?blur=5"),
         ("/id/1/200/200?blur=10", "/id/1/200/200.jpg?blur=10"),
-        ("/id/1/200/200?grayscale=false", "/id/1/200/200.jpg?grayscale"),
-        ("/id/1/200/200?grayscale&blur=5&random=3&hmac=x", "/id/1/200/200.jpg?blur=5&grayscale"),
+        (
+            "/id/1/200/200?grayscale=false",
+            "/id/1/200/200.jpg?grayscale",
+        ),
+        (
+            "/id/1/200/200?grayscale&blur=5&random=3&hmac=x",
+            "/id/1/200/200.jpg?blur=5&grayscale",
+        ),
         ("/id/1/200/120.webp", "/id/1/200/120.webp"),
         ("/id/1/200/120.JPG", "/id/1/200/120.jpg"),
         ("/id/1/0/100", "/id/1/300/100.jpg"),
@@ -33,7 +44,10 @@ async fn redirects_to_signed_urls() {
         ("/g/200?blur=2", "/id/1/200/200.jpg?blur=2&grayscale"),
         ("/200/120?image=1", "/id/1/200/120.jpg"),
         ("/200/120?image=", "/id/1/200/120.jpg"),
-        ("/seed/anything/200/120.webp?grayscale", "/id/1/200/120.webp?grayscale"),
+        (
+            "/seed/anything/200/120.webp?grayscale",
+            "/id/1/200/120.webp?grayscale",
+        ),
     ] {
         let a = get(&s, uri).await;
         assert_eq!(a.status, StatusCode::FOUND, "{uri}: {}", a.body);
@@ -44,16 +58,27 @@ async fn redirects_to_signed_urls() {
     }
     // The exact spec vector.
     let a = get(&s, "/id/1/200/200?grayscale&blur").await;
-    assert_eq!(a.header("location"), Some("https://fastly.picsum.photos/id/1/200/200.jpg?blur=5&grayscale&hmac=MarV0ooZ1EWnubOz-SOx5zshDNYsk6SIg2WWowmVzNs"));
+    assert_eq!(
+        a.header("location"),
+        Some(
+            "https://fastly.picsum.photos/id/1/200/200.jpg?blur=5&grayscale&hmac=MarV0ooZ1EWnubOz-SOx5zshDNYsk6SIg2WWowmVzNs"
+        )
+    );
 }
 
 #[tokio::test]
 async fn seeds_pick_like_picsum() {
     let s = state("metadata_multiple.json");
     let a = get(&s, "/seed/1/200").await;
-    assert_eq!(a.header("location"), Some(signed("/id/2/200/200.jpg").as_str()));
+    assert_eq!(
+        a.header("location"),
+        Some(signed("/id/2/200/200.jpg").as_str())
+    );
     let a = get(&s, "/seed/0/200").await;
-    assert_eq!(a.header("location"), Some(signed("/id/1/200/200.jpg").as_str()));
+    assert_eq!(
+        a.header("location"),
+        Some(signed("/id/1/200/200.jpg").as_str())
+    );
     let a = get(&s, "/seed/1/info").await;
     assert!(a.body.starts_with("{\"id\":\"2\""), "{}", a.body);
     let a = get(&s, "/seed/hello%20world/200").await;
@@ -87,8 +112,16 @@ async fn errors_and_their_precedence() {
         ("/id/nope/info", 404, "Image does not exist"),
     ] {
         let a = get(&s, uri).await;
-        assert_eq!((a.status.as_u16(), a.body.as_str()), (status, format!("{msg}\n").as_str()), "{uri}");
-        assert_eq!(a.header("content-type"), Some("text/plain; charset=utf-8"), "{uri}");
+        assert_eq!(
+            (a.status.as_u16(), a.body.as_str()),
+            (status, format!("{msg}\n").as_str()),
+            "{uri}"
+        );
+        assert_eq!(
+            a.header("content-type"),
+            Some("text/plain; charset=utf-8"),
+            "{uri}"
+        );
         assert_eq!(a.header("x-content-type-options"), Some("nosniff"), "{uri}");
         assert_eq!(a.header("cache-control"), Some(NO_CACHE), "{uri}");
     }
@@ -98,16 +131,43 @@ async fn errors_and_their_precedence() {
 async fn json_errors_only_for_exact_accept() {
     let s = state("metadata.json");
     let a = call(&s, "GET", "/id/1/6000", &[("accept", "application/json")]).await;
-    assert_eq!((a.status.as_u16(), a.body.as_str()), (400, "{\"error\":\"Invalid size\"}\n"));
+    assert_eq!(
+        (a.status.as_u16(), a.body.as_str()),
+        (400, "{\"error\":\"Invalid size\"}\n")
+    );
     assert_eq!(a.header("content-type"), Some("application/json"));
-    let a = call(&s, "GET", "/nothing/here", &[("accept", "application/json")]).await;
+    let a = call(
+        &s,
+        "GET",
+        "/nothing/here",
+        &[("accept", "application/json")],
+    )
+    .await;
     assert_eq!(a.body, "{\"error\":\"page not found\"}\n");
-    let a = call(&s, "GET", "/id/1/6000", &[("accept", "application/json, */*")]).await;
+    let a = call(
+        &s,
+        "GET",
+        "/id/1/6000",
+        &[("accept", "application/json, */*")],
+    )
+    .await;
     assert_eq!(a.body, "Invalid size\n");
     // Deprecated ?image= on random routes: always text. On /g/: JSON-capable.
-    let a = call(&s, "GET", "/200?image=nope", &[("accept", "application/json")]).await;
+    let a = call(
+        &s,
+        "GET",
+        "/200?image=nope",
+        &[("accept", "application/json")],
+    )
+    .await;
     assert_eq!(a.body, "Image does not exist\n");
-    let a = call(&s, "GET", "/g/200?image=nope", &[("accept", "application/json")]).await;
+    let a = call(
+        &s,
+        "GET",
+        "/g/200?image=nope",
+        &[("accept", "application/json")],
+    )
+    .await;
     assert_eq!(a.body, "{\"error\":\"Image does not exist\"}\n");
 }
 
@@ -118,17 +178,28 @@ async fn slashes_methods_and_paths() {
     assert_eq!(a.status, StatusCode::MOVED_PERMANENTLY);
     assert_eq!(a.header("location"), Some("/200/300?blur"));
     assert_eq!(a.header("content-type"), Some("text/html; charset=utf-8"));
-    assert_eq!(a.body, "<a href=\"/200/300?blur\">Moved Permanently</a>.\n\n");
+    assert_eq!(
+        a.body,
+        "<a href=\"/200/300?blur\">Moved Permanently</a>.\n\n"
+    );
     let a = get(&s, "/images/").await;
     assert_eq!(a.header("location"), Some("/images"));
     let a = get(&s, "/id/1/200.jpg/").await;
     assert_eq!(a.status, StatusCode::MOVED_PERMANENTLY);
     for (uri, to) in [("//200", "/200"), ("/a/../200?x=1", "/200?x=1")] {
         let a = get(&s, uri).await;
-        assert_eq!((a.status, a.header("location")), (StatusCode::MOVED_PERMANENTLY, Some(to)), "{uri}");
+        assert_eq!(
+            (a.status, a.header("location")),
+            (StatusCode::MOVED_PERMANENTLY, Some(to)),
+            "{uri}"
+        );
         assert!(a.body.is_empty());
     }
-    for (method, uri) in [("HEAD", "/200"), ("POST", "/v2/list"), ("DELETE", "/id/1/info")] {
+    for (method, uri) in [
+        ("HEAD", "/200"),
+        ("POST", "/v2/list"),
+        ("DELETE", "/id/1/info"),
+    ] {
         let a = call(&s, method, uri, &[]).await;
         assert_eq!(a.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {uri}");
         assert!(a.body.is_empty() && a.header("cache-control").is_none());
@@ -143,33 +214,95 @@ async fn cors() {
     let a = get(&s, "/id/1/info").await;
     assert_eq!(a.header("vary"), Some("Origin"));
     assert_eq!(a.header("access-control-allow-origin"), None);
-    let a = call(&s, "GET", "/id/1/info", &[("origin", "https://example.com")]).await;
+    let a = call(
+        &s,
+        "GET",
+        "/id/1/info",
+        &[("origin", "https://example.com")],
+    )
+    .await;
     assert_eq!(a.header("access-control-allow-origin"), Some("*"));
     let a = call(&s, "GET", "/nope", &[("origin", "https://example.com")]).await;
-    assert_eq!((a.status.as_u16(), a.header("access-control-allow-origin")), (404, Some("*")));
+    assert_eq!(
+        (a.status.as_u16(), a.header("access-control-allow-origin")),
+        (404, Some("*"))
+    );
 
-    let pre = [("origin", "https://example.com"), ("access-control-request-method", "GET"), ("access-control-request-headers", "Accept, X-Requested-With")];
+    let pre = [
+        ("origin", "https://example.com"),
+        ("access-control-request-method", "GET"),
+        ("access-control-request-headers", "Accept, X-Requested-With"),
+    ];
     let a = call(&s, "OPTIONS", "/id/284/info", &pre).await;
     assert_eq!(a.status, StatusCode::NO_CONTENT);
-    assert_eq!(a.header("vary"), Some("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"));
+    assert_eq!(
+        a.header("vary"),
+        Some("Origin, Access-Control-Request-Method, Access-Control-Request-Headers")
+    );
     assert_eq!(a.header("access-control-allow-origin"), Some("*"));
     assert_eq!(a.header("access-control-allow-methods"), Some("GET"));
-    assert_eq!(a.header("access-control-allow-headers"), Some("Accept, X-Requested-With"));
+    assert_eq!(
+        a.header("access-control-allow-headers"),
+        Some("Accept, X-Requested-With")
+    );
     assert_eq!(a.header("access-control-max-age"), None);
-    let a = call(&s, "OPTIONS", "/id/284/info", &[("origin", "https://e.com"), ("access-control-request-method", "GET"), ("access-control-request-headers", "Authorization")]).await;
-    assert_eq!((a.status.as_u16(), a.header("access-control-allow-origin")), (204, None));
-    let a = call(&s, "OPTIONS", "/x", &[("origin", "https://e.com"), ("access-control-request-method", "POST")]).await;
-    assert_eq!((a.status.as_u16(), a.header("access-control-allow-origin")), (204, None));
+    let a = call(
+        &s,
+        "OPTIONS",
+        "/id/284/info",
+        &[
+            ("origin", "https://e.com"),
+            ("access-control-request-method", "GET"),
+            ("access-control-request-headers", "Authorization"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (a.status.as_u16(), a.header("access-control-allow-origin")),
+        (204, None)
+    );
+    let a = call(
+        &s,
+        "OPTIONS",
+        "/x",
+        &[
+            ("origin", "https://e.com"),
+            ("access-control-request-method", "POST"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (a.status.as_u16(), a.header("access-control-allow-origin")),
+        (204, None)
+    );
 }
 
 #[tokio::test]
 async fn web_site() {
     let s = state("metadata.json");
-    for (uri, ct) in [("/", "text/html; charset=utf-8"), ("/images", "text/html; charset=utf-8"), ("/robots.txt", "text/plain; charset=utf-8"), ("/favicon.ico", "image/x-icon"), ("/assets/style.css", "text/css; charset=utf-8")] {
+    for (uri, ct) in [
+        ("/", "text/html; charset=utf-8"),
+        ("/images", "text/html; charset=utf-8"),
+        ("/robots.txt", "text/plain; charset=utf-8"),
+        ("/favicon.ico", "image/x-icon"),
+        ("/assets/style.css", "text/css; charset=utf-8"),
+    ] {
         let a = call(&s, "GET", uri, &[]).await;
-        assert_eq!((a.status, a.header("content-type")), (StatusCode::OK, Some(ct)), "{uri}");
-        assert_eq!(a.header("cache-control"), Some("public, max-age=7200, stale-while-revalidate=60, stale-if-error=43200"));
+        assert_eq!(
+            (a.status, a.header("content-type")),
+            (StatusCode::OK, Some(ct)),
+            "{uri}"
+        );
+        assert_eq!(
+            a.header("cache-control"),
+            Some("public, max-age=7200, stale-while-revalidate=60, stale-if-error=43200")
+        );
     }
     assert!(get(&s, "/").await.body.contains("/seed/picsum/200/300"));
-    assert!(get(&s, "/robots.txt").await.body.contains("Allow: /id/237/250"));
+    assert!(
+        get(&s, "/robots.txt")
+            .await
+            .body
+            .contains("Allow: /id/237/250")
+    );
 }

@@ -1,5 +1,6 @@
 //! Router tests for the API: Picsum's behaviour spec, case by case, through the real router
 //! with the Picsum test manifests (no socket needed).
+#![expect(clippy::unwrap_used, reason = "test helpers panic on failure")]
 
 mod cases;
 mod list;
@@ -17,7 +18,9 @@ pub const ROOT: &str = "https://picsum.photos";
 pub const IMAGES: &str = "https://fastly.picsum.photos";
 
 pub fn fixture(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/picsum/file").join(name)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/picsum/file")
+        .join(name)
 }
 
 pub fn state(manifest: &str) -> Arc<AppState> {
@@ -41,16 +44,30 @@ impl Answer {
     }
 }
 
-pub async fn call(state: &Arc<AppState>, method: &str, uri: &str, headers: &[(&str, &str)]) -> Answer {
+pub async fn call(
+    state: &Arc<AppState>,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+) -> Answer {
     let mut req = Request::builder().method(method).uri(uri);
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
-    let res = picsum_api::router(Arc::clone(state)).oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+    let res = picsum_api::router(Arc::clone(state))
+        .oneshot(req.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
     let status = res.status();
     let headers = res.headers().clone();
-    let body = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
-    Answer { status, headers, body: String::from_utf8_lossy(&body).into_owned() }
+    let body = axum::body::to_bytes(res.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    Answer {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    }
 }
 
 pub async fn get(state: &Arc<AppState>, uri: &str) -> Answer {

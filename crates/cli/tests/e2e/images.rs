@@ -10,32 +10,62 @@ async fn api_redirects_render_picsum_fixtures_byte_for_byte() {
     let http = client();
     let cases = [
         ("/id/1/200/120", "api/width_height_linux", 200, 120, 3),
-        ("/id/1/200/200?blur=5&grayscale", "api/all_linux", 200, 200, 1),
+        (
+            "/id/1/200/200?blur=5&grayscale",
+            "api/all_linux",
+            200,
+            200,
+            1,
+        ),
         ("/id/1/200/200?blur", "api/blur_linux", 200, 200, 3),
         ("/id/1/200?grayscale", "api/grayscale_linux", 200, 200, 1),
         ("/id/1/0/0", "api/max_allowed_linux", 300, 400, 3),
     ];
     for (uri, fixture_name, w, h, components) in cases {
         for ext in ["jpg", "webp"] {
-            let (path, query) = uri.split_once('?').map_or((uri, String::new()), |(p, q)| (p, format!("?{q}")));
+            let (path, query) = uri
+                .split_once('?')
+                .map_or((uri, String::new()), |(p, q)| (p, format!("?{q}")));
             let url = format!("{}{path}.{ext}{query}", api.base);
             let redirect = http.get(&url).send().await.unwrap();
             assert_eq!(redirect.status(), 302, "{url}");
             let location = redirect.headers()["location"].to_str().unwrap().to_owned();
-            assert!(location.starts_with(&format!("{}/id/1/{w}/{h}.{ext}", images.base)), "{location}");
+            assert!(
+                location.starts_with(&format!("{}/id/1/{w}/{h}.{ext}", images.base)),
+                "{location}"
+            );
             let res = http.get(&location).send().await.unwrap();
             assert_eq!(res.status(), 200, "{location}");
-            let ct = if ext == "jpg" { "image/jpeg" } else { "image/webp" };
+            let ct = if ext == "jpg" {
+                "image/jpeg"
+            } else {
+                "image/webp"
+            };
             assert_eq!(res.headers()["content-type"], ct);
             assert_eq!(res.headers()["picsum-id"], "1");
-            assert_eq!(res.headers()["cache-control"], "public, max-age=2592000, stale-while-revalidate=60, stale-if-error=43200, immutable");
-            assert!(res.headers()["content-disposition"].to_str().unwrap().starts_with(&format!("inline; filename=\"1-{w}x{h}")));
+            assert_eq!(
+                res.headers()["cache-control"],
+                "public, max-age=2592000, stale-while-revalidate=60, stale-if-error=43200, immutable"
+            );
+            assert!(
+                res.headers()["content-disposition"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with(&format!("inline; filename=\"1-{w}x{h}"))
+            );
             let body = res.bytes().await.unwrap();
             let want = std::fs::read(fixture(&format!("{fixture_name}.{ext}"))).unwrap();
-            assert!(body[..] == want[..], "{url}: bytes differ from {fixture_name}.{ext}");
+            assert!(
+                body[..] == want[..],
+                "{url}: bytes differ from {fixture_name}.{ext}"
+            );
             if ext == "jpg" {
                 let (dw, dh, dc, progressive, _) = decode_jpeg(&body);
-                assert_eq!((u32::from(dw), u32::from(dh), dc, progressive), (w, h, components, true), "{url}");
+                assert_eq!(
+                    (u32::from(dw), u32::from(dh), dc, progressive),
+                    (w, h, components, true),
+                    "{url}"
+                );
             } else {
                 let (dw, dh, alpha, _) = decode_webp(&body);
                 assert_eq!((dw, dh, alpha), (w, h, false), "{url}");
@@ -60,11 +90,29 @@ async fn effects_change_pixels_as_expected() {
     assert_eq!((c, gray.len()), (1, 300 * 200));
     let (_, _, _, _, blurred) = decode_jpeg(&fetch("?blur=10").await);
     // Grey is the luminance of the colour render (within JPEG error).
-    let luma: f64 = plain.chunks(3).zip(&gray).map(|(p, &g)| (0.2126 * f64::from(p[0]) + 0.7152 * f64::from(p[1]) + 0.0722 * f64::from(p[2]) - f64::from(g)).abs()).sum::<f64>() / gray.len() as f64;
+    let luma: f64 = plain
+        .chunks(3)
+        .zip(&gray)
+        .map(|(p, &g)| {
+            (0.2126 * f64::from(p[0]) + 0.7152 * f64::from(p[1]) + 0.0722 * f64::from(p[2])
+                - f64::from(g))
+            .abs()
+        })
+        .sum::<f64>()
+        / gray.len() as f64;
     assert!(luma < 8.0, "grey differs from luminance by {luma}");
     // Blur lowers the differences between neighbours.
-    let roughness = |px: &[u8]| px.windows(6).map(|w| (i32::from(w[0]) - i32::from(w[3])).abs()).sum::<i32>();
-    assert!(roughness(&blurred) * 2 < roughness(&plain), "{} vs {}", roughness(&blurred), roughness(&plain));
+    let roughness = |px: &[u8]| {
+        px.windows(6)
+            .map(|w| (i32::from(w[0]) - i32::from(w[3])).abs())
+            .sum::<i32>()
+    };
+    assert!(
+        roughness(&blurred) * 2 < roughness(&plain),
+        "{} vs {}",
+        roughness(&blurred),
+        roughness(&plain)
+    );
 }
 
 #[tokio::test]
@@ -73,16 +121,53 @@ async fn random_seed_and_info_through_the_api() {
     let images = gallery.image_service(2, 16);
     let api = gallery.api(&images);
     let http = client();
-    let res = http.get(format!("{}/seed/1/info", api.base)).send().await.unwrap();
+    let res = http
+        .get(format!("{}/seed/1/info", api.base))
+        .send()
+        .await
+        .unwrap();
     let info: serde_json::Value = serde_json::from_str(&res.text().await.unwrap()).unwrap();
-    assert_eq!(info["download_url"], format!("https://picsum.example/id/{}/{}/{}", info["id"].as_str().unwrap(), info["width"], info["height"]));
-    let a = http.get(format!("{}/seed/1/64/48", api.base)).send().await.unwrap();
-    let b = http.get(format!("{}/seed/1/64/48", api.base)).send().await.unwrap();
+    assert_eq!(
+        info["download_url"],
+        format!(
+            "https://picsum.example/id/{}/{}/{}",
+            info["id"].as_str().unwrap(),
+            info["width"],
+            info["height"]
+        )
+    );
+    let a = http
+        .get(format!("{}/seed/1/64/48", api.base))
+        .send()
+        .await
+        .unwrap();
+    let b = http
+        .get(format!("{}/seed/1/64/48", api.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(a.headers()["location"], b.headers()["location"]);
-    let list = http.get(format!("{}/v2/list?limit=2", api.base)).send().await.unwrap();
-    assert_eq!(list.headers()["link"], "<https://picsum.example/v2/list?page=2&limit=2>; rel=\"next\"");
-    let ops = http.get(format!("{}/metrics", api.ops)).send().await.unwrap().text().await.unwrap();
-    assert!(ops.contains("http_request_duration_seconds_bucket{path=\"api.infoSeed\",code=\"200\""), "{ops}");
+    let list = http
+        .get(format!("{}/v2/list?limit=2", api.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        list.headers()["link"],
+        "<https://picsum.example/v2/list?page=2&limit=2>; rel=\"next\""
+    );
+    let ops = http
+        .get(format!("{}/metrics", api.ops))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        ops.contains("http_request_duration_seconds_bucket{path=\"api.infoSeed\",code=\"200\""),
+        "{ops}"
+    );
 }
 
 #[tokio::test]
@@ -91,10 +176,20 @@ async fn health_reports_components() {
     let images = gallery.image_service(1, 4);
     let api = gallery.api(&images);
     let http = client();
-    for (svc, body) in [(&images, "{\"healthy\":true,\"cache\":\"healthy\",\"storage\":\"healthy\"}"), (&api, "{\"healthy\":true,\"database\":\"healthy\"}")] {
+    for (svc, body) in [
+        (
+            &images,
+            "{\"healthy\":true,\"cache\":\"healthy\",\"storage\":\"healthy\"}",
+        ),
+        (&api, "{\"healthy\":true,\"database\":\"healthy\"}"),
+    ] {
         let mut last = String::new();
         for _ in 0..50 {
-            let res = http.get(format!("{}/health", svc.ops)).send().await.unwrap();
+            let res = http
+                .get(format!("{}/health", svc.ops))
+                .send()
+                .await
+                .unwrap();
             last = res.text().await.unwrap();
             if last == body {
                 break;

@@ -1,5 +1,11 @@
 //! End-to-end: the real `picsum-api` and `picsum-image-service` binaries on free ports,
 //! redirects followed, images decoded and compared with Lorem Picsum's fixtures.
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    reason = "test helpers panic on failure"
+)]
 
 mod images;
 mod robustness;
@@ -26,7 +32,11 @@ impl Drop for Service {
 
 fn binary(name: &str) -> PathBuf {
     let path = Path::new(env!("CARGO_BIN_EXE_picsum")).with_file_name(name);
-    assert!(path.exists(), "{} is not built; run the workspace tests", path.display());
+    assert!(
+        path.exists(),
+        "{} is not built; run the workspace tests",
+        path.display()
+    );
     path
 }
 
@@ -41,9 +51,15 @@ pub fn spawn(name: &str, env: &[(&str, String)]) -> Service {
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
     let fields = loop {
-        let line = lines.next().expect("service exited before starting").expect("read log");
+        let line = lines
+            .next()
+            .expect("service exited before starting")
+            .expect("read log");
         let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
-        if v["fields"]["message"].as_str().is_some_and(|m| m.ends_with("started")) {
+        if v["fields"]["message"]
+            .as_str()
+            .is_some_and(|m| m.ends_with("started"))
+        {
             break v["fields"].clone();
         }
     };
@@ -78,7 +94,11 @@ impl Gallery {
         bomb[sof + 5..sof + 9].copy_from_slice(&[0xEA, 0x60, 0xEA, 0x60]);
         std::fs::write(dir.join("photos/3.jpg"), &bomb).unwrap();
         // 5: not an image at all.
-        std::fs::write(dir.join("photos/5.jpg"), b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>").unwrap();
+        std::fs::write(
+            dir.join("photos/5.jpg"),
+            b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+        )
+        .unwrap();
         let manifest = serde_json::json!([
             {"id": "1", "author": "John Doe", "url": "https://picsum.photos", "width": 300, "height": 400},
             {"id": "2", "author": "Truncated", "url": "https://picsum.photos", "width": 6000, "height": 4000},
@@ -96,7 +116,10 @@ impl Gallery {
             &[
                 ("IMAGE_LISTEN", "127.0.0.1:0".into()),
                 ("IMAGE_METRICS_LISTEN", "127.0.0.1:0".into()),
-                ("IMAGE_STORAGE_PATH", self.dir.join("photos").display().to_string()),
+                (
+                    "IMAGE_STORAGE_PATH",
+                    self.dir.join("photos").display().to_string(),
+                ),
                 ("IMAGE_HMAC_KEY", KEY.into()),
                 ("IMAGE_WORKERS", workers.to_string()),
                 ("IMAGE_QUEUE_SIZE", queue.to_string()),
@@ -115,7 +138,10 @@ impl Gallery {
                 ("PICSUM_ROOT_URL", "https://picsum.example".into()),
                 ("PICSUM_IMAGE_SERVICE_URL", image_service.base.clone()),
                 ("PICSUM_HMAC_KEY", KEY.into()),
-                ("PICSUM_DATABASE_FILE_PATH", self.dir.join("manifest.json").display().to_string()),
+                (
+                    "PICSUM_DATABASE_FILE_PATH",
+                    self.dir.join("manifest.json").display().to_string(),
+                ),
                 ("PICSUM_LOG_LEVEL", "info".into()),
             ],
         )
@@ -129,16 +155,26 @@ impl Drop for Gallery {
 }
 
 pub fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/picsum").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/picsum")
+        .join(rel)
 }
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 pub fn signed(base: &str, path_and_query: &str) -> String {
-    let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
-    format!("{base}{}", picsum_signing::Signer::new(KEY).sign_path(path, picsum_common::query::Query::parse(query)))
+    let (path, query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
+    format!(
+        "{base}{}",
+        picsum_signing::Signer::new(KEY).sign_path(path, picsum_common::query::Query::parse(query))
+    )
 }
 
 /// Decoded JPEG: (width, height, components, progressive, pixels).
@@ -151,7 +187,13 @@ pub fn decode_jpeg(bytes: &[u8]) -> (u16, u16, usize, bool, Vec<u8>) {
         jpeg_decoder::PixelFormat::RGB24 => 3,
         other => panic!("unexpected {other:?}"),
     };
-    (info.width, info.height, components, info.coding_process == jpeg_decoder::CodingProcess::DctProgressive, pixels)
+    (
+        info.width,
+        info.height,
+        components,
+        info.coding_process == jpeg_decoder::CodingProcess::DctProgressive,
+        pixels,
+    )
 }
 
 /// Decoded WebP: (width, height, has_alpha, pixels).

@@ -10,20 +10,60 @@ async fn image_service_refuses_bad_requests() {
     let base = &images.base;
     let good = signed(base, "/id/1/200/120.jpg");
     let cases: Vec<(String, u16, &str)> = vec![
-        (format!("{base}/id/1/200/120.jpg"), 400, "Invalid parameters\n"),
-        (format!("{base}/id/1/200/120.jpg?hmac=AAAA"), 400, "Invalid parameters\n"),
+        (
+            format!("{base}/id/1/200/120.jpg"),
+            400,
+            "Invalid parameters\n",
+        ),
+        (
+            format!("{base}/id/1/200/120.jpg?hmac=AAAA"),
+            400,
+            "Invalid parameters\n",
+        ),
         (format!("{good}&blur=5"), 400, "Invalid parameters\n"),
-        (good.replace("/200/120", "/200/121"), 400, "Invalid parameters\n"),
+        (
+            good.replace("/200/120", "/200/121"),
+            400,
+            "Invalid parameters\n",
+        ),
         (format!("{base}/id/1/200/120"), 404, "page not found\n"),
-        (signed(base, "/id/1/200/120.png"), 400, "Invalid file extension\n"),
+        (
+            signed(base, "/id/1/200/120.png"),
+            400,
+            "Invalid file extension\n",
+        ),
         (signed(base, "/id/1/6000/120.jpg"), 400, "Invalid size\n"),
         (signed(base, "/id/1/0/120.jpg"), 400, "Invalid size\n"),
-        (signed(base, "/id/1/99999999999999999999/120.jpg"), 400, "Invalid size\n"),
-        (signed(base, "/id/1/10/10.jpg?blur=50"), 400, "Invalid blur amount\n"),
-        (signed(base, "/id/4/10/10.jpg"), 404, "Image does not exist\n"),
-        (signed(base, "/id/2/100/100.jpg"), 422, "Image cannot be processed\n"),
-        (signed(base, "/id/3/100/100.jpg"), 422, "Image cannot be processed\n"),
-        (signed(base, "/id/5/100/100.jpg"), 422, "Image cannot be processed\n"),
+        (
+            signed(base, "/id/1/99999999999999999999/120.jpg"),
+            400,
+            "Invalid size\n",
+        ),
+        (
+            signed(base, "/id/1/10/10.jpg?blur=50"),
+            400,
+            "Invalid blur amount\n",
+        ),
+        (
+            signed(base, "/id/4/10/10.jpg"),
+            404,
+            "Image does not exist\n",
+        ),
+        (
+            signed(base, "/id/2/100/100.jpg"),
+            422,
+            "Image cannot be processed\n",
+        ),
+        (
+            signed(base, "/id/3/100/100.jpg"),
+            422,
+            "Image cannot be processed\n",
+        ),
+        (
+            signed(base, "/id/5/100/100.jpg"),
+            422,
+            "Image cannot be processed\n",
+        ),
     ];
     for (url, status, body) in cases {
         let res = http.get(&url).send().await.unwrap();
@@ -31,18 +71,43 @@ async fn image_service_refuses_bad_requests() {
         assert_eq!(res.text().await.unwrap(), body, "{url}");
     }
     // The service is still fine afterwards, and the good URL works with CORS headers.
-    let res = http.get(&good).header("origin", "https://e.com").send().await.unwrap();
+    let res = http
+        .get(&good)
+        .header("origin", "https://e.com")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["access-control-allow-origin"], "*");
-    assert_eq!(res.headers()["access-control-expose-headers"], "Content-Type, Picsum-Id");
+    assert_eq!(
+        res.headers()["access-control-expose-headers"],
+        "Content-Type, Picsum-Id"
+    );
     assert_eq!(res.headers()["timing-allow-origin"], "*");
-    let res = http.get(good.replacen(".jpg?", ".jpg/?", 1)).send().await.unwrap();
+    let res = http
+        .get(good.replacen(".jpg?", ".jpg/?", 1))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 301);
-    assert!(res.headers()["location"].to_str().unwrap().starts_with("/id/1/200/120.jpg?hmac="));
+    assert!(
+        res.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/id/1/200/120.jpg?hmac=")
+    );
     let res = http.head(&good).send().await.unwrap();
     assert_eq!(res.status(), 405);
-    let json = http.get(format!("{base}/id/1/1/1.jpg")).header("accept", "application/json").send().await.unwrap();
-    assert_eq!(json.text().await.unwrap(), "{\"error\":\"Invalid parameters\"}\n");
+    let json = http
+        .get(format!("{base}/id/1/1/1.jpg"))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        json.text().await.unwrap(),
+        "{\"error\":\"Invalid parameters\"}\n"
+    );
 }
 
 #[tokio::test]
@@ -57,7 +122,12 @@ async fn full_queue_sheds_load_with_503() {
             let http = http.clone();
             tokio::spawn(async move {
                 let res = http.get(&url).send().await.unwrap();
-                (res.status().as_u16(), res.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned()))
+                (
+                    res.status().as_u16(),
+                    res.headers()
+                        .get("retry-after")
+                        .map(|v| v.to_str().unwrap().to_owned()),
+                )
             })
         })
         .collect();
@@ -66,8 +136,14 @@ async fn full_queue_sheds_load_with_503() {
         outcomes.push(r.await.unwrap());
     }
     assert!(outcomes.iter().any(|o| o.0 == 200), "{outcomes:?}");
-    assert!(outcomes.iter().any(|o| o == &(503, Some("1".to_owned()))), "{outcomes:?}");
-    assert!(outcomes.iter().all(|o| o.0 == 200 || o.0 == 503), "{outcomes:?}");
+    assert!(
+        outcomes.iter().any(|o| o == &(503, Some("1".to_owned()))),
+        "{outcomes:?}"
+    );
+    assert!(
+        outcomes.iter().all(|o| o.0 == 200 || o.0 == 503),
+        "{outcomes:?}"
+    );
 }
 
 #[tokio::test]
@@ -79,7 +155,13 @@ async fn sigterm_finishes_in_flight_requests() {
     let request = tokio::spawn(async move { http.get(&url).send().await.unwrap() });
     tokio::time::sleep(std::time::Duration::from_millis(150)).await;
     let pid = images.child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
     let res = request.await.unwrap();
     assert_eq!(res.status(), 200);
     let body = res.bytes().await.unwrap();

@@ -1,0 +1,10 @@
+# The one entry point for humans and CI.
+.PHONY: run test lint fmt bench loadtest deps
+
+run:      ; scripts/run.sh
+test:     ; scripts/test.sh
+deps:     ; scripts/deps.sh
+fmt:      ; cargo fmt --all
+lint:     ; cargo fmt --all -- --check && cargo clippy --workspace --all-targets --locked -- -D warnings
+bench:    ; scripts/deps.sh && cargo bench -p picsum-imaging --locked
+loadtest: ; scripts/loadtest.sh

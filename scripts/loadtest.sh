@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Load test: wrk against the running services (release build, sample gallery).
+#   1. the image service rendering one signed /200/300 URL (no output cache: every request renders);
+#   2. the API answering /200/300 with a signed 302.
+# Usage: scripts/loadtest.sh [seconds] [connections]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-15}
+conns=${2:-8}
+
+scripts/deps.sh --bench
+cargo build --release --locked -p picsum-cli
+export PICSUM_HMAC_KEY=loadtest IMAGE_HMAC_KEY=loadtest VIPS_WARNING=0
+export PICSUM_LISTEN=127.0.0.1:18080 IMAGE_LISTEN=127.0.0.1:18081
+export PICSUM_METRICS_LISTEN=127.0.0.1:18082 IMAGE_METRICS_LISTEN=127.0.0.1:18083
+export PICSUM_IMAGE_SERVICE_URL=http://127.0.0.1:18081 PICSUM_LOG_LEVEL=warn
+export IMAGE_WORKERS=${IMAGE_WORKERS:-2}
+target/release/picsum dev &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
+for _ in $(seq 50); do curl -fs -o /dev/null http://127.0.0.1:18082/metrics && break; sleep 0.1; done
+
+url=$(target/release/picsum sign --base http://127.0.0.1:18081 /id/0/200/300.jpg)
+curl -fs -o /dev/null "$url"   # warm the source cache
+echo "== image service: GET /id/0/200/300.jpg (signed), workers=$IMAGE_WORKERS, ${conns} connections, ${secs}s"
+wrk -t2 -c"$conns" -d"${secs}s" --latency "$url"
+echo "== api: GET /200/300 (302 to a signed URL), ${conns} connections, ${secs}s"
+wrk -t2 -c"$conns" -d"${secs}s" --latency http://127.0.0.1:18080/200/300

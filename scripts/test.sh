@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs every test of the workspace: installs what the tests need, builds the service
+# binaries the end-to-end tests start, then runs the suite (nextest when available).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/deps.sh
+export VIPS_WARNING=0 CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+
+cargo build --workspace --bins --locked
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --locked --no-fail-fast
+  cargo test --workspace --doc --locked
+else
+  cargo test --workspace --locked --no-fail-fast
+fi
