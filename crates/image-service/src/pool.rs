@@ -129,17 +129,29 @@ mod tests {
 
         // Occupy the worker, fill the one queue slot, then the next job is refused.
         let gate = Arc::new(Barrier::new(2));
-        let g = Arc::clone(&gate);
+        let started = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let busy = tokio::spawn({
-            let pool = pool.clone();
-            async move { pool.run(move || g.wait()).await }
+            let (pool, gate, started) = (pool.clone(), Arc::clone(&gate), Arc::clone(&started));
+            async move {
+                pool.run(move || {
+                    started.store(true, Ordering::SeqCst);
+                    gate.wait();
+                })
+                .await
+            }
         });
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        while !started.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
         let queued = tokio::spawn({
             let pool = pool.clone();
             async move { pool.run(|| 7).await }
         });
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        while pool.queued.load(Ordering::SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        // The counter rises just before the job enters the channel.
+        tokio::time::sleep(Duration::from_millis(20)).await;
         assert_eq!(pool.run(|| 8).await, Err(PoolError::Overloaded));
         gate.wait();
         busy.await.unwrap().unwrap();

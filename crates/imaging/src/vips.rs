@@ -19,6 +19,9 @@ const ALLOWED_LOADERS: [&CStr; 4] = [
     c"VipsForeignLoadNsgif",
 ];
 
+/// Outcome of the one libvips initialisation.
+static INIT: OnceLock<Result<(), String>> = OnceLock::new();
+
 /// Initialises libvips once for the process. Later calls return the first result.
 ///
 /// libvips forbids concurrent initialisation and cannot restart after shutdown, so this is
@@ -29,7 +32,6 @@ const ALLOWED_LOADERS: [&CStr; 4] = [
 /// # Errors
 /// [`ImagingError::Init`] when libvips cannot start.
 pub fn init() -> Result<(), ImagingError> {
-    static INIT: OnceLock<Result<(), String>> = OnceLock::new();
     INIT.get_or_init(|| {
         Vips::init("picsum").map_err(|e| e.to_string())?;
         Vips::cache_set_max(0);
@@ -51,9 +53,12 @@ pub fn init() -> Result<(), ImagingError> {
     .map_err(ImagingError::Init)
 }
 
-/// Frees libvips' per-thread buffers; call on worker threads before they exit.
+/// Frees libvips' per-thread buffers; call on worker threads before they exit. Does nothing
+/// when libvips was never initialised (calling into it then would crash).
 pub fn release_thread_state() {
-    Vips::thread_shutdown();
+    if matches!(INIT.get(), Some(Ok(()))) {
+        Vips::thread_shutdown();
+    }
 }
 
 /// The linked libvips version, e.g. `8.14.1`.

@@ -153,7 +153,7 @@ async fn sigterm_finishes_in_flight_requests() {
     let url = signed(&images.base, "/id/1/5000/3000.webp");
     let http = client();
     let request = tokio::spawn(async move { http.get(&url).send().await.unwrap() });
-    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let pid = images.child.id().to_string();
     assert!(
         Command::new("kill")
