@@ -1,11 +1,26 @@
 #!/usr/bin/env bash
 # Installs what building and testing picsum-rs needs and is not on the machine:
-# libvips (Debian's 8.14 on bookworm) and, with --bench, wrk for the load test.
+# libvips (Debian's 8.14 on bookworm); with --services the servers the tests start
+# (PostgreSQL, Redis, and s3s-fs, an S3-protocol server, built into .tools/);
+# with --bench, wrk and curl for the load test.
 # Idempotent: does nothing when everything is present.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 want=(libvips-dev)
-[[ "${1:-}" == "--bench" ]] && want+=(wrk curl)
+services=false
+for arg in "$@"; do
+  case "$arg" in
+    --bench) want+=(wrk curl) ;;
+    --services) want+=(postgresql redis-server); services=true ;;
+  esac
+done
+
+# s3s-fs 0.14.1 is the last release that builds on rustc 1.95; debug builds in ~1 min.
+if $services && [[ ! -x .tools/bin/s3s-fs ]]; then
+  echo "building s3s-fs into .tools/" >&2
+  cargo install --locked --debug --quiet s3s-fs --version 0.14.1 --features binary --root .tools
+fi
 
 missing=()
 for pkg in "${want[@]}"; do

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Runs every test of the workspace: installs what the tests need, builds the service
-# binaries the end-to-end tests start, then runs the suite (nextest when available).
+# Runs every test of the workspace: installs what the tests need (libvips, PostgreSQL, Redis,
+# s3s-fs; the tests start and stop their own throwaway instances on free ports), builds the
+# service binaries the end-to-end tests start, then runs the suite (nextest when available).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/deps.sh
+scripts/deps.sh --services
 export VIPS_WARNING=0 CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 
 cargo build --workspace --bins --locked

@@ -21,6 +21,10 @@ pub struct ImageConfig {
     /// Folder holding `{id}.jpg` and optional `{id}_{500..4500}.jpg`.
     #[arg(long, env = "IMAGE_STORAGE_PATH", default_value = "gallery/photos")]
     pub storage_path: PathBuf,
+    /// Object store instead of a folder: `s3://bucket/prefix` (S3, Spaces, MinIO; `AWS_*`
+    /// variables), `gs://bucket/prefix` (`GOOGLE_*` variables) or `file:///path`.
+    #[arg(long, env = "IMAGE_STORAGE_URL")]
+    pub storage_url: Option<String>,
     /// Key shared with the API to verify URL signatures.
     #[arg(
         long,
@@ -50,6 +54,17 @@ pub struct ImageConfig {
 }
 
 impl ImageConfig {
+    /// The storage these settings name: the URL when given, else the folder.
+    ///
+    /// # Errors
+    /// A bad URL or a missing folder.
+    pub fn storage(&self) -> Result<picsum_storage::Storage, picsum_storage::StorageError> {
+        match &self.storage_url {
+            Some(url) => picsum_storage::Storage::from_url(url, self.max_source_bytes),
+            None => picsum_storage::Storage::local(&self.storage_path, self.max_source_bytes),
+        }
+    }
+
     /// Defaults and environment only (no command line), as `picsum dev` uses it.
     pub fn from_env() -> Result<Self, clap::Error> {
         <Self as clap::Parser>::try_parse_from(["picsum-image-service"])

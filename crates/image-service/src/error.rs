@@ -49,7 +49,7 @@ impl From<StorageError> for ServiceError {
                 pages: 0,
                 max_pixels: 0,
             }),
-            StorageError::Unavailable(_) => Self::StorageUnavailable(e),
+            StorageError::Unavailable(_) | StorageError::Config(_) => Self::StorageUnavailable(e),
         }
     }
 }

@@ -55,8 +55,7 @@ impl AppState {
         }
         Ok(Self {
             signer: Signer::new(config.hmac_key.as_bytes()),
-            storage: Storage::local(&config.storage_path, config.max_source_bytes)
-                .map_err(|e| anyhow::anyhow!("storage {}: {e}", config.storage_path.display()))?,
+            storage: config.storage()?,
             cache: Cache::memory(config.source_cache_bytes),
             pool: RenderPool::new(usize::from(config.workers), config.queue_size)?,
             limits: Limits {

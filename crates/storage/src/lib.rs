@@ -1,14 +1,23 @@
 //! Storage of original photos, addressed by key (`{id}.jpg`, `{id}_{500..4500}.jpg`).
 //!
-//! [`Storage`] is one concrete type whose variants are the backends, so handlers never know
-//! which one they have. The first backend is a local folder (Picsum's `-storage-path`);
-//! object stores (S3, Spaces, GCS) join as variants later.
+//! [`Storage`] is one concrete type over `object_store`, so handlers never know the backend:
+//! a local folder (`file:///path`, Picsum's `-storage-path`), S3 and S3-compatible stores
+//! such as DigitalOcean Spaces or MinIO (`s3://bucket/prefix`, path-style addressing,
+//! credentials and endpoint from the standard `AWS_*` variables), Google Cloud Storage
+//! (`gs://bucket/prefix`, `GOOGLE_*` variables) and memory (`memory://`, for tests).
+//!
+//! Requests to remote stores are bounded (connect 2 s, request 10 s, two quick retries) so an
+//! outage surfaces as [`StorageError::Unavailable`] (the services answer 503) instead of a
+//! hang; the next request tries again, so service recovers by itself.
 
-use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
+use object_store::path::Path;
+use object_store::{ClientOptions, ObjectStore, PutPayload, RetryConfig};
 
-/// Why an object could not be read.
+/// Why an object could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     /// No object under this key.
@@ -27,71 +36,156 @@ pub enum StorageError {
         /// The limit.
         max: u64,
     },
-    /// The backend failed (I/O, network).
+    /// The storage URL or its settings are invalid.
+    #[error("invalid storage configuration: {0}")]
+    Config(String),
+    /// The backend failed (I/O, network, credentials).
     #[error("storage unavailable: {0}")]
-    Unavailable(#[from] std::io::Error),
+    Unavailable(String),
 }
 
-/// Originals, from one backend.
+/// Originals, from one backend. Cheap to clone.
 #[derive(Debug, Clone)]
-pub enum Storage {
-    /// Files in a local folder.
-    Local {
-        /// The folder.
-        root: PathBuf,
-        /// Largest object read, in bytes.
-        max_object_bytes: u64,
-    },
+pub struct Storage {
+    store: Arc<dyn ObjectStore>,
+    prefix: Path,
+    max_object_bytes: u64,
 }
 
 impl Storage {
-    /// A local folder, which must exist.
+    /// Opens the store a URL names: `file:///path`, `s3://bucket[/prefix]`,
+    /// `gs://bucket[/prefix]` or `memory://`.
     ///
     /// # Errors
-    /// [`StorageError::Unavailable`] when `root` is not a readable folder.
-    pub fn local(root: impl Into<PathBuf>, max_object_bytes: u64) -> Result<Self, StorageError> {
-        let root = root.into();
-        if !std::fs::metadata(&root)?.is_dir() {
-            return Err(StorageError::Unavailable(std::io::Error::new(
-                std::io::ErrorKind::NotADirectory,
-                format!("{} is not a directory", root.display()),
-            )));
-        }
-        Ok(Self::Local {
-            root,
+    /// [`StorageError::Config`] for an unknown scheme or bad settings; a local folder must exist.
+    pub fn from_url(url: &str, max_object_bytes: u64) -> Result<Self, StorageError> {
+        Self::from_url_with(url, &[], max_object_bytes)
+    }
+
+    /// [`Storage::from_url`] with extra `object_store` settings (e.g. `aws_endpoint`,
+    /// `aws_access_key_id`) applied over the environment's.
+    ///
+    /// # Errors
+    /// As [`Storage::from_url`], and for an unknown setting.
+    pub fn from_url_with(
+        url: &str,
+        options: &[(&str, &str)],
+        max_object_bytes: u64,
+    ) -> Result<Self, StorageError> {
+        let bad = |e: object_store::Error| StorageError::Config(e.to_string());
+        let (scheme, rest) = url
+            .split_once("://")
+            .ok_or_else(|| StorageError::Config(format!("{url:?} is not a URL")))?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        let store: Arc<dyn ObjectStore> = match scheme {
+            "file" => return Self::local(rest, max_object_bytes),
+            "memory" => Arc::new(object_store::memory::InMemory::new()),
+            "s3" => Arc::new({
+                // Client options first: `with_client_options` replaces them wholesale, and
+                // `AWS_ALLOW_HTTP` or a timeout from the environment must survive.
+                let mut builder = object_store::aws::AmazonS3Builder::new()
+                    .with_client_options(client_options())
+                    .with_retry(retry_config());
+                for (key, value) in settings("AWS_", options) {
+                    if let Ok(key) = key.parse() {
+                        builder = builder.with_config(key, value);
+                    }
+                }
+                builder.with_bucket_name(bucket).build().map_err(bad)?
+            }),
+            "gs" => Arc::new({
+                let mut builder = object_store::gcp::GoogleCloudStorageBuilder::new()
+                    .with_client_options(client_options())
+                    .with_retry(retry_config());
+                for (key, value) in settings("GOOGLE_", options) {
+                    if let Ok(key) = key.parse() {
+                        builder = builder.with_config(key, value);
+                    }
+                }
+                builder.with_bucket_name(bucket).build().map_err(bad)?
+            }),
+            other => {
+                return Err(StorageError::Config(format!(
+                    "unsupported storage scheme {other:?}"
+                )));
+            }
+        };
+        Ok(Self {
+            store,
+            prefix: Path::from(prefix),
             max_object_bytes,
         })
     }
 
-    /// Reads one object.
+    /// A local folder, which must exist.
+    ///
+    /// # Errors
+    /// [`StorageError::Config`] when `root` is not a folder.
+    pub fn local(
+        root: impl AsRef<std::path::Path>,
+        max_object_bytes: u64,
+    ) -> Result<Self, StorageError> {
+        let root = root.as_ref();
+        if !root.is_dir() {
+            return Err(StorageError::Config(format!(
+                "{} is not a directory",
+                root.display()
+            )));
+        }
+        let store = object_store::local::LocalFileSystem::new_with_prefix(root)
+            .map_err(|e| StorageError::Config(e.to_string()))?;
+        Ok(Self {
+            store: Arc::new(store),
+            prefix: Path::default(),
+            max_object_bytes,
+        })
+    }
+
+    /// An empty in-memory store.
+    pub fn memory(max_object_bytes: u64) -> Self {
+        Self {
+            store: Arc::new(object_store::memory::InMemory::new()),
+            prefix: Path::default(),
+            max_object_bytes,
+        }
+    }
+
+    fn path(&self, key: &str) -> Result<Path, StorageError> {
+        if key.is_empty() || key.starts_with('.') || key.contains(['/', '\\', '\0']) {
+            return Err(StorageError::InvalidKey(key.to_owned()));
+        }
+        Ok(self.prefix.child(key))
+    }
+
+    /// Reads one object, refusing it before download when it is over the size limit.
     ///
     /// # Errors
     /// Not found, invalid key, too large, or backend failure.
     pub async fn get(&self, key: &str) -> Result<Bytes, StorageError> {
-        match self {
-            Self::Local {
-                root,
-                max_object_bytes,
-            } => {
-                let path = local_path(root, key)?;
-                let meta = match tokio::fs::metadata(&path).await {
-                    Ok(m) if m.is_file() => m,
-                    Ok(_) => return Err(StorageError::NotFound(key.to_owned())),
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                        return Err(StorageError::NotFound(key.to_owned()));
-                    }
-                    Err(e) => return Err(e.into()),
-                };
-                if meta.len() > *max_object_bytes {
-                    return Err(StorageError::TooLarge {
-                        key: key.to_owned(),
-                        size: meta.len(),
-                        max: *max_object_bytes,
-                    });
-                }
-                Ok(Bytes::from(tokio::fs::read(&path).await?))
-            }
+        let path = self.path(key)?;
+        let result = self.store.get(&path).await.map_err(|e| classify(key, e))?;
+        let size = result.meta.size;
+        if size > self.max_object_bytes {
+            return Err(StorageError::TooLarge {
+                key: key.to_owned(),
+                size,
+                max: self.max_object_bytes,
+            });
         }
+        result.bytes().await.map_err(|e| classify(key, e))
+    }
+
+    /// Writes one object atomically (readers see the old object or the whole new one).
+    ///
+    /// # Errors
+    /// Invalid key or backend failure.
+    pub async fn put(&self, key: &str, bytes: Bytes) -> Result<(), StorageError> {
+        let path = self.path(key)?;
+        self.store
+            .put(&path, PutPayload::from_bytes(bytes))
+            .await
+            .map_err(|e| classify(key, e))?;
+        Ok(())
     }
 
     /// Whether an object exists.
@@ -99,18 +193,48 @@ impl Storage {
     /// # Errors
     /// Invalid key or backend failure.
     pub async fn exists(&self, key: &str) -> Result<bool, StorageError> {
-        match self {
-            Self::Local { root, .. } => Ok(tokio::fs::try_exists(local_path(root, key)?).await?),
+        match self.store.head(&self.path(key)?).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(classify(key, e)),
         }
     }
 }
 
-/// Keys are plain file names: no separators, no leading dot, no NUL.
-fn local_path(root: &Path, key: &str) -> Result<PathBuf, StorageError> {
-    if key.is_empty() || key.starts_with('.') || key.contains(['/', '\\', '\0']) {
-        return Err(StorageError::InvalidKey(key.to_owned()));
+/// `PREFIX*` environment variables (lower-cased, as `object_store` names its settings), then
+/// the explicit options, which win.
+fn settings(prefix: &str, options: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut all: Vec<(String, String)> = std::env::vars()
+        .filter(|(k, _)| k.starts_with(prefix))
+        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+        .collect();
+    all.extend(
+        options
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    all
+}
+
+fn classify(key: &str, e: object_store::Error) -> StorageError {
+    match e {
+        object_store::Error::NotFound { .. } => StorageError::NotFound(key.to_owned()),
+        other => StorageError::Unavailable(other.to_string()),
     }
-    Ok(root.join(key))
+}
+
+fn client_options() -> ClientOptions {
+    ClientOptions::new()
+        .with_connect_timeout(Duration::from_secs(2))
+        .with_timeout(Duration::from_secs(10))
+}
+
+fn retry_config() -> RetryConfig {
+    RetryConfig {
+        max_retries: 2,
+        retry_timeout: Duration::from_secs(5),
+        ..RetryConfig::default()
+    }
 }
 
 #[cfg(test)]
@@ -123,7 +247,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("1.jpg"), b"abc").unwrap();
         std::fs::write(dir.join("big.jpg"), vec![0u8; 11]).unwrap();
-        let s = Storage::local(&dir, 10).unwrap();
+        let s = Storage::from_url(&format!("file://{}", dir.display()), 10).unwrap();
         assert_eq!(&s.get("1.jpg").await.unwrap()[..], b"abc");
         assert!(matches!(
             s.get("2.jpg").await,
@@ -142,6 +266,28 @@ mod tests {
             Err(StorageError::InvalidKey(_))
         ));
         assert!(s.exists("1.jpg").await.unwrap() && !s.exists("healthcheck.jpg").await.unwrap());
+        s.put("new.jpg", Bytes::from_static(b"xyz")).await.unwrap();
+        assert_eq!(std::fs::read(dir.join("new.jpg")).unwrap(), b"xyz");
         assert!(Storage::local(dir.join("missing"), 10).is_err());
+        assert!(matches!(
+            Storage::from_url("ftp://x", 1),
+            Err(StorageError::Config(_))
+        ));
+        assert!(matches!(
+            Storage::from_url("nonsense", 1),
+            Err(StorageError::Config(_))
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test]
+    async fn memory_roundtrip() {
+        let s = Storage::memory(100);
+        s.put("a.jpg", Bytes::from_static(b"1")).await.unwrap();
+        assert_eq!(&s.get("a.jpg").await.unwrap()[..], b"1");
+        assert!(matches!(
+            s.get("b.jpg").await,
+            Err(StorageError::NotFound(_))
+        ));
     }
 }

@@ -9,6 +9,7 @@
 
 mod images;
 mod robustness;
+mod storage;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -111,22 +112,31 @@ impl Gallery {
     }
 
     pub fn image_service(&self, workers: u16, queue: usize) -> Service {
-        spawn(
-            "picsum-image-service",
-            &[
-                ("IMAGE_LISTEN", "127.0.0.1:0".into()),
-                ("IMAGE_METRICS_LISTEN", "127.0.0.1:0".into()),
-                (
-                    "IMAGE_STORAGE_PATH",
-                    self.dir.join("photos").display().to_string(),
-                ),
-                ("IMAGE_HMAC_KEY", KEY.into()),
-                ("IMAGE_WORKERS", workers.to_string()),
-                ("IMAGE_QUEUE_SIZE", queue.to_string()),
-                ("IMAGE_LOG_LEVEL", "info".into()),
-                ("VIPS_WARNING", "0".into()),
-            ],
-        )
+        self.image_service_with(workers, queue, Vec::new())
+    }
+
+    /// The image service with extra environment (which wins over the defaults here).
+    pub fn image_service_with(
+        &self,
+        workers: u16,
+        queue: usize,
+        extra: Vec<(&'static str, String)>,
+    ) -> Service {
+        let mut env = vec![
+            ("IMAGE_LISTEN", "127.0.0.1:0".into()),
+            ("IMAGE_METRICS_LISTEN", "127.0.0.1:0".into()),
+            (
+                "IMAGE_STORAGE_PATH",
+                self.dir.join("photos").display().to_string(),
+            ),
+            ("IMAGE_HMAC_KEY", KEY.into()),
+            ("IMAGE_WORKERS", workers.to_string()),
+            ("IMAGE_QUEUE_SIZE", queue.to_string()),
+            ("IMAGE_LOG_LEVEL", "info".into()),
+            ("VIPS_WARNING", "0".into()),
+        ];
+        env.extend(extra);
+        spawn("picsum-image-service", &env)
     }
 
     pub fn api(&self, image_service: &Service) -> Service {

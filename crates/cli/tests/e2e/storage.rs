@@ -1,0 +1,62 @@
+//! The image service on a real S3-protocol server: fixture bytes, 404, and an outage that
+//! answers 503 with Retry-After and heals by itself when the server is back.
+
+use super::*;
+use picsum_testkit::S3Server;
+
+#[tokio::test]
+async fn image_service_on_s3_survives_an_outage() {
+    let mut s3 = S3Server::start("picsum");
+    let originals = s3.bucket_dir("picsum").join("originals");
+    std::fs::create_dir_all(&originals).unwrap();
+    for name in ["1.jpg", "1_500.jpg"] {
+        std::fs::copy(fixture(&format!("file/{name}")), originals.join(name)).unwrap();
+    }
+    let gallery = Gallery::new("s3");
+    let mut extra = s3.env();
+    extra.push(("IMAGE_STORAGE_URL", "s3://picsum/originals".into()));
+    let images = gallery.image_service_with(2, 16, extra);
+    let http = client();
+    let get = |path: &str| {
+        let url = signed(&images.base, path);
+        let http = http.clone();
+        async move { http.get(&url).send().await.unwrap() }
+    };
+
+    let res = get("/id/1/200/120.jpg").await;
+    assert_eq!(res.status(), 200);
+    let want = std::fs::read(fixture("api/width_height_linux.jpg")).unwrap();
+    assert!(
+        res.bytes().await.unwrap()[..] == want[..],
+        "bytes differ from the fixture"
+    );
+    assert_eq!(get("/id/9/10/10.jpg").await.status(), 404);
+
+    s3.stop();
+    let res = get("/id/1/4600/3000.jpg").await;
+    assert_eq!(res.status(), 503);
+    assert_eq!(res.headers()["retry-after"], "1");
+    assert_eq!(
+        res.text().await.unwrap(),
+        "Storage unavailable, retry shortly\n"
+    );
+    // Sources already in the memory tier still render during the outage.
+    assert_eq!(get("/id/1/200/120.jpg").await.status(), 200);
+
+    s3.resume();
+    let healed = std::time::Instant::now();
+    loop {
+        let res = get("/id/1/4600/3000.jpg").await;
+        if res.status() == 200 {
+            let (w, h, _, _, _) = decode_jpeg(&res.bytes().await.unwrap());
+            assert_eq!((w, h), (4600, 3000));
+            break;
+        }
+        assert!(
+            healed.elapsed() < std::time::Duration::from_secs(10),
+            "not recovered: {}",
+            res.status()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

@@ -1,0 +1,230 @@
+//! Real servers for tests, never mocks: each helper starts the actual program as a plain
+//! process on `127.0.0.1`, on a free port, with a throwaway data folder, and stops it and
+//! removes the folder on drop. `scripts/deps.sh --services` installs the programs.
+//!
+//! * [`S3Server`], `s3s-fs` (SigV4, path-style), found through `PICSUM_S3S_FS`, the
+//!   workspace's `.tools/bin` or `PATH`.
+//! * [`RedisServer`], `redis-server`.
+//!
+//! Helpers panic with a clear message when a program is missing: a test that needs a real
+//! server must fail, not pass silently, when it cannot have one.
+#![expect(clippy::expect_used, reason = "test support fails loudly")]
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
+/// A fresh, empty folder removed on drop.
+#[derive(Debug)]
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    /// Creates `<tmp>/picsum-<tag>-<pid>-<n>`.
+    pub fn new(tag: &str) -> Self {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("picsum-{tag}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        Self(dir)
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn wait_for_port(port: u16, what: &str, child: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    while TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_err() {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("{what} exited before listening: {status}");
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not listen on {port} within 20 s"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn find_program(env: &str, name: &str) -> PathBuf {
+    if let Ok(p) = std::env::var(env) {
+        return PathBuf::from(p);
+    }
+    let local = workspace_root().join(".tools/bin").join(name);
+    if local.exists() {
+        return local;
+    }
+    std::env::var_os("PATH")
+        .and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|d| d.join(name))
+                .find(|p| p.exists())
+        })
+        .unwrap_or_else(|| panic!("{name} not found (set {env} or run scripts/deps.sh --services)"))
+}
+
+/// A running `s3s-fs`: an S3-protocol server over a folder.
+#[derive(Debug)]
+pub struct S3Server {
+    child: Option<Child>,
+    port: u16,
+    root: TempDir,
+}
+
+/// Access key of every test S3 server.
+pub const S3_ACCESS_KEY: &str = "picsum-test";
+/// Secret key of every test S3 server.
+pub const S3_SECRET_KEY: &str = "picsum-test-secret";
+
+impl S3Server {
+    /// Starts a server with one empty bucket named `bucket`.
+    pub fn start(bucket: &str) -> Self {
+        let root = TempDir::new("s3");
+        std::fs::create_dir_all(root.path().join(bucket)).expect("bucket dir");
+        let mut server = Self {
+            child: None,
+            port: free_port(),
+            root,
+        };
+        server.resume();
+        server
+    }
+
+    /// `http://127.0.0.1:port`.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The folder of a bucket: files put there are objects.
+    pub fn bucket_dir(&self, bucket: &str) -> PathBuf {
+        self.root.path().join(bucket)
+    }
+
+    /// The `AWS_*` variables a client needs (path-style, plain HTTP).
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ACCESS_KEY_ID", S3_ACCESS_KEY.into()),
+            ("AWS_SECRET_ACCESS_KEY", S3_SECRET_KEY.into()),
+            ("AWS_REGION", "us-east-1".into()),
+            ("AWS_ENDPOINT_URL", self.endpoint()),
+            ("AWS_ALLOW_HTTP", "true".into()),
+        ]
+    }
+
+    /// The same settings as `object_store` option pairs.
+    pub fn options(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("aws_access_key_id", S3_ACCESS_KEY.into()),
+            ("aws_secret_access_key", S3_SECRET_KEY.into()),
+            ("aws_region", "us-east-1".into()),
+            ("aws_endpoint", self.endpoint()),
+            ("aws_allow_http", "true".into()),
+        ]
+    }
+
+    /// Stops the server (an outage); objects stay on disk.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts it again on the same port.
+    pub fn resume(&mut self) {
+        let mut child = Command::new(find_program("PICSUM_S3S_FS", "s3s-fs"))
+            .args(["--host", "127.0.0.1", "--port", &self.port.to_string()])
+            .args(["--access-key", S3_ACCESS_KEY, "--secret-key", S3_SECRET_KEY])
+            .arg(self.root.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start s3s-fs");
+        wait_for_port(self.port, "s3s-fs", &mut child);
+        self.child = Some(child);
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A running `redis-server` (no persistence).
+#[derive(Debug)]
+pub struct RedisServer {
+    child: Option<Child>,
+    port: u16,
+    dir: TempDir,
+}
+
+impl RedisServer {
+    /// Starts a server.
+    pub fn start() -> Self {
+        let mut server = Self {
+            child: None,
+            port: free_port(),
+            dir: TempDir::new("redis"),
+        };
+        server.resume();
+        server
+    }
+
+    /// `redis://127.0.0.1:port`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills the server (an outage).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts it again on the same port (empty).
+    pub fn resume(&mut self) {
+        let mut child = Command::new(find_program("PICSUM_REDIS_SERVER", "redis-server"))
+            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
+            .args(["--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(self.dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start redis-server");
+        wait_for_port(self.port, "redis-server", &mut child);
+        self.child = Some(child);
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
