@@ -1,13 +1,20 @@
-//! Caches of byte blobs (source photos today, rendered images later).
+//! Two-tier caches of byte blobs (source photos and rendered images).
 //!
-//! [`Cache`] is one concrete type with backend variants. The first is in memory, bounded in
-//! *bytes* (Picsum's own map is unbounded), with single-flight loading: concurrent requests
-//! for the same key share one load. Redis joins as a second tier later.
+//! * Memory tier, bounded in *bytes* (Picsum's own map is unbounded), with single-flight
+//!   loading: concurrent requests for one key share one lookup and one load.
+//! * Optional Redis (or Redis Cluster) tier shared by every replica ([`redis_tier`]). Redis
+//!   is only a cache: a slow or dead Redis costs a short timeout and a log line, never a
+//!   failed request; the value is then loaded from the source of truth.
+
+pub mod redis_tier;
 
 use std::future::Future;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use quick_cache::Weighter;
+
+pub use redis_tier::{CacheError, RedisSettings, RedisTier};
 
 #[derive(Clone)]
 struct ByteWeighter;
@@ -20,82 +27,114 @@ impl Weighter<String, Bytes> for ByteWeighter {
 
 type MemoryCache = quick_cache::sync::Cache<String, Bytes, ByteWeighter>;
 
-/// A blob cache. Backends are variants of a private enum so callers never depend on one.
-pub struct Cache {
-    backend: Backend,
-}
-
-enum Backend {
-    /// In process memory, at most `capacity` bytes.
-    Memory(MemoryCache),
-}
-
-impl std::fmt::Debug for Cache {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.backend {
-            Backend::Memory(c) => f
-                .debug_struct("Memory")
-                .field("bytes", &c.weight())
-                .field("capacity", &c.capacity())
-                .finish(),
-        }
-    }
-}
-
 /// Where a value came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Hit {
-    /// Served from the cache (including waiting on another request's load).
-    Cached,
+    /// The memory tier (including waiting on another request's load).
+    Memory,
+    /// The Redis tier.
+    Redis,
     /// Loaded by this call.
     Loaded,
 }
 
+/// A named two-tier cache. Cheap to share behind an `Arc`.
+pub struct Cache {
+    name: &'static str,
+    memory: MemoryCache,
+    redis: Option<Arc<RedisTier>>,
+}
+
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cache")
+            .field("name", &self.name)
+            .field("bytes", &self.memory.weight())
+            .field("capacity", &self.memory.capacity())
+            .field("redis", &self.redis.is_some())
+            .finish()
+    }
+}
+
 impl Cache {
-    /// An in-memory cache holding at most `capacity_bytes` (keys included). Objects larger
+    /// A memory-only cache holding at most `capacity_bytes` (keys included). Objects larger
     /// than a shard's share of the capacity are served but not kept.
-    pub fn memory(capacity_bytes: u64) -> Self {
-        // Sized for ~1 MiB originals; the weight capacity is what bounds memory.
-        let estimated_items = usize::try_from(capacity_bytes / (1 << 20))
-            .unwrap_or(usize::MAX)
-            .clamp(16, 1 << 16);
+    pub fn memory(name: &'static str, capacity_bytes: u64) -> Self {
+        // The weight capacity bounds memory; the item estimate only sizes the tables.
+        let estimated_items = usize::try_from(capacity_bytes / (64 << 10)).unwrap_or(usize::MAX).clamp(16, 1 << 16);
         Self {
-            backend: Backend::Memory(MemoryCache::with_weighter(
-                estimated_items,
-                capacity_bytes.max(1),
-                ByteWeighter,
-            )),
+            name,
+            memory: MemoryCache::with_weighter(estimated_items, capacity_bytes.max(1), ByteWeighter),
+            redis: None,
         }
     }
 
-    /// The cached value of `key`, or the result of `load`, which runs at most once at a time
-    /// per key: concurrent callers wait for it instead of loading again.
+    /// Adds the shared Redis tier behind the memory tier.
+    #[must_use]
+    pub fn with_redis(mut self, redis: Arc<RedisTier>) -> Self {
+        self.redis = Some(redis);
+        self
+    }
+
+    /// The value of `key` from memory, then Redis, else from `load`. Per key, at most one
+    /// lookup-and-load runs at a time in this process; concurrent callers wait for it.
+    /// Loaded values are written to Redis in the background.
     ///
     /// # Errors
-    /// `load`'s error; nothing is cached then and a waiting caller retries the load.
-    pub async fn get_or_load<E>(
-        &self,
-        key: &str,
-        load: impl Future<Output = Result<Bytes, E>>,
-    ) -> Result<(Bytes, Hit), E> {
-        match &self.backend {
-            Backend::Memory(cache) => {
-                let mut loaded = false;
-                let value = cache
-                    .get_or_insert_async(key, async {
-                        loaded = true;
-                        load.await
-                    })
-                    .await?;
-                Ok((value, if loaded { Hit::Loaded } else { Hit::Cached }))
-            }
-        }
+    /// `load`'s error; nothing is cached then and a waiting caller retries.
+    pub async fn get_or_load<E>(&self, key: &str, load: impl Future<Output = Result<Bytes, E>>) -> Result<(Bytes, Hit), E> {
+        let mut hit = Hit::Memory;
+        let value = self
+            .memory
+            .get_or_insert_async(key, async {
+                if let Some(redis) = &self.redis {
+                    match redis.get(key).await {
+                        Ok(Some(value)) => {
+                            hit = Hit::Redis;
+                            return Ok(value);
+                        }
+                        Ok(None) => {}
+                        Err(e) => self.redis_error("get", &e),
+                    }
+                }
+                hit = Hit::Loaded;
+                let value = load.await?;
+                if let Some(redis) = &self.redis {
+                    let (redis, key, value, name) = (Arc::clone(redis), key.to_owned(), value.clone(), self.name);
+                    tokio::spawn(async move {
+                        if let Err(e) = redis.set(&key, &value).await {
+                            tracing::warn!(cache = name, error = %e, "cache write failed");
+                            metrics::counter!("picsum_cache_errors_total", "cache" => name, "op" => "set").increment(1);
+                        }
+                    });
+                }
+                Ok(value)
+            })
+            .await?;
+        let result = match hit {
+            Hit::Memory => "memory",
+            Hit::Redis => "redis",
+            Hit::Loaded => "miss",
+        };
+        metrics::counter!("picsum_cache_requests_total", "cache" => self.name, "result" => result).increment(1);
+        Ok((value, hit))
     }
 
-    /// Bytes currently held.
+    fn redis_error(&self, op: &'static str, e: &CacheError) {
+        tracing::warn!(cache = self.name, error = %e, "cache read failed; loading from the source");
+        metrics::counter!("picsum_cache_errors_total", "cache" => self.name, "op" => op).increment(1);
+    }
+
+    /// Bytes held in memory.
     pub fn weight(&self) -> u64 {
-        match &self.backend {
-            Backend::Memory(c) => c.weight(),
+        self.memory.weight()
+    }
+
+    /// Health of the Redis tier: `None` without one.
+    pub async fn redis_healthy(&self) -> Option<bool> {
+        match &self.redis {
+            Some(r) => Some(r.ping().await.is_ok()),
+            None => None,
         }
     }
 }
@@ -103,12 +142,11 @@ impl Cache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_loads_share_one() {
-        let cache = Arc::new(Cache::memory(1 << 20));
+        let cache = Arc::new(Cache::memory("t", 1 << 20));
         let loads = Arc::new(AtomicUsize::new(0));
         let tasks: Vec<_> = (0..16)
             .map(|_| {
@@ -134,30 +172,16 @@ mod tests {
 
     #[tokio::test]
     async fn bounded_in_bytes_and_errors_not_cached() {
-        let cache = Cache::memory(64 * 1024);
+        let cache = Cache::memory("t", 64 * 1024);
         for i in 0..100 {
             let v = Bytes::from(vec![0u8; 4096]);
-            cache
-                .get_or_load(&format!("k{i}"), async { Ok::<_, ()>(v) })
-                .await
-                .unwrap();
+            cache.get_or_load(&format!("k{i}"), async { Ok::<_, ()>(v) }).await.unwrap();
         }
         assert!(cache.weight() <= 64 * 1024, "{}", cache.weight());
-        assert!(
-            cache
-                .get_or_load("e", async { Err::<Bytes, _>("boom") })
-                .await
-                .is_err()
-        );
-        let (_, hit) = cache
-            .get_or_load("e", async { Ok::<_, &str>(Bytes::from_static(b"x")) })
-            .await
-            .unwrap();
+        assert!(cache.get_or_load("e", async { Err::<Bytes, _>("boom") }).await.is_err());
+        let (_, hit) = cache.get_or_load("e", async { Ok::<_, &str>(Bytes::from_static(b"x")) }).await.unwrap();
         assert_eq!(hit, Hit::Loaded);
-        let (_, hit) = cache
-            .get_or_load("e", async { Ok::<_, &str>(Bytes::from_static(b"y")) })
-            .await
-            .unwrap();
-        assert_eq!(hit, Hit::Cached);
+        let (_, hit) = cache.get_or_load("e", async { Ok::<_, &str>(Bytes::from_static(b"y")) }).await.unwrap();
+        assert_eq!(hit, Hit::Memory);
     }
 }

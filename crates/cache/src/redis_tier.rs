@@ -1,0 +1,181 @@
+//! The shared tier: Redis or Redis Cluster, used strictly as a cache.
+//!
+//! Every command has a short time limit and every failure is reported to the caller as an
+//! error to log and count, never to fail a request on. The connection is made lazily (the
+//! service starts while Redis is down), at most one attempt per second while it is down, and
+//! is kept by redis-rs' reconnecting managers afterwards.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use redis::aio::ConnectionManager;
+use redis::cluster::ClusterClient;
+use redis::cluster_async::ClusterConnection;
+
+/// Errors of the Redis tier.
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    /// The cache URL is not one we understand.
+    #[error("invalid cache URL {0:?}: expected redis://, rediss://, redis+cluster:// or rediss+cluster://")]
+    InvalidUrl(String),
+    /// Redis refused the settings.
+    #[error("redis: {0}")]
+    Redis(#[from] redis::RedisError),
+    /// No connection right now (Redis down; retried later).
+    #[error("redis unavailable")]
+    Unavailable,
+    /// A command ran past its time limit.
+    #[error("redis command timed out")]
+    Timeout,
+}
+
+enum Target {
+    Single(redis::Client),
+    Cluster(ClusterClient),
+}
+
+#[derive(Clone)]
+enum Conn {
+    Single(ConnectionManager),
+    Cluster(ClusterConnection),
+}
+
+/// Settings of the Redis tier.
+#[derive(Debug, Clone)]
+pub struct RedisSettings {
+    /// `redis://host:port[/db]`, `rediss://…`, or `redis+cluster://h1:p1,h2:p2,…`.
+    pub url: String,
+    /// Prefix of every key (e.g. `picsum:`), so several deployments can share a server.
+    pub prefix: String,
+    /// Time to live of every entry.
+    pub ttl: Duration,
+    /// Entries larger than this are not written to Redis.
+    pub max_entry_bytes: usize,
+    /// Time limit of one command.
+    pub timeout: Duration,
+}
+
+/// A connection to Redis or a Redis Cluster.
+pub struct RedisTier {
+    target: Target,
+    settings: RedisSettings,
+    conn: tokio::sync::Mutex<Option<Conn>>,
+    last_attempt: Mutex<Option<Instant>>,
+}
+
+impl std::fmt::Debug for RedisTier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisTier").field("prefix", &self.settings.prefix).finish_non_exhaustive()
+    }
+}
+
+impl RedisTier {
+    /// Parses the URL; connects on first use.
+    ///
+    /// # Errors
+    /// [`CacheError::InvalidUrl`] or a URL redis-rs refuses.
+    pub fn open(settings: RedisSettings) -> Result<Self, CacheError> {
+        let url = settings.url.as_str();
+        let target = if let Some((scheme, nodes)) = url.split_once("+cluster://") {
+            if scheme != "redis" && scheme != "rediss" {
+                return Err(CacheError::InvalidUrl(url.to_owned()));
+            }
+            let nodes: Vec<String> = nodes.split(',').filter(|n| !n.is_empty()).map(|n| format!("{scheme}://{n}")).collect();
+            if nodes.is_empty() {
+                return Err(CacheError::InvalidUrl(url.to_owned()));
+            }
+            Target::Cluster(
+                ClusterClient::builder(nodes)
+                    .connection_timeout(settings.timeout.max(Duration::from_millis(500)))
+                    .response_timeout(settings.timeout)
+                    .retries(1)
+                    .build()?,
+            )
+        } else if url.starts_with("redis://") || url.starts_with("rediss://") {
+            Target::Single(redis::Client::open(url)?)
+        } else {
+            return Err(CacheError::InvalidUrl(url.to_owned()));
+        };
+        Ok(Self { target, settings, conn: tokio::sync::Mutex::new(None), last_attempt: Mutex::new(None) })
+    }
+
+    /// The full key of `key`.
+    pub fn key(&self, key: &str) -> String {
+        format!("{}{key}", self.settings.prefix)
+    }
+
+    async fn connection(&self) -> Result<Conn, CacheError> {
+        let mut slot = self.conn.lock().await;
+        if let Some(conn) = slot.as_ref() {
+            return Ok(conn.clone());
+        }
+        {
+            let mut last = self.last_attempt.lock().map_err(|_| CacheError::Unavailable)?;
+            if last.is_some_and(|t| t.elapsed() < Duration::from_secs(1)) {
+                return Err(CacheError::Unavailable);
+            }
+            *last = Some(Instant::now());
+        }
+        let connect_limit = self.settings.timeout.max(Duration::from_millis(500));
+        let conn = match &self.target {
+            Target::Single(client) => {
+                let config = redis::aio::ConnectionManagerConfig::new()
+                    .set_connection_timeout(connect_limit)
+                    .set_response_timeout(self.settings.timeout)
+                    .set_number_of_retries(1);
+                let manager = tokio::time::timeout(connect_limit, ConnectionManager::new_with_config(client.clone(), config))
+                    .await
+                    .map_err(|_| CacheError::Timeout)??;
+                Conn::Single(manager)
+            }
+            Target::Cluster(client) => Conn::Cluster(
+                tokio::time::timeout(connect_limit, client.get_async_connection())
+                    .await
+                    .map_err(|_| CacheError::Timeout)??,
+            ),
+        };
+        *slot = Some(conn.clone());
+        Ok(conn)
+    }
+
+    async fn run<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, CacheError> {
+        let mut conn = self.connection().await?;
+        let call = async {
+            match &mut conn {
+                Conn::Single(c) => cmd.query_async(c).await,
+                Conn::Cluster(c) => cmd.query_async(c).await,
+            }
+        };
+        Ok(tokio::time::timeout(self.settings.timeout, call).await.map_err(|_| CacheError::Timeout)??)
+    }
+
+    /// `GET`.
+    ///
+    /// # Errors
+    /// Unavailable, timeout or a Redis error.
+    pub async fn get(&self, key: &str) -> Result<Option<Bytes>, CacheError> {
+        let value: Option<Vec<u8>> = self.run(redis::cmd("GET").arg(self.key(key))).await?;
+        Ok(value.map(Bytes::from))
+    }
+
+    /// `SET … EX ttl`, skipped for entries over the size bound.
+    ///
+    /// # Errors
+    /// Unavailable, timeout or a Redis error.
+    pub async fn set(&self, key: &str, value: &[u8]) -> Result<(), CacheError> {
+        if value.len() > self.settings.max_entry_bytes {
+            return Ok(());
+        }
+        let ttl = self.settings.ttl.as_secs().max(1);
+        self.run::<()>(redis::cmd("SET").arg(self.key(key)).arg(value).arg("EX").arg(ttl)).await
+    }
+
+    /// `PING`, for health checks.
+    ///
+    /// # Errors
+    /// Unavailable, timeout or a Redis error.
+    pub async fn ping(&self) -> Result<(), CacheError> {
+        self.run::<String>(&redis::cmd("PING")).await.map(|_| ())
+    }
+}
