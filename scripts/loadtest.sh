@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Load test: wrk against the running services (release build, sample gallery).
-#   1. the image service rendering one signed /200/300 URL (no output cache: every request renders);
-#   2. the API answering /200/300 with a signed 302.
+#   1. the image service rendering one signed /200/300 URL with the render cache off
+#      (every request decodes, resizes and encodes);
+#   2. the same URL with the render cache on (memory hits);
+#   3. the API answering /200/300 with a signed 302.
 # Usage: scripts/loadtest.sh [seconds] [connections]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,14 +17,26 @@ export PICSUM_LISTEN=127.0.0.1:18080 IMAGE_LISTEN=127.0.0.1:18081
 export PICSUM_METRICS_LISTEN=127.0.0.1:18082 IMAGE_METRICS_LISTEN=127.0.0.1:18083
 export PICSUM_IMAGE_SERVICE_URL=http://127.0.0.1:18081 PICSUM_LOG_LEVEL=warn
 export IMAGE_WORKERS=${IMAGE_WORKERS:-2}
-target/release/picsum dev &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
-for _ in $(seq 50); do curl -fs -o /dev/null http://127.0.0.1:18082/metrics && break; sleep 0.1; done
+pid=""
+start() {
+  target/release/picsum dev &
+  pid=$!
+  for _ in $(seq 50); do curl -fs -o /dev/null http://127.0.0.1:18082/metrics && break; sleep 0.1; done
+}
+stop() { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; }
+trap stop EXIT
 
 url=$(target/release/picsum sign --base http://127.0.0.1:18081 /id/0/200/300.jpg)
+
+IMAGE_RENDER_CACHE_BYTES=0 start
 curl -fs -o /dev/null "$url"   # warm the source cache
-echo "== image service: GET /id/0/200/300.jpg (signed), workers=$IMAGE_WORKERS, ${conns} connections, ${secs}s"
+echo "== image service, render cache off: GET /id/0/200/300.jpg, workers=$IMAGE_WORKERS, ${conns} connections, ${secs}s"
+wrk -t2 -c"$conns" -d"${secs}s" --latency "$url"
+stop
+
+start
+curl -fs -o /dev/null "$url"
+echo "== image service, render cache on: GET /id/0/200/300.jpg, ${conns} connections, ${secs}s"
 wrk -t2 -c"$conns" -d"${secs}s" --latency "$url"
 echo "== api: GET /200/300 (302 to a signed URL), ${conns} connections, ${secs}s"
 wrk -t2 -c"$conns" -d"${secs}s" --latency http://127.0.0.1:18080/200/300

@@ -61,10 +61,16 @@ impl Cache {
     /// than a shard's share of the capacity are served but not kept.
     pub fn memory(name: &'static str, capacity_bytes: u64) -> Self {
         // The weight capacity bounds memory; the item estimate only sizes the tables.
-        let estimated_items = usize::try_from(capacity_bytes / (64 << 10)).unwrap_or(usize::MAX).clamp(16, 1 << 16);
+        let estimated_items = usize::try_from(capacity_bytes / (64 << 10))
+            .unwrap_or(usize::MAX)
+            .clamp(16, 1 << 16);
         Self {
             name,
-            memory: MemoryCache::with_weighter(estimated_items, capacity_bytes.max(1), ByteWeighter),
+            memory: MemoryCache::with_weighter(
+                estimated_items,
+                capacity_bytes.max(1),
+                ByteWeighter,
+            ),
             redis: None,
         }
     }
@@ -82,7 +88,11 @@ impl Cache {
     ///
     /// # Errors
     /// `load`'s error; nothing is cached then and a waiting caller retries.
-    pub async fn get_or_load<E>(&self, key: &str, load: impl Future<Output = Result<Bytes, E>>) -> Result<(Bytes, Hit), E> {
+    pub async fn get_or_load<E>(
+        &self,
+        key: &str,
+        load: impl Future<Output = Result<Bytes, E>>,
+    ) -> Result<(Bytes, Hit), E> {
         let mut hit = Hit::Memory;
         let value = self
             .memory
@@ -116,13 +126,15 @@ impl Cache {
             Hit::Redis => "redis",
             Hit::Loaded => "miss",
         };
-        metrics::counter!("picsum_cache_requests_total", "cache" => self.name, "result" => result).increment(1);
+        metrics::counter!("picsum_cache_requests_total", "cache" => self.name, "result" => result)
+            .increment(1);
         Ok((value, hit))
     }
 
     fn redis_error(&self, op: &'static str, e: &CacheError) {
         tracing::warn!(cache = self.name, error = %e, "cache read failed; loading from the source");
-        metrics::counter!("picsum_cache_errors_total", "cache" => self.name, "op" => op).increment(1);
+        metrics::counter!("picsum_cache_errors_total", "cache" => self.name, "op" => op)
+            .increment(1);
     }
 
     /// Bytes held in memory.
@@ -175,13 +187,27 @@ mod tests {
         let cache = Cache::memory("t", 64 * 1024);
         for i in 0..100 {
             let v = Bytes::from(vec![0u8; 4096]);
-            cache.get_or_load(&format!("k{i}"), async { Ok::<_, ()>(v) }).await.unwrap();
+            cache
+                .get_or_load(&format!("k{i}"), async { Ok::<_, ()>(v) })
+                .await
+                .unwrap();
         }
         assert!(cache.weight() <= 64 * 1024, "{}", cache.weight());
-        assert!(cache.get_or_load("e", async { Err::<Bytes, _>("boom") }).await.is_err());
-        let (_, hit) = cache.get_or_load("e", async { Ok::<_, &str>(Bytes::from_static(b"x")) }).await.unwrap();
+        assert!(
+            cache
+                .get_or_load("e", async { Err::<Bytes, _>("boom") })
+                .await
+                .is_err()
+        );
+        let (_, hit) = cache
+            .get_or_load("e", async { Ok::<_, &str>(Bytes::from_static(b"x")) })
+            .await
+            .unwrap();
         assert_eq!(hit, Hit::Loaded);
-        let (_, hit) = cache.get_or_load("e", async { Ok::<_, &str>(Bytes::from_static(b"y")) }).await.unwrap();
+        let (_, hit) = cache
+            .get_or_load("e", async { Ok::<_, &str>(Bytes::from_static(b"y")) })
+            .await
+            .unwrap();
         assert_eq!(hit, Hit::Memory);
     }
 }

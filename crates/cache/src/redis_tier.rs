@@ -17,7 +17,9 @@ use redis::cluster_async::ClusterConnection;
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
     /// The cache URL is not one we understand.
-    #[error("invalid cache URL {0:?}: expected redis://, rediss://, redis+cluster:// or rediss+cluster://")]
+    #[error(
+        "invalid cache URL {0:?}: expected redis://, rediss://, redis+cluster:// or rediss+cluster://"
+    )]
     InvalidUrl(String),
     /// Redis refused the settings.
     #[error("redis: {0}")]
@@ -66,7 +68,9 @@ pub struct RedisTier {
 
 impl std::fmt::Debug for RedisTier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisTier").field("prefix", &self.settings.prefix).finish_non_exhaustive()
+        f.debug_struct("RedisTier")
+            .field("prefix", &self.settings.prefix)
+            .finish_non_exhaustive()
     }
 }
 
@@ -81,7 +85,11 @@ impl RedisTier {
             if scheme != "redis" && scheme != "rediss" {
                 return Err(CacheError::InvalidUrl(url.to_owned()));
             }
-            let nodes: Vec<String> = nodes.split(',').filter(|n| !n.is_empty()).map(|n| format!("{scheme}://{n}")).collect();
+            let nodes: Vec<String> = nodes
+                .split(',')
+                .filter(|n| !n.is_empty())
+                .map(|n| format!("{scheme}://{n}"))
+                .collect();
             if nodes.is_empty() {
                 return Err(CacheError::InvalidUrl(url.to_owned()));
             }
@@ -97,7 +105,12 @@ impl RedisTier {
         } else {
             return Err(CacheError::InvalidUrl(url.to_owned()));
         };
-        Ok(Self { target, settings, conn: tokio::sync::Mutex::new(None), last_attempt: Mutex::new(None) })
+        Ok(Self {
+            target,
+            settings,
+            conn: tokio::sync::Mutex::new(None),
+            last_attempt: Mutex::new(None),
+        })
     }
 
     /// The full key of `key`.
@@ -111,7 +124,10 @@ impl RedisTier {
             return Ok(conn.clone());
         }
         {
-            let mut last = self.last_attempt.lock().map_err(|_| CacheError::Unavailable)?;
+            let mut last = self
+                .last_attempt
+                .lock()
+                .map_err(|_| CacheError::Unavailable)?;
             if last.is_some_and(|t| t.elapsed() < Duration::from_secs(1)) {
                 return Err(CacheError::Unavailable);
             }
@@ -124,9 +140,12 @@ impl RedisTier {
                     .set_connection_timeout(connect_limit)
                     .set_response_timeout(self.settings.timeout)
                     .set_number_of_retries(1);
-                let manager = tokio::time::timeout(connect_limit, ConnectionManager::new_with_config(client.clone(), config))
-                    .await
-                    .map_err(|_| CacheError::Timeout)??;
+                let manager = tokio::time::timeout(
+                    connect_limit,
+                    ConnectionManager::new_with_config(client.clone(), config),
+                )
+                .await
+                .map_err(|_| CacheError::Timeout)??;
                 Conn::Single(manager)
             }
             Target::Cluster(client) => Conn::Cluster(
@@ -147,7 +166,9 @@ impl RedisTier {
                 Conn::Cluster(c) => cmd.query_async(c).await,
             }
         };
-        Ok(tokio::time::timeout(self.settings.timeout, call).await.map_err(|_| CacheError::Timeout)??)
+        Ok(tokio::time::timeout(self.settings.timeout, call)
+            .await
+            .map_err(|_| CacheError::Timeout)??)
     }
 
     /// `GET`.
@@ -168,7 +189,14 @@ impl RedisTier {
             return Ok(());
         }
         let ttl = self.settings.ttl.as_secs().max(1);
-        self.run::<()>(redis::cmd("SET").arg(self.key(key)).arg(value).arg("EX").arg(ttl)).await
+        self.run::<()>(
+            redis::cmd("SET")
+                .arg(self.key(key))
+                .arg(value)
+                .arg("EX")
+                .arg(ttl),
+        )
+        .await
     }
 
     /// `PING`, for health checks.

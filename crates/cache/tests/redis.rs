@@ -38,17 +38,29 @@ async fn replicas_share_entries_through_redis() {
     let shared = tier(&server.url(), "test:");
     let replica_a = Cache::memory("a", 1 << 20).with_redis(Arc::clone(&shared));
     let replica_b = Cache::memory("b", 1 << 20).with_redis(tier(&server.url(), "test:"));
-    let (v, hit) = replica_a.get_or_load("k", async { Ok::<_, ()>(Bytes::from_static(b"v1")) }).await.unwrap();
+    let (v, hit) = replica_a
+        .get_or_load("k", async { Ok::<_, ()>(Bytes::from_static(b"v1")) })
+        .await
+        .unwrap();
     assert_eq!((&v[..], hit), (&b"v1"[..], Hit::Loaded));
     assert_eq!(wait_for_key(&shared, "k").await, Bytes::from_static(b"v1"));
-    let (v, hit) = replica_b.get_or_load("k", async { Err::<Bytes, _>("must not load") }).await.unwrap();
+    let (v, hit) = replica_b
+        .get_or_load("k", async { Err::<Bytes, _>("must not load") })
+        .await
+        .unwrap();
     assert_eq!((&v[..], hit), (&b"v1"[..], Hit::Redis));
-    let (_, hit) = replica_b.get_or_load("k", async { Err::<Bytes, _>("must not load") }).await.unwrap();
+    let (_, hit) = replica_b
+        .get_or_load("k", async { Err::<Bytes, _>("must not load") })
+        .await
+        .unwrap();
     assert_eq!(hit, Hit::Memory);
 
     // Oversized entries are served but not written; keys carry the prefix and a TTL.
     let big = Bytes::from(vec![7u8; 2048]);
-    replica_a.get_or_load("big", async { Ok::<_, ()>(big) }).await.unwrap();
+    replica_a
+        .get_or_load("big", async { Ok::<_, ()>(big) })
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(shared.get("big").await.unwrap(), None);
     assert_eq!(shared.key("k"), "test:k");
@@ -58,20 +70,43 @@ async fn replicas_share_entries_through_redis() {
 async fn redis_outage_never_fails_a_lookup() {
     let mut server = RedisServer::start();
     let cache = Cache::memory("c", 1 << 20).with_redis(tier(&server.url(), "o:"));
-    cache.get_or_load("warm", async { Ok::<_, ()>(Bytes::from_static(b"x")) }).await.unwrap();
+    cache
+        .get_or_load("warm", async { Ok::<_, ()>(Bytes::from_static(b"x")) })
+        .await
+        .unwrap();
     server.stop();
     for i in 0..20 {
         let started = std::time::Instant::now();
-        let (v, hit) = cache.get_or_load(&format!("down{i}"), async { Ok::<_, ()>(Bytes::from_static(b"y")) }).await.unwrap();
+        let (v, hit) = cache
+            .get_or_load(&format!("down{i}"), async {
+                Ok::<_, ()>(Bytes::from_static(b"y"))
+            })
+            .await
+            .unwrap();
         assert_eq!((&v[..], hit), (&b"y"[..], Hit::Loaded));
-        assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
     }
     server.resume();
     let probe = tier(&server.url(), "o:");
     // The cache reconnects by itself and writes again.
     for i in 0..50 {
-        cache.get_or_load(&format!("back{i}"), async { Ok::<_, ()>(Bytes::from_static(b"z")) }).await.unwrap();
-        if probe.get(&format!("back{i}")).await.ok().flatten().is_some() {
+        cache
+            .get_or_load(&format!("back{i}"), async {
+                Ok::<_, ()>(Bytes::from_static(b"z"))
+            })
+            .await
+            .unwrap();
+        if probe
+            .get(&format!("back{i}"))
+            .await
+            .ok()
+            .flatten()
+            .is_some()
+        {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -81,7 +116,48 @@ async fn redis_outage_never_fails_a_lookup() {
 
 #[tokio::test]
 async fn starts_while_redis_is_down_and_refuses_bad_urls() {
-    let t = tier(&format!("redis://127.0.0.1:{}", picsum_testkit::free_port()), "x:");
+    let t = tier(
+        &format!("redis://127.0.0.1:{}", picsum_testkit::free_port()),
+        "x:",
+    );
     assert!(t.get("k").await.is_err());
-    assert!(matches!(RedisTier::open(RedisSettings { url: "http://x".into(), prefix: String::new(), ttl: Duration::from_secs(1), max_entry_bytes: 1, timeout: Duration::from_millis(10) }), Err(CacheError::InvalidUrl(_))));
+    assert!(matches!(
+        RedisTier::open(RedisSettings {
+            url: "http://x".into(),
+            prefix: String::new(),
+            ttl: Duration::from_secs(1),
+            max_entry_bytes: 1,
+            timeout: Duration::from_millis(10)
+        }),
+        Err(CacheError::InvalidUrl(_))
+    ));
+}
+
+#[tokio::test]
+async fn works_on_a_redis_cluster() {
+    let cluster = picsum_testkit::RedisCluster::start();
+    let shared = tier(&cluster.url(), "c:");
+    let a = Cache::memory("a", 1 << 20).with_redis(Arc::clone(&shared));
+    let b = Cache::memory("b", 1 << 20).with_redis(tier(&cluster.url(), "c:"));
+    // Keys spread over the three masters' slots.
+    for i in 0..30 {
+        let key = format!("k{i}");
+        let value = Bytes::from(format!("v{i}"));
+        a.get_or_load(&key, async { Ok::<_, ()>(value) })
+            .await
+            .unwrap();
+    }
+    for i in 0..30 {
+        let key = format!("k{i}");
+        assert_eq!(
+            wait_for_key(&shared, &key).await,
+            Bytes::from(format!("v{i}"))
+        );
+        let (v, hit) = b
+            .get_or_load(&key, async { Err::<Bytes, _>("must not load") })
+            .await
+            .unwrap();
+        assert_eq!((v, hit), (Bytes::from(format!("v{i}")), Hit::Redis));
+    }
+    assert!(shared.ping().await.is_ok());
 }

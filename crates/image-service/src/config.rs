@@ -42,6 +42,25 @@ pub struct ImageConfig {
     /// Memory for cached source photos, in bytes.
     #[arg(long, env = "IMAGE_SOURCE_CACHE_BYTES", default_value_t = 256 << 20)]
     pub source_cache_bytes: u64,
+    /// Memory for cached rendered images, in bytes.
+    #[arg(long, env = "IMAGE_RENDER_CACHE_BYTES", default_value_t = 64 << 20)]
+    pub render_cache_bytes: u64,
+    /// Shared cache behind the memory tier: `redis://host:port[/db]`, `rediss://…`, or a
+    /// Redis Cluster as `redis+cluster://host1:port1,host2:port2,…`. Unset: memory only.
+    #[arg(long, env = "IMAGE_CACHE_URL", hide_env_values = true)]
+    pub cache_url: Option<String>,
+    /// Prefix of every Redis key.
+    #[arg(long, env = "IMAGE_CACHE_PREFIX", default_value = "picsum:")]
+    pub cache_prefix: String,
+    /// Time to live of Redis entries, in seconds.
+    #[arg(long, env = "IMAGE_CACHE_TTL_SECONDS", default_value_t = 7 * 24 * 3600)]
+    pub cache_ttl_seconds: u64,
+    /// Entries larger than this many bytes are not written to Redis.
+    #[arg(long, env = "IMAGE_CACHE_MAX_ENTRY_BYTES", default_value_t = 16 << 20)]
+    pub cache_max_entry_bytes: usize,
+    /// Time limit of one Redis command, in milliseconds; past it the request goes on without Redis.
+    #[arg(long, env = "IMAGE_CACHE_TIMEOUT_MS", default_value_t = 150)]
+    pub cache_timeout_ms: u64,
     /// Largest source accepted, in width × height × pages (checked from the header).
     #[arg(long, env = "IMAGE_MAX_SOURCE_PIXELS", default_value_t = 100_000_000)]
     pub max_source_pixels: u64,
@@ -54,6 +73,25 @@ pub struct ImageConfig {
 }
 
 impl ImageConfig {
+    /// The shared Redis tier these settings name, if any.
+    ///
+    /// # Errors
+    /// An invalid cache URL.
+    pub fn redis(&self) -> Result<Option<picsum_cache::RedisTier>, picsum_cache::CacheError> {
+        self.cache_url
+            .as_ref()
+            .map(|url| {
+                picsum_cache::RedisTier::open(picsum_cache::RedisSettings {
+                    url: url.clone(),
+                    prefix: self.cache_prefix.clone(),
+                    ttl: std::time::Duration::from_secs(self.cache_ttl_seconds),
+                    max_entry_bytes: self.cache_max_entry_bytes,
+                    timeout: std::time::Duration::from_millis(self.cache_timeout_ms),
+                })
+            })
+            .transpose()
+    }
+
     /// The storage these settings name: the URL when given, else the folder.
     ///
     /// # Errors

@@ -35,8 +35,10 @@ pub struct AppState {
     pub signer: Signer,
     /// Where originals live.
     pub storage: Storage,
-    /// Source photos in memory.
-    pub cache: Cache,
+    /// Source photos: memory, then Redis when configured.
+    pub sources: Cache,
+    /// Rendered images: memory, then Redis when configured.
+    pub renders: Cache,
     /// libvips workers.
     pub pool: RenderPool,
     /// Limits applied to sources.
@@ -53,10 +55,18 @@ impl AppState {
         if config.hmac_key.is_empty() {
             tracing::warn!("IMAGE_HMAC_KEY is empty: anyone can sign image URLs");
         }
+        let mut sources = Cache::memory("source", config.source_cache_bytes);
+        let mut renders = Cache::memory("render", config.render_cache_bytes);
+        if let Some(redis) = config.redis()? {
+            let redis = Arc::new(redis);
+            sources = sources.with_redis(Arc::clone(&redis));
+            renders = renders.with_redis(redis);
+        }
         Ok(Self {
             signer: Signer::new(config.hmac_key.as_bytes()),
             storage: config.storage()?,
-            cache: Cache::memory(config.source_cache_bytes),
+            sources,
+            renders,
             pool: RenderPool::new(usize::from(config.workers), config.queue_size)?,
             limits: Limits {
                 max_source_pixels: config.max_source_pixels,
@@ -120,13 +130,21 @@ pub async fn serve_state(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     picsum_common::server::prometheus();
-    let storage = state.storage.clone();
+    let checked = Arc::clone(&state);
     let health = Health::spawn(&["cache", "storage"], move || {
-        let storage = storage.clone();
+        let state = Arc::clone(&checked);
         async move {
-            let storage_ok = storage.exists("healthcheck.jpg").await.is_ok();
+            let storage_ok = state.storage.exists("healthcheck.jpg").await.is_ok();
+            let cache_ok = state.sources.redis_healthy().await.unwrap_or(true);
             vec![
-                ("cache", Component::Healthy),
+                (
+                    "cache",
+                    if cache_ok {
+                        Component::Healthy
+                    } else {
+                        Component::Unhealthy
+                    },
+                ),
                 (
                     "storage",
                     if storage_ok {

@@ -81,13 +81,36 @@ pub async fn serve_image(
     if params.width == 0 || params.height == 0 {
         return Err(ParamError::InvalidSize.into());
     }
-    let source = load_source(&state, &route.id, &params).await?;
+    let key = render_key(&route.id, &params);
+    let (encoded, _) = state
+        .renders
+        .get_or_load(&key, render(&state, &route.id, params))
+        .await?;
+    Ok(image_response(&route, &params, encoded))
+}
+
+/// Cache key of a rendered image. The version prefix changes whenever the pipeline's output
+/// does, so old entries are never served for new renders.
+fn render_key(id: &str, params: &ImageParams) -> String {
+    format!(
+        "img:v1/{id}/{}x{}/b{}/g{}{}",
+        params.width,
+        params.height,
+        params.blur.unwrap_or(0),
+        u8::from(params.grayscale),
+        params.format.extension()
+    )
+}
+
+/// Loads the source and renders it on the pool.
+async fn render(state: &AppState, id: &str, params: ImageParams) -> Result<Bytes, ServiceError> {
+    let source = load_source(state, id, &params).await?;
     let task = RenderTask {
         width: params.width,
         height: params.height,
         blur: params.blur.map(f64::from),
         grayscale: params.grayscale,
-        comment: Some(format!("Picsum ID: {}", route.id)),
+        comment: Some(format!("Picsum ID: {id}")),
         format: params.format,
     };
     let limits = state.limits;
@@ -99,7 +122,7 @@ pub async fn serve_image(
     metrics::histogram!("picsum_render_duration_seconds", "format" => format_label(params.format))
         .record(started.elapsed().as_secs_f64());
     metrics::counter!("image_processor_processed_images_total", "dimension" => variant_size(&params).to_string()).increment(1);
-    Ok(image_response(&route, &params, encoded))
+    Ok(Bytes::from(encoded))
 }
 
 /// The smallest pre-sized variant covering the output, when one exists, else the original.
@@ -119,8 +142,11 @@ async fn load_source(
 }
 
 async fn fetch(state: &AppState, key: &str) -> Result<Bytes, ServiceError> {
-    let (bytes, hit) = state.cache.get_or_load(key, state.storage.get(key)).await?;
-    metrics::counter!("picsum_source_cache_total", "result" => if hit == picsum_cache::Hit::Cached { "hit" } else { "miss" }).increment(1);
+    let load = async { state.storage.get(key).await.map_err(ServiceError::from) };
+    let (bytes, _) = state
+        .sources
+        .get_or_load(&format!("src:{key}"), load)
+        .await?;
     Ok(bytes)
 }
 
@@ -136,7 +162,7 @@ fn format_label(format: OutputFormat) -> &'static str {
     }
 }
 
-fn image_response(route: &ImageRoute, params: &ImageParams, encoded: Vec<u8>) -> Response {
+fn image_response(route: &ImageRoute, params: &ImageParams, encoded: Bytes) -> Response {
     let mut filename = format!("{}-{}x{}", route.id, route.width, route.height);
     if let Some(blur) = params.blur {
         filename.push_str(&format!("-blur_{blur}"));

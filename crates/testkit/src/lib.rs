@@ -4,7 +4,7 @@
 //!
 //! * [`S3Server`], `s3s-fs` (SigV4, path-style), found through `PICSUM_S3S_FS`, the
 //!   workspace's `.tools/bin` or `PATH`.
-//! * [`RedisServer`], `redis-server`.
+//! * [`RedisServer`], `redis-server`; [`RedisCluster`], three of them joined by `redis-cli`.
 //!
 //! Helpers panic with a clear message when a program is missing: a test that needs a real
 //! server must fail, not pass silently, when it cannot have one.
@@ -226,5 +226,104 @@ impl RedisServer {
 impl Drop for RedisServer {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// A three-master Redis Cluster (no replicas), every node a `redis-server` process.
+#[derive(Debug)]
+pub struct RedisCluster {
+    nodes: Vec<Child>,
+    ports: Vec<u16>,
+    _dir: TempDir,
+}
+
+impl RedisCluster {
+    /// Starts three nodes and joins them with `redis-cli --cluster create`.
+    pub fn start() -> Self {
+        let dir = TempDir::new("redis-cluster");
+        let server = find_program("PICSUM_REDIS_SERVER", "redis-server");
+        let mut nodes = Vec::new();
+        let mut ports = Vec::new();
+        for n in 0..3 {
+            let port = free_port();
+            let node_dir = dir.path().join(format!("node{n}"));
+            std::fs::create_dir_all(&node_dir).expect("node dir");
+            let mut child = Command::new(&server)
+                .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+                .args([
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-config-file",
+                    "nodes.conf",
+                ])
+                .args(["--save", "", "--appendonly", "no"])
+                .arg("--dir")
+                .arg(&node_dir)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start redis cluster node");
+            wait_for_port(port, "redis cluster node", &mut child);
+            nodes.push(child);
+            ports.push(port);
+        }
+        let addrs: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+        let status = Command::new(find_program("PICSUM_REDIS_CLI", "redis-cli"))
+            .arg("--cluster")
+            .arg("create")
+            .args(&addrs)
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("redis-cli --cluster create");
+        assert!(
+            status.success(),
+            "redis-cli --cluster create failed: {status}"
+        );
+        let cluster = Self {
+            nodes,
+            ports,
+            _dir: dir,
+        };
+        cluster.wait_until_ok();
+        cluster
+    }
+
+    fn wait_until_ok(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let cli = find_program("PICSUM_REDIS_CLI", "redis-cli");
+        for port in &self.ports {
+            loop {
+                let out = Command::new(&cli)
+                    .args(["-p", &port.to_string(), "cluster", "info"])
+                    .output()
+                    .expect("redis-cli cluster info");
+                if String::from_utf8_lossy(&out.stdout).contains("cluster_state:ok") {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "cluster not ok within 20 s");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    }
+
+    /// `redis+cluster://127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3`.
+    pub fn url(&self) -> String {
+        let nodes: Vec<String> = self
+            .ports
+            .iter()
+            .map(|p| format!("127.0.0.1:{p}"))
+            .collect();
+        format!("redis+cluster://{}", nodes.join(","))
+    }
+}
+
+impl Drop for RedisCluster {
+    fn drop(&mut self) {
+        for child in &mut self.nodes {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }

@@ -7,6 +7,7 @@
     reason = "test helpers panic on failure"
 )]
 
+mod cache;
 mod images;
 mod robustness;
 mod storage;

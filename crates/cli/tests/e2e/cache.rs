@@ -1,0 +1,120 @@
+//! Two image-service replicas sharing a real Redis: renders made by one are served by the
+//! other, and killing Redis under load fails no request.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::*;
+use picsum_cache::{RedisSettings, RedisTier};
+use picsum_testkit::RedisServer;
+
+fn redis_env(server: &RedisServer) -> Vec<(&'static str, String)> {
+    vec![
+        ("IMAGE_CACHE_URL", server.url()),
+        ("IMAGE_CACHE_PREFIX", "e2e:".into()),
+    ]
+}
+
+#[tokio::test]
+async fn replicas_share_renders_through_redis() {
+    let server = RedisServer::start();
+    let gallery = Gallery::new("redis-share");
+    let a = gallery.image_service_with(1, 16, redis_env(&server));
+    let b = gallery.image_service_with(1, 16, redis_env(&server));
+    let http = client();
+    let want = std::fs::read(fixture("api/width_height_linux.jpg")).unwrap();
+
+    let res = http
+        .get(signed(&a.base, "/id/1/200/120.jpg"))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.bytes().await.unwrap()[..] == want[..]);
+    let probe = RedisTier::open(RedisSettings {
+        url: server.url(),
+        prefix: "e2e:".into(),
+        ttl: Duration::from_secs(60),
+        max_entry_bytes: 1 << 20,
+        timeout: Duration::from_millis(500),
+    })
+    .unwrap();
+    let mut stored = None;
+    for _ in 0..100 {
+        stored = probe.get("img:v1/1/200x120/b0/g0.jpg").await.unwrap();
+        if stored.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        stored.as_deref() == Some(&want[..]),
+        "rendered image not in redis"
+    );
+    assert!(
+        probe.get("src:1_500.jpg").await.unwrap().is_some(),
+        "source not in redis"
+    );
+
+    let res = http
+        .get(signed(&b.base, "/id/1/200/120.jpg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.bytes().await.unwrap()[..] == want[..]);
+    let metrics = http
+        .get(format!("{}/metrics", b.ops))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("picsum_cache_requests_total{cache=\"render\",result=\"redis\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        !metrics.contains("picsum_render_duration_seconds_count"),
+        "replica b rendered: {metrics}"
+    );
+}
+
+#[tokio::test]
+async fn killing_redis_under_load_fails_no_request() {
+    let mut server = RedisServer::start();
+    let gallery = Gallery::new("redis-kill");
+    let images = gallery.image_service_with(2, 64, redis_env(&server));
+    let http = client();
+    let base = Arc::new(images.base.clone());
+    let workers: Vec<_> = (0..4u32)
+        .map(|w| {
+            let (http, base) = (http.clone(), Arc::clone(&base));
+            tokio::spawn(async move {
+                let mut statuses = Vec::new();
+                for i in 0..25u32 {
+                    let url = signed(
+                        &base,
+                        &format!("/id/1/{}/{}.jpg", 100 + w * 25 + i, 80 + i % 3),
+                    );
+                    statuses.push(http.get(&url).send().await.unwrap().status().as_u16());
+                }
+                statuses
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.stop();
+    let mut all = Vec::new();
+    for w in workers {
+        all.extend(w.await.unwrap());
+    }
+    let failed = all.iter().filter(|s| **s != 200).count();
+    assert_eq!((all.len(), failed), (100, 0), "{all:?}");
+    // Back up: requests keep succeeding and the cache is written again.
+    server.resume();
+    for i in 0..20u32 {
+        let url = signed(&images.base, &format!("/id/1/{}/77.jpg", 300 + i));
+        assert_eq!(http.get(&url).send().await.unwrap().status(), 200);
+    }
+}
