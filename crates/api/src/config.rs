@@ -43,6 +43,16 @@ pub struct ApiConfig {
         default_value = "gallery/manifest.json"
     )]
     pub database_file_path: PathBuf,
+    /// Catalog database instead of the manifest: `postgres://user:pass@host/db` or
+    /// `sqlite:///path/catalog.db`.
+    #[arg(long, env = "PICSUM_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Apply pending migrations at start-up (otherwise run `picsum migrate`).
+    #[arg(long, env = "PICSUM_DATABASE_MIGRATE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub database_migrate: bool,
+    /// How often to check the database for catalog changes, in milliseconds.
+    #[arg(long, env = "PICSUM_DATABASE_REFRESH_MS", default_value_t = 2000)]
+    pub database_refresh_ms: u64,
     /// Log filter: `debug`, `info`, `warn`, `error`, or a `tracing` directive list.
     #[arg(long, env = "PICSUM_LOG_LEVEL", default_value = "info")]
     pub log_level: String,

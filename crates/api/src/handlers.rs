@@ -21,6 +21,7 @@ use crate::routes::{Pick, Size};
 /// Size or extension errors first, then an unknown id, then range errors.
 pub fn image_redirect(
     state: &AppState,
+    catalog: &Catalog,
     pick: &Pick,
     size: &Size,
     ext: &str,
@@ -28,13 +29,13 @@ pub fn image_redirect(
 ) -> Result<Response, ApiError> {
     let mut raw = RawParams::parse(size.spec(), ext, query)?;
     let image = match pick {
-        Pick::Random => state.catalog.random(),
+        Pick::Random => catalog.random(),
         Pick::Gray => {
             raw.grayscale = true;
-            state.catalog.random()
+            catalog.random()
         }
-        Pick::Id(id) => state.catalog.get(id),
-        Pick::Seed(seed) => state.catalog.by_seed(seed),
+        Pick::Id(id) => catalog.get(id),
+        Pick::Seed(seed) => catalog.by_seed(seed),
     }
     .ok_or(ApiError::ImageNotFound)?;
     let params = raw.validate()?.resolve(image.width, image.height);
@@ -97,9 +98,9 @@ pub fn info(state: &AppState, image: Option<&Image>) -> Result<Response, ApiErro
 }
 
 /// `/v2/list?page=&limit=`.
-pub fn list(state: &AppState, query: &Query) -> Response {
+pub fn list(state: &AppState, catalog: &Catalog, query: &Query) -> Response {
     let page = list_page(
-        &state.catalog,
+        catalog,
         &state.root_url,
         Page::parse(query.get("page"), query.get("limit")),
     );

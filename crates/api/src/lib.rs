@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod handlers;
 pub mod routes;
+pub mod snapshot;
 pub mod web;
 
 use std::sync::Arc;
@@ -18,7 +19,6 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use http::Method;
-use picsum_catalog::{Catalog, CatalogSource};
 use picsum_common::http::{Cors, RequestInfo};
 use picsum_common::query::Query;
 use picsum_common::server::{Component, Health, ops_router};
@@ -33,7 +33,7 @@ use routes::{Pick, Route};
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// The catalog snapshot.
-    pub catalog: Catalog,
+    pub catalog: snapshot::LiveCatalog,
     /// Signs image-service URLs.
     pub signer: Signer,
     /// Public base URL of the API (no trailing slash).
@@ -47,14 +47,12 @@ impl AppState {
     ///
     /// # Errors
     /// The catalog cannot be loaded.
-    pub fn from_config(config: &ApiConfig) -> anyhow::Result<Self> {
+    pub async fn from_config(config: &ApiConfig) -> anyhow::Result<Self> {
         if config.hmac_key.is_empty() {
             tracing::warn!("PICSUM_HMAC_KEY is empty: anyone can sign image URLs");
         }
-        let catalog = Catalog::load(&CatalogSource::Manifest(config.database_file_path.clone()))?;
-        tracing::info!(images = catalog.len(), "catalog loaded");
         Ok(Self {
-            catalog,
+            catalog: snapshot::load(config).await?,
             signer: Signer::new(config.hmac_key.as_bytes()),
             root_url: config.root_url.trim_end_matches('/').to_owned(),
             image_service_url: config.image_service_url.trim_end_matches('/').to_owned(),
@@ -89,6 +87,7 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response 
 
 fn handle(state: &AppState, route: Route, info: &RequestInfo) -> Response {
     let query = Query::parse(&info.query);
+    let catalog = state.catalog.current();
     let result = match route {
         Route::Image {
             pick: pick @ (Pick::Random | Pick::Gray),
@@ -104,22 +103,22 @@ fn handle(state: &AppState, route: Route, info: &RequestInfo) -> Response {
                     let res = if pick == Pick::Gray {
                         let mut q = query.clone();
                         q.push("grayscale", "");
-                        handlers::image_redirect(state, &forced, &size, &ext, &q)
+                        handlers::image_redirect(state, &catalog, &forced, &size, &ext, &q)
                     } else {
-                        handlers::image_redirect(state, &forced, &size, &ext, &query)
+                        handlers::image_redirect(state, &catalog, &forced, &size, &ext, &query)
                     };
                     return res.unwrap_or_else(|e| e.into_response(info.json && !plain));
                 }
-                None => handlers::image_redirect(state, &pick, &size, &ext, &query),
+                None => handlers::image_redirect(state, &catalog, &pick, &size, &ext, &query),
             }
         }
         Route::Image { pick, size, ext } => {
-            handlers::image_redirect(state, &pick, &size, &ext, &query)
+            handlers::image_redirect(state, &catalog, &pick, &size, &ext, &query)
         }
-        Route::Info(id) => handlers::info(state, state.catalog.get(&id)),
-        Route::SeedInfo(seed) => handlers::info(state, state.catalog.by_seed(&seed)),
-        Route::List => Ok(handlers::list(state, &query)),
-        Route::LegacyList => Ok(handlers::legacy(&state.catalog)),
+        Route::Info(id) => handlers::info(state, catalog.get(&id)),
+        Route::SeedInfo(seed) => handlers::info(state, catalog.by_seed(&seed)),
+        Route::List => Ok(handlers::list(state, &catalog, &query)),
+        Route::LegacyList => Ok(handlers::legacy(&catalog)),
         Route::Static(file) => Ok(web::response(file)),
     };
     result.unwrap_or_else(|e| e.into_response(info.json))
@@ -135,7 +134,7 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let state = Arc::new(AppState::from_config(&config)?);
+    let state = Arc::new(AppState::from_config(&config).await?);
     let ops = TcpListener::bind(config.metrics_listen).await?;
     serve_state(state, listener, ops, shutdown).await
 }
@@ -153,7 +152,7 @@ pub async fn serve_state(
     picsum_common::server::prometheus();
     let catalog = state.catalog.clone();
     let health = Health::spawn(&["database"], move || {
-        let ok = catalog.random().is_some();
+        let ok = catalog.current().random().is_some();
         async move {
             vec![(
                 "database",

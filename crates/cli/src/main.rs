@@ -3,8 +3,13 @@
 //! * `picsum dev`: the API and the image service in one process on embedded defaults (the
 //!   sample gallery, a manifest catalog, in-memory cache), sharing a fresh signing key.
 //! * `picsum sign`: prints the signed image-service URL of a path.
+//! * `picsum migrate`, `picsum import`, `picsum export-manifest`: the catalog database and the
+//!   photos in storage (see [`import`]).
+
+mod import;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use picsum_api::ApiConfig;
@@ -30,6 +35,37 @@ enum Command {
         /// Image service listener (overrides IMAGE_LISTEN; the API redirects to it).
         #[arg(long)]
         image_listen: Option<SocketAddr>,
+    },
+    /// Apply pending catalog database migrations.
+    Migrate {
+        /// `postgres://…` or `sqlite:///path/catalog.db`.
+        #[arg(long, env = "PICSUM_DATABASE_URL", hide_env_values = true)]
+        database_url: String,
+    },
+    /// Import photos: a Picsum manifest (`{id}.jpg` files beside it) or a folder of
+    /// JPEG/PNG/WebP files. Uploads each original and its pre-sized variants, then writes its
+    /// catalog row. Idempotent and resumable.
+    Import {
+        /// Manifest file or folder.
+        source: PathBuf,
+        /// `postgres://…` or `sqlite:///path/catalog.db`.
+        #[arg(long, env = "PICSUM_DATABASE_URL", hide_env_values = true)]
+        database_url: String,
+        /// Destination store: `s3://bucket/prefix`, `gs://…`, `file:///path`.
+        #[arg(long, env = "IMAGE_STORAGE_URL", conflicts_with = "storage_path")]
+        storage_url: Option<String>,
+        /// Destination folder (when no storage URL is given).
+        #[arg(long, env = "IMAGE_STORAGE_PATH")]
+        storage_path: Option<PathBuf>,
+        /// Author recorded for photos imported from a folder.
+        #[arg(long, default_value = "Unknown")]
+        author: String,
+    },
+    /// Print the catalog as a Picsum JSON manifest.
+    ExportManifest {
+        /// `postgres://…` or `sqlite:///path/catalog.db`.
+        #[arg(long, env = "PICSUM_DATABASE_URL", hide_env_values = true)]
+        database_url: String,
     },
     /// Print the signed image-service URL for a path such as `/id/1/200/300.jpg?blur=5`.
     Sign {
@@ -63,7 +99,48 @@ fn main() -> anyhow::Result<()> {
             println!("{}", sign(&key, &base, &path));
             Ok(())
         }
+        Command::Migrate { database_url } => catalog_task(async move {
+            picsum_db::Database::connect(&database_url)?
+                .migrate()
+                .await?;
+            eprintln!("migrations applied");
+            Ok(())
+        }),
+        Command::Import {
+            source,
+            database_url,
+            storage_url,
+            storage_path,
+            author,
+        } => catalog_task(async move {
+            let max = 1 << 30;
+            let storage = match (storage_url, storage_path) {
+                (Some(url), _) => picsum_storage::Storage::from_url(&url, max)?,
+                (None, Some(path)) => picsum_storage::Storage::local(path, max)?,
+                (None, None) => anyhow::bail!(
+                    "give --storage-url or --storage-path (or IMAGE_STORAGE_URL / IMAGE_STORAGE_PATH)"
+                ),
+            };
+            let db = picsum_db::Database::connect(&database_url)?;
+            let summary = import::import(&source, &storage, &db, &author).await?;
+            eprintln!(
+                "imported {}, already complete {}",
+                summary.imported, summary.skipped
+            );
+            Ok(())
+        }),
+        Command::ExportManifest { database_url } => catalog_task(async move {
+            let db = picsum_db::Database::connect(&database_url)?;
+            import::export_manifest(&db, &mut std::io::stdout().lock()).await
+        }),
     }
+}
+
+fn catalog_task(work: impl Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(work)
 }
 
 fn sign(key: &str, base: &str, path_and_query: &str) -> String {

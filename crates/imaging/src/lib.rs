@@ -16,5 +16,5 @@ mod pipeline;
 mod vips;
 
 pub use error::ImagingError;
-pub use pipeline::{Limits, Probe, RenderTask, probe, render};
+pub use pipeline::{Limits, Probe, RenderTask, fit_within, probe, render};
 pub use vips::{init, release_thread_state, version};

@@ -94,15 +94,7 @@ pub fn probe(source: &[u8]) -> Result<Probe, ImagingError> {
 /// libvips faults.
 pub fn render(source: &[u8], task: &RenderTask, limits: Limits) -> Result<Vec<u8>, ImagingError> {
     let header = probe(source)?;
-    let pixels = u64::from(header.width) * u64::from(header.height) * u64::from(header.pages);
-    if pixels > limits.max_source_pixels || header.width == 0 || header.height == 0 {
-        return Err(ImagingError::SourceTooLarge {
-            width: header.width,
-            height: header.height,
-            pages: header.pages,
-            max_pixels: limits.max_source_pixels,
-        });
-    }
+    check_limits(&header, limits)?;
     let width = vips_dim(task.width)?;
     let height = vips_dim(task.height)?;
 
@@ -138,6 +130,20 @@ pub fn render(source: &[u8], task: &RenderTask, limits: Limits) -> Result<Vec<u8
         OutputFormat::Webp => image.webpsave_buffer(),
     };
     encoded.map_err(|_| decode_error())
+}
+
+/// Refuses empty headers and sources above the pixel limit.
+fn check_limits(header: &Probe, limits: Limits) -> Result<(), ImagingError> {
+    let pixels = u64::from(header.width) * u64::from(header.height) * u64::from(header.pages);
+    if pixels > limits.max_source_pixels || header.width == 0 || header.height == 0 {
+        return Err(ImagingError::SourceTooLarge {
+            width: header.width,
+            height: header.height,
+            pages: header.pages,
+            max_pixels: limits.max_source_pixels,
+        });
+    }
+    Ok(())
 }
 
 /// Removes EXIF, XMP, IPTC, ICC, orientation and thumbnail, then sets the comment. libvips
@@ -195,4 +201,33 @@ fn vips_error(op: &'static str) -> ImagingError {
         op,
         detail: take_error(),
     }
+}
+
+/// Re-encodes `source` as a JPEG scaled down to fit inside `size`×`size` (never up), as
+/// Picsum's pre-sized `{id}_{size}.jpg` variants are: EXIF orientation applied, metadata
+/// stripped, quality 90.
+///
+/// # Errors
+/// As [`render`].
+pub fn fit_within(source: &[u8], size: u32, limits: Limits) -> Result<Vec<u8>, ImagingError> {
+    let header = probe(source)?;
+    check_limits(&header, limits)?;
+    let size = vips_dim(size)?;
+    let image = VipsImage::thumbnail_buffer_with_opts(
+        source,
+        size,
+        VOption::new()
+            .set("height", size)
+            .set("size", "down")
+            .set("option-string", "fail-on=truncated"),
+    )
+    .map_err(|_| decode_error())?;
+    image
+        .jpegsave_buffer_with_opts(
+            VOption::new()
+                .set("Q", 90)
+                .set("strip", true)
+                .set("optimize_coding", true),
+        )
+        .map_err(|_| decode_error())
 }

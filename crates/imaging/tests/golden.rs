@@ -248,3 +248,19 @@ fn pixel_limit_is_checked_from_the_header() {
     );
     assert!(err.is_client_error());
 }
+
+#[test]
+fn variants_fit_inside_without_upscaling() {
+    init().unwrap();
+    let source = fixture("file/1.jpg");
+    let v = picsum_imaging::fit_within(&source, 500, Limits::default()).unwrap();
+    let p = probe(&v).unwrap();
+    assert_eq!(
+        (p.width, p.height),
+        (500, 333),
+        "the fixture's own 1_500.jpg is 500x333"
+    );
+    let small = fixture("file/1_500.jpg");
+    let v = picsum_imaging::fit_within(&small, 1000, Limits::default()).unwrap();
+    assert_eq!(probe(&v).unwrap().width, 500, "never upscaled");
+}

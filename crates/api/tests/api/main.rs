@@ -25,7 +25,9 @@ pub fn fixture(name: &str) -> std::path::PathBuf {
 
 pub fn state(manifest: &str) -> Arc<AppState> {
     Arc::new(AppState {
-        catalog: Catalog::load(&CatalogSource::Manifest(fixture(manifest))).unwrap(),
+        catalog: picsum_api::snapshot::LiveCatalog::new(
+            Catalog::load(&CatalogSource::Manifest(fixture(manifest))).unwrap(),
+        ),
         signer: Signer::new("test"),
         root_url: ROOT.into(),
         image_service_url: IMAGES.into(),

@@ -9,6 +9,7 @@
 
 mod cache;
 mod images;
+mod production;
 mod robustness;
 mod storage;
 
@@ -32,7 +33,7 @@ impl Drop for Service {
     }
 }
 
-fn binary(name: &str) -> PathBuf {
+pub fn binary(name: &str) -> PathBuf {
     let path = Path::new(env!("CARGO_BIN_EXE_picsum")).with_file_name(name);
     assert!(
         path.exists(),

@@ -1,0 +1,172 @@
+//! The production shape on real parts: catalog in PostgreSQL, photos in an S3-protocol
+//! bucket, imported by the CLI; the API serves from its snapshot through a database outage.
+
+use std::time::{Duration, Instant};
+
+use super::*;
+use picsum_catalog::Image;
+use picsum_db::Database;
+use picsum_testkit::{Postgres, S3Server};
+
+fn gallery_manifest() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../gallery/manifest.json")
+}
+
+fn cli(args: &[&str], env: &[(&'static str, String)]) -> Command {
+    let mut c = Command::new(binary("picsum"));
+    c.args(args)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    c
+}
+
+async fn wait_status(http: &reqwest::Client, url: &str, want: u16) {
+    let started = Instant::now();
+    loop {
+        let status = http.get(url).send().await.unwrap().status().as_u16();
+        if status == want {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{url}: still {status}, want {want}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn import_then_serve_from_postgres_and_s3_through_a_database_outage() {
+    let mut pg = Postgres::start();
+    let s3 = S3Server::start("photos");
+    let mut env = s3.env();
+    env.push(("PICSUM_DATABASE_URL", pg.url()));
+    env.push(("IMAGE_STORAGE_URL", "s3://photos/originals".into()));
+    let manifest = gallery_manifest();
+    let manifest = manifest.to_str().unwrap();
+
+    assert!(cli(&["migrate"], &env).status().unwrap().success());
+    // A killed import leaves no row without its photo; a rerun completes it.
+    let mut first = cli(&["import", manifest], &env).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+    let _ = first.kill();
+    let _ = first.wait();
+    let db = Database::connect(&pg.url()).unwrap();
+    let bucket = s3.bucket_dir("photos").join("originals");
+    for image in db.images().await.unwrap() {
+        assert!(
+            bucket.join(format!("{}.jpg", image.id)).exists(),
+            "row {} without its photo",
+            image.id
+        );
+    }
+    assert!(cli(&["import", manifest], &env).status().unwrap().success());
+    let rows = db.images().await.unwrap();
+    let expected: Vec<Image> =
+        serde_json::from_str(&std::fs::read_to_string(manifest).unwrap()).unwrap();
+    assert_eq!(
+        rows, expected,
+        "catalog rows equal the manifest, in file order"
+    );
+    for name in ["0.jpg", "0_500.jpg", "0_1000.jpg", "11.jpg"] {
+        assert!(bucket.join(name).exists(), "{name} not in the bucket");
+    }
+    let version = db.version().await.unwrap();
+    assert!(cli(&["import", manifest], &env).status().unwrap().success());
+    assert_eq!(
+        db.version().await.unwrap(),
+        version,
+        "a rerun changes nothing"
+    );
+
+    let gallery = Gallery::new("production");
+    let mut image_env = s3.env();
+    image_env.push(("IMAGE_STORAGE_URL", "s3://photos/originals".into()));
+    let images = gallery.image_service_with(2, 16, image_env);
+    let api = spawn(
+        "picsum-api",
+        &[
+            ("PICSUM_LISTEN", "127.0.0.1:0".into()),
+            ("PICSUM_METRICS_LISTEN", "127.0.0.1:0".into()),
+            ("PICSUM_IMAGE_SERVICE_URL", images.base.clone()),
+            ("PICSUM_HMAC_KEY", KEY.into()),
+            ("PICSUM_DATABASE_URL", pg.url()),
+            ("PICSUM_DATABASE_REFRESH_MS", "100".into()),
+        ],
+    );
+    let http = client();
+    let list = http
+        .get(format!("{}/v2/list", api.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::from_str::<Vec<serde_json::Value>>(&list)
+            .unwrap()
+            .len(),
+        12
+    );
+    let redirect = http
+        .get(format!("{}/id/3/300/200", api.base))
+        .send()
+        .await
+        .unwrap();
+    let location = redirect.headers()["location"].to_str().unwrap().to_owned();
+    let body = http
+        .get(&location)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let (w, h, c, _, _) = decode_jpeg(&body);
+    assert_eq!((w, h, c), (300, 200, 3));
+
+    // A row added in the database shows up without a restart.
+    db.upsert(&Image {
+        id: "100".into(),
+        author: "New".into(),
+        width: 10,
+        height: 10,
+        url: String::new(),
+    })
+    .await
+    .unwrap();
+    wait_status(&http, &format!("{}/id/100/info", api.base), 200).await;
+
+    // Database down: the API keeps answering from its snapshot.
+    pg.stop();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for path in [
+        "/id/3/info",
+        "/id/100/info",
+        "/v2/list",
+        "/seed/picsum/info",
+    ] {
+        let res = http
+            .get(format!("{}{path}", api.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{path} during the outage");
+    }
+    let res = http
+        .get(format!("{}/200/300", api.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(http.get(&location).send().await.unwrap().status(), 200);
+
+    // Back up: changes flow again.
+    pg.resume();
+    let db = Database::connect(&pg.url()).unwrap();
+    assert!(db.delete("100").await.unwrap());
+    wait_status(&http, &format!("{}/id/100/info", api.base), 404).await;
+}

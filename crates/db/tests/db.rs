@@ -1,0 +1,74 @@
+//! The catalog database against a real PostgreSQL and a real SQLite file: same behaviour.
+#![expect(clippy::unwrap_used, reason = "test code")]
+
+use picsum_catalog::Image;
+use picsum_db::{Database, DbError};
+use picsum_testkit::{Postgres, TempDir};
+
+fn image(id: &str, author: &str) -> Image {
+    Image {
+        id: id.into(),
+        author: author.into(),
+        width: 300,
+        height: 400,
+        url: "https://picsum.photos".into(),
+    }
+}
+
+async fn exercise(db: &Database) {
+    db.migrate().await.unwrap();
+    db.migrate().await.unwrap(); // idempotent
+    assert!(db.images().await.unwrap().is_empty());
+    let v0 = db.version().await.unwrap();
+    // File order is insertion order, not id order.
+    for id in ["10", "2", "1", "x"] {
+        db.upsert(&image(id, "A & B")).await.unwrap();
+    }
+    let ids: Vec<String> = db
+        .images()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(ids, ["10", "2", "1", "x"]);
+    let v1 = db.version().await.unwrap();
+    assert!(v1 > v0);
+    // Re-upserting the same rows changes nothing, not even the version.
+    for id in ["10", "2"] {
+        db.upsert(&image(id, "A & B")).await.unwrap();
+    }
+    assert_eq!(db.version().await.unwrap(), v1);
+    // An update keeps the position; the version moves.
+    db.upsert(&image("2", "Someone else")).await.unwrap();
+    let images = db.images().await.unwrap();
+    assert_eq!(images.get(1), Some(&image("2", "Someone else")));
+    assert!(db.version().await.unwrap() > v1);
+    assert!(db.delete("x").await.unwrap());
+    assert!(!db.delete("x").await.unwrap());
+    assert_eq!(db.images().await.unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn postgres() {
+    let pg = Postgres::start();
+    exercise(&Database::connect(&pg.url()).unwrap()).await;
+}
+
+#[tokio::test]
+async fn sqlite() {
+    let dir = TempDir::new("sqlite");
+    let url = format!("sqlite://{}/catalog.db", dir.path().display());
+    exercise(&Database::connect(&url).unwrap()).await;
+}
+
+#[tokio::test]
+async fn unsupported_and_unreachable() {
+    assert!(matches!(
+        Database::connect("mysql://x"),
+        Err(DbError::UnsupportedUrl)
+    ));
+    let port = picsum_testkit::free_port();
+    let db = Database::connect(&format!("postgres://picsum@127.0.0.1:{port}/picsum")).unwrap();
+    assert!(matches!(db.version().await, Err(DbError::Sqlx(_))));
+}
