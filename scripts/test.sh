@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace: installs what the tests need (libvips, PostgreSQL, Redis,
 # s3s-fs; the tests start and stop their own throwaway instances on free ports), builds the
-# service binaries the end-to-end tests start, then runs the suite (nextest when available).
+# service binaries the end-to-end tests start, runs the suite (nextest when available),
+# then validates the Kubernetes and Terraform files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,3 +16,6 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --locked --no-fail-fast
 fi
+
+# Deployment files: kustomize overlays and Terraform, validated and scanned.
+scripts/validate-deploy.sh

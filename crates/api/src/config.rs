@@ -44,7 +44,7 @@ pub struct ApiConfig {
     )]
     pub database_file_path: PathBuf,
     /// Catalog database instead of the manifest: `postgres://user:pass@host/db` or
-    /// `sqlite:///path/catalog.db`.
+    /// `sqlite:///path/catalog.db`. Unset or empty: the manifest.
     #[arg(long, env = "PICSUM_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
     /// Apply pending migrations at start-up (otherwise run `picsum migrate`).

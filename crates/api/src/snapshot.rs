@@ -57,7 +57,7 @@ fn set_gauge(catalog: &Catalog) {
 /// # Errors
 /// The manifest or the database cannot be read at start-up.
 pub async fn load(config: &ApiConfig) -> anyhow::Result<LiveCatalog> {
-    let Some(url) = &config.database_url else {
+    let Some(url) = config.database_url.as_deref().filter(|u| !u.is_empty()) else {
         let catalog = Catalog::load(&CatalogSource::Manifest(config.database_file_path.clone()))?;
         tracing::info!(
             images = catalog.len(),

@@ -22,7 +22,7 @@ pub struct ImageConfig {
     #[arg(long, env = "IMAGE_STORAGE_PATH", default_value = "gallery/photos")]
     pub storage_path: PathBuf,
     /// Object store instead of a folder: `s3://bucket/prefix` (S3, Spaces, MinIO; `AWS_*`
-    /// variables), `gs://bucket/prefix` (`GOOGLE_*` variables) or `file:///path`.
+    /// variables), `gs://bucket/prefix` (`GOOGLE_*` variables) or `file:///path`. Empty: the folder.
     #[arg(long, env = "IMAGE_STORAGE_URL")]
     pub storage_url: Option<String>,
     /// Key shared with the API to verify URL signatures.
@@ -46,7 +46,7 @@ pub struct ImageConfig {
     #[arg(long, env = "IMAGE_RENDER_CACHE_BYTES", default_value_t = 64 << 20)]
     pub render_cache_bytes: u64,
     /// Shared cache behind the memory tier: `redis://host:port[/db]`, `rediss://…`, or a
-    /// Redis Cluster as `redis+cluster://host1:port1,host2:port2,…`. Unset: memory only.
+    /// Redis Cluster as `redis+cluster://host1:port1,host2:port2,…`. Unset or empty: memory only.
     #[arg(long, env = "IMAGE_CACHE_URL", hide_env_values = true)]
     pub cache_url: Option<String>,
     /// Prefix of every Redis key.
@@ -80,6 +80,7 @@ impl ImageConfig {
     pub fn redis(&self) -> Result<Option<picsum_cache::RedisTier>, picsum_cache::CacheError> {
         self.cache_url
             .as_ref()
+            .filter(|url| !url.is_empty())
             .map(|url| {
                 picsum_cache::RedisTier::open(picsum_cache::RedisSettings {
                     url: url.clone(),
@@ -97,7 +98,7 @@ impl ImageConfig {
     /// # Errors
     /// A bad URL or a missing folder.
     pub fn storage(&self) -> Result<picsum_storage::Storage, picsum_storage::StorageError> {
-        match &self.storage_url {
+        match self.storage_url.as_ref().filter(|url| !url.is_empty()) {
             Some(url) => picsum_storage::Storage::from_url(url, self.max_source_bytes),
             None => picsum_storage::Storage::local(&self.storage_path, self.max_source_bytes),
         }

@@ -147,12 +147,18 @@ async fn full_queue_sheds_load_with_503() {
 }
 
 #[tokio::test]
-async fn sigterm_finishes_in_flight_requests() {
+async fn sigterm_under_load_drops_no_in_flight_request() {
     let gallery = Gallery::new("sigterm");
-    let mut images = gallery.image_service(1, 4);
-    let url = signed(&images.base, "/id/1/5000/3000.webp");
+    let mut images = gallery.image_service(2, 16);
     let http = client();
-    let request = tokio::spawn(async move { http.get(&url).send().await.unwrap() });
+    // Six slow renders in flight (two rendering, four queued) when SIGTERM arrives.
+    let requests: Vec<_> = (0..6u32)
+        .map(|i| {
+            let url = signed(&images.base, &format!("/id/1/{}/3000.jpg", 4990 - i));
+            let http = http.clone();
+            tokio::spawn(async move { http.get(&url).send().await.unwrap() })
+        })
+        .collect();
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let pid = images.child.id().to_string();
     assert!(
@@ -162,10 +168,18 @@ async fn sigterm_finishes_in_flight_requests() {
             .unwrap()
             .success()
     );
-    let res = request.await.unwrap();
-    assert_eq!(res.status(), 200);
-    let body = res.bytes().await.unwrap();
-    assert_eq!(decode_webp(&body).0, 5000);
+    for (i, r) in requests.into_iter().enumerate() {
+        let res = r.await.unwrap();
+        assert_eq!(res.status(), 200, "request {i}");
+        let body = res.bytes().await.unwrap();
+        let mut header = jpeg_decoder::Decoder::new(&body[..]);
+        header.read_info().unwrap();
+        let info = header.info().unwrap();
+        assert_eq!(
+            (u32::from(info.width), info.height),
+            (4990 - u32::try_from(i).unwrap(), 3000)
+        );
+    }
     let status = images.child.wait().unwrap();
     assert!(status.success(), "{status:?}");
 }

@@ -1,0 +1,113 @@
+# Production shape: a Kubernetes cluster running the API and image service, originals in
+# Spaces (S3 API), the catalog in managed PostgreSQL behind a connection pool, managed Redis
+# as the shared cache, and a container registry for the two images.
+
+data "digitalocean_kubernetes_versions" "current" {
+  version_prefix = var.kubernetes_version_prefix
+}
+
+resource "digitalocean_vpc" "main" {
+  name   = "${var.name}-vpc"
+  region = var.region
+}
+
+resource "digitalocean_kubernetes_cluster" "main" {
+  name          = "${var.name}-k8s"
+  region        = var.region
+  version       = data.digitalocean_kubernetes_versions.current.latest_version
+  vpc_uuid      = digitalocean_vpc.main.id
+  auto_upgrade  = true
+  surge_upgrade = true
+
+  maintenance_policy {
+    day        = "sunday"
+    start_time = "03:00"
+  }
+
+  node_pool {
+    name       = "${var.name}-workers"
+    size       = var.node_size
+    auto_scale = true
+    min_nodes  = var.node_count_min
+    max_nodes  = var.node_count_max
+  }
+}
+
+resource "digitalocean_container_registry" "main" {
+  name                   = var.name
+  subscription_tier_slug = "basic"
+  region                 = var.region
+}
+
+resource "digitalocean_container_registry_docker_credentials" "main" {
+  registry_name = digitalocean_container_registry.main.name
+}
+
+resource "digitalocean_spaces_bucket" "photos" {
+  name   = var.bucket_name
+  region = var.region
+  acl    = "private"
+
+  versioning {
+    enabled = true
+  }
+}
+
+resource "digitalocean_database_cluster" "postgres" {
+  name                 = "${var.name}-pg"
+  engine               = "pg"
+  version              = "16"
+  size                 = var.postgres_size
+  region               = var.region
+  node_count           = 1
+  private_network_uuid = digitalocean_vpc.main.id
+}
+
+resource "digitalocean_database_db" "catalog" {
+  cluster_id = digitalocean_database_cluster.postgres.id
+  name       = "picsum"
+}
+
+resource "digitalocean_database_user" "picsum" {
+  cluster_id = digitalocean_database_cluster.postgres.id
+  name       = "picsum"
+}
+
+# The API holds few connections, but many replicas and the migration job add up.
+resource "digitalocean_database_connection_pool" "catalog" {
+  cluster_id = digitalocean_database_cluster.postgres.id
+  name       = "picsum-pool"
+  mode       = "transaction"
+  size       = 20
+  db_name    = digitalocean_database_db.catalog.name
+  user       = digitalocean_database_user.picsum.name
+}
+
+resource "digitalocean_database_firewall" "postgres" {
+  cluster_id = digitalocean_database_cluster.postgres.id
+
+  rule {
+    type  = "k8s"
+    value = digitalocean_kubernetes_cluster.main.id
+  }
+}
+
+resource "digitalocean_database_cluster" "redis" {
+  name                 = "${var.name}-redis"
+  engine               = "valkey"
+  version              = "8"
+  size                 = var.redis_size
+  region               = var.region
+  node_count           = 1
+  private_network_uuid = digitalocean_vpc.main.id
+  eviction_policy      = "allkeys_lru"
+}
+
+resource "digitalocean_database_firewall" "redis" {
+  cluster_id = digitalocean_database_cluster.redis.id
+
+  rule {
+    type  = "k8s"
+    value = digitalocean_kubernetes_cluster.main.id
+  }
+}

@@ -1,0 +1,32 @@
+output "kubeconfig" {
+  description = "kubectl configuration of the cluster."
+  value       = digitalocean_kubernetes_cluster.main.kube_config[0].raw_config
+  sensitive   = true
+}
+
+output "registry_endpoint" {
+  description = "Push images here (docker tag … <endpoint>/picsum-api:<version>)."
+  value       = digitalocean_container_registry.main.endpoint
+}
+
+output "database_url" {
+  description = "PICSUM_DATABASE_URL: the connection pool of the catalog database."
+  value       = digitalocean_database_connection_pool.catalog.private_uri
+  sensitive   = true
+}
+
+output "cache_url" {
+  description = "IMAGE_CACHE_URL: the managed Redis (TLS)."
+  value       = digitalocean_database_cluster.redis.private_uri
+  sensitive   = true
+}
+
+output "storage_url" {
+  description = "IMAGE_STORAGE_URL."
+  value       = "s3://${digitalocean_spaces_bucket.photos.name}/originals"
+}
+
+output "storage_endpoint" {
+  description = "AWS_ENDPOINT_URL for the Spaces bucket."
+  value       = "https://${var.region}.digitaloceanspaces.com"
+}
