@@ -2,6 +2,7 @@
 # Installs what building and testing picsum-rs needs and is not on the machine:
 # libvips (Debian's 8.14 on bookworm); with --services the servers the tests start
 # (PostgreSQL, Redis, and s3s-fs, an S3-protocol server, built into .tools/);
+# with --browser, Debian chromium for the browser tests (Node.js and npm are the machine's);
 # with --bench, wrk and curl for the load test.
 # Idempotent: does nothing when everything is present.
 set -euo pipefail
@@ -13,6 +14,7 @@ for arg in "$@"; do
   case "$arg" in
     --bench) want+=(wrk curl) ;;
     --services) want+=(postgresql redis-server); services=true ;;
+    --browser) want+=(chromium) ;;   # Node.js and npm come with the machine
   esac
 done
 

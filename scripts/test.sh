@@ -2,7 +2,7 @@
 # Runs every test of the workspace: installs what the tests need (libvips, PostgreSQL, Redis,
 # s3s-fs; the tests start and stop their own throwaway instances on free ports), builds the
 # service binaries the end-to-end tests start, runs the suite (nextest when available),
-# then validates the Kubernetes and Terraform files.
+# validates the Kubernetes and Terraform files, then drives the web site in chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,3 +19,6 @@ fi
 
 # Deployment files: kustomize overlays and Terraform, validated and scanned.
 scripts/validate-deploy.sh
+
+# The web site in a real browser (Debian chromium + playwright-core).
+scripts/browser-test.sh

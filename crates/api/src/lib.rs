@@ -40,6 +40,8 @@ pub struct AppState {
     pub root_url: String,
     /// Base URL of the image service (no trailing slash).
     pub image_service_url: String,
+    /// The web site, rendered for `root_url`.
+    pub site: web::Site,
 }
 
 impl AppState {
@@ -51,10 +53,12 @@ impl AppState {
         if config.hmac_key.is_empty() {
             tracing::warn!("PICSUM_HMAC_KEY is empty: anyone can sign image URLs");
         }
+        let root_url = config.root_url.trim_end_matches('/').to_owned();
         Ok(Self {
             catalog: snapshot::load(config).await?,
             signer: Signer::new(config.hmac_key.as_bytes()),
-            root_url: config.root_url.trim_end_matches('/').to_owned(),
+            site: web::Site::new(&root_url),
+            root_url,
             image_service_url: config.image_service_url.trim_end_matches('/').to_owned(),
         })
     }
@@ -119,7 +123,7 @@ fn handle(state: &AppState, route: Route, info: &RequestInfo) -> Response {
         Route::SeedInfo(seed) => handlers::info(state, catalog.by_seed(&seed)),
         Route::List => Ok(handlers::list(state, &catalog, &query)),
         Route::LegacyList => Ok(handlers::legacy(&catalog)),
-        Route::Static(file) => Ok(web::response(file)),
+        Route::Static(file) => Ok(state.site.response(file)),
     };
     result.unwrap_or_else(|e| e.into_response(info.json))
 }

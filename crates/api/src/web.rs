@@ -1,7 +1,8 @@
-//! The web site: landing page with documentation, gallery, robots, favicon, assets. Files are
-//! embedded in the binary from the repository's `web/` folder.
+//! The web site: landing page with documentation and URL builder, gallery, robots, favicon,
+//! assets. Files are embedded in the binary from the repository's `web/` folder; pages are
+//! rendered once at start-up with the configured root URL (`{{ROOT_URL}}`), never hard-coded.
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::response::Response;
 use http::header::{self, HeaderValue};
 
@@ -17,15 +18,17 @@ pub struct File {
     body: &'static [u8],
 }
 
-static FILES: [File; 6] = [
+const HTML: &str = "text/html; charset=utf-8";
+
+static FILES: [File; 7] = [
     File {
         path: "/",
-        content_type: "text/html; charset=utf-8",
+        content_type: HTML,
         body: include_bytes!("../../../web/index.html"),
     },
     File {
         path: "/images",
-        content_type: "text/html; charset=utf-8",
+        content_type: HTML,
         body: include_bytes!("../../../web/images.html"),
     },
     File {
@@ -48,6 +51,11 @@ static FILES: [File; 6] = [
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../../../web/assets/gallery.js"),
     },
+    File {
+        path: "/assets/builder.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../../web/assets/builder.js"),
+    },
 ];
 
 /// The file served at `path`, if any.
@@ -55,17 +63,72 @@ pub fn lookup(path: &str) -> Option<&'static File> {
     FILES.iter().find(|f| f.path == path)
 }
 
-/// The answer for `file`.
-pub fn response(file: &File) -> Response {
-    let mut res = Response::new(Body::from(file.body));
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(file.content_type),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(STATIC_CACHE_CONTROL),
-    );
-    res
+/// The site's files as served: HTML rendered with the root URL, the rest as embedded.
+#[derive(Debug, Clone)]
+pub struct Site {
+    bodies: Vec<Bytes>,
+}
+
+impl Site {
+    /// Renders every page for `root_url` (no trailing slash).
+    pub fn new(root_url: &str) -> Self {
+        let escaped = root_url
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;");
+        let bodies = FILES
+            .iter()
+            .map(
+                |f| match (f.content_type == HTML, std::str::from_utf8(f.body)) {
+                    (true, Ok(text)) => Bytes::from(text.replace("{{ROOT_URL}}", &escaped)),
+                    _ => Bytes::from_static(f.body),
+                },
+            )
+            .collect();
+        Self { bodies }
+    }
+
+    /// The answer for `file`.
+    pub fn response(&self, file: &File) -> Response {
+        let body = FILES
+            .iter()
+            .position(|f| f == file)
+            .and_then(|i| self.bodies.get(i).cloned())
+            .unwrap_or_else(|| Bytes::from_static(file.body));
+        let mut res = Response::new(Body::from(body));
+        let h = res.headers_mut();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(file.content_type),
+        );
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(STATIC_CACHE_CONTROL),
+        );
+        res
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_carry_the_configured_root_url() {
+        let site = Site::new("https://photos.example.org");
+        let index = FILES.first().unwrap();
+        let body = site.bodies.first().unwrap();
+        let text = std::str::from_utf8(body).unwrap();
+        assert!(text.contains("https://photos.example.org/200/300"));
+        assert!(!text.contains("{{ROOT_URL}}"));
+        assert_eq!(index.path, "/");
+        for (f, b) in FILES.iter().zip(&site.bodies) {
+            assert!(
+                !String::from_utf8_lossy(b).contains("{{"),
+                "{} has an unrendered placeholder",
+                f.path
+            );
+        }
+    }
 }

@@ -298,7 +298,12 @@ async fn web_site() {
             Some("public, max-age=7200, stale-while-revalidate=60, stale-if-error=43200")
         );
     }
-    assert!(get(&s, "/").await.body.contains("/seed/picsum/200/300"));
+    assert!(
+        get(&s, "/")
+            .await
+            .body
+            .contains("https://picsum.photos/seed/picsum/200/300")
+    );
     assert!(
         get(&s, "/robots.txt")
             .await

@@ -31,6 +31,7 @@ pub fn state(manifest: &str) -> Arc<AppState> {
         signer: Signer::new("test"),
         root_url: ROOT.into(),
         image_service_url: IMAGES.into(),
+        site: picsum_api::web::Site::new(ROOT),
     })
 }
 

@@ -1,0 +1,158 @@
+// Browser tests of the web site against the real running services: Debian's chromium
+// driven by playwright-core. Started by scripts/browser-test.sh, which passes BASE_URL and
+// ARTIFACTS (screenshots and page metrics land there).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { chromium } from "playwright-core";
+
+const BASE = process.env.BASE_URL;
+const ROOT = process.env.ROOT_URL ?? BASE;
+const ARTIFACTS = process.env.ARTIFACTS ?? "../target/browser";
+assert.ok(BASE, "BASE_URL must point at the running API");
+mkdirSync(ARTIFACTS, { recursive: true });
+
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 900 };
+let browser;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+  });
+});
+after(async () => { await browser?.close(); });
+
+// A page that records console errors and failed requests.
+async function open(viewport) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  // Aborted requests are the browser dropping an image whose src changed: not a failure.
+  page.on("requestfailed", (r) => {
+    if (r.failure()?.errorText !== "net::ERR_ABORTED") problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
+  });
+  return { page, problems, close: () => context.close() };
+}
+
+async function brokenImages(page) {
+  return page.$$eval("img", (imgs) => imgs.filter((i) => !(i.complete && i.naturalWidth > 0)).map((i) => i.currentSrc || i.src));
+}
+
+// Lazy images load once near the viewport: bring each one into view, then wait for all.
+async function waitForImages(page) {
+  for (const img of await page.$$("img")) await img.scrollIntoViewIfNeeded();
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForFunction(() => [...document.images].every((i) => i.complete), null, { timeout: 20000 });
+}
+
+test("landing page: every example image loads, no console errors, screenshots", async () => {
+  for (const [name, viewport] of [["desktop", DESKTOP], ["phone", PHONE]]) {
+    const { page, problems, close } = await open(viewport);
+    await page.goto(`${BASE}/`, { waitUntil: "load" });
+    await waitForImages(page);
+    assert.deepEqual(await brokenImages(page), [], `${name}: broken images`);
+    assert.ok((await page.$$("img")).length >= 12, "the docs show their examples");
+    const text = await page.textContent("main");
+    for (const form of ["/200/300", "/id/3/200/300", "/seed/picsum/200/300", "?grayscale", "?blur=2", "?random=1", ".webp", "/v2/list", "/id/0/info", "/seed/picsum/info", "Picsum-ID", "User Comment", "hmac"]) {
+      assert.ok(text.includes(form), `docs mention ${form}`);
+    }
+    assert.ok(text.includes(`${ROOT}/200/300`), "examples use the configured root URL");
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `${name}: the page is ${overflow}px wider than the screen`);
+    await page.screenshot({ path: `${ARTIFACTS}/index-${name}.png`, fullPage: true });
+    if (name === "desktop") {
+      const metrics = await page.evaluate(() => {
+        const nav = performance.getEntriesByType("navigation")[0];
+        const resources = performance.getEntriesByType("resource");
+        const bytes = resources.reduce((s, r) => s + (r.transferSize || r.encodedBodySize || 0), nav.transferSize || 0);
+        return { requests: resources.length + 1, transferBytes: bytes, domContentLoadedMs: Math.round(nav.domContentLoadedEventEnd), loadMs: Math.round(nav.loadEventEnd) };
+      });
+      writeFileSync(`${ARTIFACTS}/index-metrics.json`, JSON.stringify(metrics, null, 2));
+      console.log(`index page: ${metrics.requests} requests, ${metrics.transferBytes} bytes, DOMContentLoaded ${metrics.domContentLoadedMs} ms, load ${metrics.loadMs} ms`);
+    }
+    assert.deepEqual(problems, [], `${name}: console or network problems`);
+    await close();
+  }
+});
+
+test("gallery: pages forward and back through the Link header, the URL follows", async () => {
+  const { page, problems, close } = await open(DESKTOP);
+  const ids = async () => page.$$eval(".card figcaption a[aria-label]", (as) => as.map((a) => a.textContent));
+  await page.goto(`${BASE}/images?limit=5`, { waitUntil: "load" });
+  await page.waitForSelector(".card");
+  const first = await ids();
+  assert.equal(first.length, 5);
+  await page.click("#next");
+  await page.waitForURL(/page=2/);
+  await page.waitForFunction((f) => document.querySelector(".card figcaption a[aria-label]")?.textContent !== f, first[0]);
+  const second = await ids();
+  assert.equal(second.length, 5);
+  assert.notDeepEqual(second, first);
+  await page.click("#prev");
+  await page.waitForURL(/page=1/);
+  await page.waitForFunction((f) => document.querySelector(".card figcaption a[aria-label]")?.textContent === f, first[0]);
+  await page.goBack();
+  await page.waitForURL(/page=2/);
+  await page.waitForFunction((s) => document.querySelector(".card figcaption a[aria-label]")?.textContent === s, second[0]);
+  // Reloading a shared URL shows the same page.
+  await page.reload({ waitUntil: "load" });
+  await page.waitForSelector(".card");
+  assert.deepEqual(await ids(), second);
+  assert.equal(await page.textContent("#page-label"), "Page 2");
+  // Cards link the author's source and the download URL; images have alt text and a size.
+  const card = await page.$eval(".card", (c) => ({
+    alt: c.querySelector("img").alt, w: c.querySelector("img").getAttribute("width"),
+    download: c.querySelector("a[aria-label]").href,
+  }));
+  assert.match(card.alt, /^Photo \d+ by /);
+  assert.equal(card.w, "367");
+  assert.match(card.download, /\/id\/\d+\/\d+\/\d+$/);
+  await waitForImages(page);
+  assert.deepEqual(await brokenImages(page), []);
+  for (const [name, viewport] of [["desktop", DESKTOP], ["phone", PHONE]]) {
+    await page.setViewportSize(viewport);
+    await page.goto(`${BASE}/images`, { waitUntil: "load" });
+    await page.waitForSelector(".card");
+    await waitForImages(page);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `${name}: gallery wider than the screen`);
+    await page.screenshot({ path: `${ARTIFACTS}/images-${name}.png`, fullPage: true });
+  }
+  assert.deepEqual(problems, []);
+  await close();
+});
+
+test("URL builder: the built URL returns an image of the chosen size", async () => {
+  const { page, problems, close } = await open(DESKTOP);
+  await page.goto(`${BASE}/#builder`, { waitUntil: "load" });
+  await page.check("input[name=pick][value=id]");
+  await page.fill("input[name=id]", "3");
+  await page.fill("input[name=width]", "320");
+  await page.fill("input[name=height]", "240");
+  await page.check("input[name=grayscale]");
+  await page.fill("input[name=blur]", "2");
+  await page.selectOption("select[name=format]", ".webp");
+  const url = await page.textContent("#built-url");
+  assert.equal(url, `${ROOT}/id/3/320/240.webp?grayscale&blur=2`);
+  await page.waitForFunction(() => {
+    const p = document.getElementById("preview");
+    return p.complete && p.naturalWidth === 320 && p.naturalHeight === 240 && p.src.includes("/id/3/320/240.webp");
+  }, null, { timeout: 20000 });
+  // The URL itself, fetched by the browser, is a 320x240 WebP.
+  const fetched = await page.evaluate(async (u) => {
+    const res = await fetch(u);
+    const blob = await res.blob();
+    const bitmap = await createImageBitmap(blob);
+    return { status: res.status, type: blob.type, w: bitmap.width, h: bitmap.height };
+  }, url.replace(ROOT, BASE));
+  assert.deepEqual(fetched, { status: 200, type: "image/webp", w: 320, h: 240 });
+  // Keyboard: the copy button is reachable and labelled.
+  await page.focus("#copy-url");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "copy-url");
+  assert.deepEqual(problems, []);
+  await close();
+});
