@@ -118,3 +118,69 @@ async fn killing_redis_under_load_fails_no_request() {
         assert_eq!(http.get(&url).send().await.unwrap().status(), 200);
     }
 }
+
+#[tokio::test]
+async fn image_service_on_a_redis_cluster() {
+    let cluster = picsum_testkit::RedisCluster::start();
+    let gallery = Gallery::new("redis-cluster");
+    let env = vec![
+        ("IMAGE_CACHE_URL", cluster.url()),
+        ("IMAGE_CACHE_PREFIX", "cl:".into()),
+    ];
+    let a = gallery.image_service_with(1, 16, env.clone());
+    let b = gallery.image_service_with(1, 16, env);
+    let http = client();
+    for (w, h) in [(200, 120), (120, 200), (64, 64), (300, 100)] {
+        let path = format!("/id/1/{w}/{h}.jpg");
+        let first = http
+            .get(signed(&a.base, &path))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let probe = RedisTier::open(RedisSettings {
+            url: cluster.url(),
+            prefix: "cl:".into(),
+            ttl: Duration::from_secs(60),
+            max_entry_bytes: 1 << 20,
+            timeout: Duration::from_millis(500),
+        })
+        .unwrap();
+        let key = format!("img:v1/1/{w}x{h}/b0/g0.jpg");
+        let mut stored = None;
+        for _ in 0..100 {
+            stored = probe.get(&key).await.unwrap();
+            if stored.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(
+            stored.as_deref() == Some(&first[..]),
+            "{key} not in the cluster"
+        );
+        let second = http
+            .get(signed(&b.base, &path))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert!(second == first);
+    }
+    let metrics = http
+        .get(format!("{}/metrics", b.ops))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("picsum_cache_requests_total{cache=\"render\",result=\"redis\"} 4"),
+        "{metrics}"
+    );
+}
