@@ -18,6 +18,11 @@ pub const HEALTH_INTERVAL: Duration = Duration::from_secs(10);
 pub const HEALTH_TIMEOUT: Duration = Duration::from_secs(8);
 /// Handler time limit (Picsum's `http.TimeoutHandler`).
 pub const HANDLER_TIMEOUT: Duration = Duration::from_secs(45);
+/// A client must send a request's headers within this time (Picsum's 5 s read timeout),
+/// or its connection is closed: slow or stalled clients cannot hold connections forever.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a shutdown waits for in-flight requests (Picsum: 60 s).
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Resolves on SIGTERM or Ctrl-C.
 pub async fn shutdown_signal() {
@@ -217,12 +222,103 @@ pub async fn serve_with_ops(
             })
             .await
     });
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = stop_tx.send(true);
-        })
-        .await;
+    let result = serve_http(listener, app, shutdown).await;
+    let _ = stop_tx.send(true);
     let _ = ops_task.await;
     result
+}
+
+/// HTTP/1.1 server for the public listener: header read timeout, keep-alive, and a graceful
+/// shutdown that stops accepting, then lets in-flight requests finish (up to [`DRAIN_TIMEOUT`]).
+async fn serve_http(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .keep_alive(true);
+    tokio::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let connection =
+            graceful.watch(builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("shutdown: in-flight requests still running after the drain timeout");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    #[tokio::test]
+    async fn stalled_headers_are_cut_off_and_normal_requests_served() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let ops = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = Router::new().route("/", get(|| async { "hello" }));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve_with_ops(
+            listener,
+            app,
+            ops,
+            Router::new(),
+            async move {
+                let _ = rx.await;
+            },
+        ));
+
+        let mut ok = tokio::net::TcpStream::connect(addr).await.unwrap();
+        ok.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = String::new();
+        ok.read_to_string(&mut answer).await.unwrap();
+        assert!(
+            answer.starts_with("HTTP/1.1 200") && answer.ends_with("hello"),
+            "{answer}"
+        );
+
+        let started = std::time::Instant::now();
+        let mut stalled = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stalled
+            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        let mut rest = Vec::new();
+        let closed =
+            tokio::time::timeout(HEADER_READ_TIMEOUT * 2, stalled.read_to_end(&mut rest)).await;
+        assert!(closed.is_ok(), "a stalled client kept its connection");
+        assert!(started.elapsed() >= HEADER_READ_TIMEOUT - Duration::from_millis(100));
+
+        tx.send(()).unwrap();
+        server.await.unwrap().unwrap();
+    }
 }

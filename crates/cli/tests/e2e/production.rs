@@ -156,7 +156,8 @@ async fn import_then_serve_from_postgres_and_s3_through_a_database_outage() {
         assert_eq!(res.status(), 200, "{path} during the outage");
     }
     let res = http
-        .get(format!("{}/200/300", api.base))
+        // A photo that exists in storage (a random pick could be row 100, which has none).
+        .get(format!("{}/id/3/200/300", api.base))
         .send()
         .await
         .unwrap();
