@@ -6,5 +6,5 @@ test:     ; scripts/test.sh
 deps:     ; scripts/deps.sh
 fmt:      ; cargo fmt --all
 lint:     ; cargo fmt --all -- --check && cargo clippy --workspace --all-targets --locked -- -D warnings
-bench:    ; scripts/deps.sh && cargo bench -p picsum-imaging --locked
+bench:    ; scripts/deps.sh && cargo bench -p picsum-imaging -p picsum-api --locked
 loadtest: ; scripts/loadtest.sh
