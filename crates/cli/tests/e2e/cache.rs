@@ -15,6 +15,29 @@ fn redis_env(server: &RedisServer) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// A client of the same Redis (or cluster), to look at what the services stored.
+fn probe(url: String, prefix: &str) -> RedisTier {
+    RedisTier::open(RedisSettings {
+        url,
+        prefix: prefix.into(),
+        ttl: Duration::from_secs(60),
+        max_entry_bytes: 1 << 20,
+        timeout: Duration::from_millis(500),
+    })
+    .unwrap()
+}
+
+/// The value under `key` once the service's background write landed (or `None` after 2 s).
+async fn stored(probe: &RedisTier, key: &str) -> Option<bytes::Bytes> {
+    for _ in 0..100 {
+        if let Some(v) = probe.get(key).await.unwrap() {
+            return Some(v);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    None
+}
+
 #[tokio::test]
 async fn replicas_share_renders_through_redis() {
     let server = RedisServer::start();
@@ -30,22 +53,8 @@ async fn replicas_share_renders_through_redis() {
         .await
         .unwrap();
     assert!(res.bytes().await.unwrap()[..] == want[..]);
-    let probe = RedisTier::open(RedisSettings {
-        url: server.url(),
-        prefix: "e2e:".into(),
-        ttl: Duration::from_secs(60),
-        max_entry_bytes: 1 << 20,
-        timeout: Duration::from_millis(500),
-    })
-    .unwrap();
-    let mut stored = None;
-    for _ in 0..100 {
-        stored = probe.get("img:v1/1/200x120/b0/g0.jpg").await.unwrap();
-        if stored.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let probe = probe(server.url(), "e2e:");
+    let stored = stored(&probe, "img:v1/1/200x120/b0/g0.jpg").await;
     assert!(
         stored.as_deref() == Some(&want[..]),
         "rendered image not in redis"
@@ -62,14 +71,7 @@ async fn replicas_share_renders_through_redis() {
         .unwrap();
     assert_eq!(res.status(), 200);
     assert!(res.bytes().await.unwrap()[..] == want[..]);
-    let metrics = http
-        .get(format!("{}/metrics", b.ops))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = get_text(&http, &format!("{}/metrics", b.ops)).await;
     assert!(
         metrics.contains("picsum_cache_requests_total{cache=\"render\",result=\"redis\"} 1"),
         "{metrics}"
@@ -140,23 +142,9 @@ async fn image_service_on_a_redis_cluster() {
             .bytes()
             .await
             .unwrap();
-        let probe = RedisTier::open(RedisSettings {
-            url: cluster.url(),
-            prefix: "cl:".into(),
-            ttl: Duration::from_secs(60),
-            max_entry_bytes: 1 << 20,
-            timeout: Duration::from_millis(500),
-        })
-        .unwrap();
+        let probe = probe(cluster.url(), "cl:");
         let key = format!("img:v1/1/{w}x{h}/b0/g0.jpg");
-        let mut stored = None;
-        for _ in 0..100 {
-            stored = probe.get(&key).await.unwrap();
-            if stored.is_some() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let stored = stored(&probe, &key).await;
         assert!(
             stored.as_deref() == Some(&first[..]),
             "{key} not in the cluster"
@@ -171,14 +159,7 @@ async fn image_service_on_a_redis_cluster() {
             .unwrap();
         assert!(second == first);
     }
-    let metrics = http
-        .get(format!("{}/metrics", b.ops))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = get_text(&http, &format!("{}/metrics", b.ops)).await;
     assert!(
         metrics.contains("picsum_cache_requests_total{cache=\"render\",result=\"redis\"} 4"),
         "{metrics}"

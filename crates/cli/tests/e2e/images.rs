@@ -156,14 +156,7 @@ async fn random_seed_and_info_through_the_api() {
         list.headers()["link"],
         "<https://picsum.example/v2/list?page=2&limit=2>; rel=\"next\""
     );
-    let ops = http
-        .get(format!("{}/metrics", api.ops))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let ops = get_text(&http, &format!("{}/metrics", api.ops)).await;
     assert!(
         ops.contains("http_request_duration_seconds_bucket{path=\"api.infoSeed\",code=\"200\""),
         "{ops}"

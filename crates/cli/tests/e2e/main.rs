@@ -172,6 +172,11 @@ pub fn fixture(rel: &str) -> PathBuf {
         .join(rel)
 }
 
+/// The body of a GET, as text.
+pub async fn get_text(http: &reqwest::Client, url: &str) -> String {
+    http.get(url).send().await.unwrap().text().await.unwrap()
+}
+
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

@@ -96,14 +96,7 @@ async fn import_then_serve_from_postgres_and_s3_through_a_database_outage() {
         ],
     );
     let http = client();
-    let list = http
-        .get(format!("{}/v2/list", api.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let list = get_text(&http, &format!("{}/v2/list", api.base)).await;
     assert_eq!(
         serde_json::from_str::<Vec<serde_json::Value>>(&list)
             .unwrap()
