@@ -9,7 +9,8 @@ use std::path::PathBuf;
 #[command(
     name = "picsum-api",
     version,
-    about = "The Lorem Picsum API: redirects to signed image URLs"
+    about = "The Lorem Picsum API: redirects to signed image URLs",
+    after_help = "Settings may also come from a file of KEY=value lines named like the variables above:\n--config FILE or PICSUM_CONFIG_FILE. Flags override the environment, which overrides the file."
 )]
 pub struct ApiConfig {
     /// Public listener (host:port).

@@ -7,9 +7,11 @@
 //! * [`http`]: the text-or-JSON error body, cache-control values, CORS and the gorilla/mux
 //!   style path cleaning both services answer with.
 //! * [`server`]: shutdown signal, telemetry and the health/metrics listener.
+//! * [`config`]: layered settings: defaults, config file, environment, flags.
 //!
 //! This crate must stay free of native libraries (no libvips): the API service links only it.
 
+pub mod config;
 pub mod http;
 pub mod params;
 pub mod query;

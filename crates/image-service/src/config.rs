@@ -9,7 +9,8 @@ use std::path::PathBuf;
 #[command(
     name = "picsum-image-service",
     version,
-    about = "Renders signed picsum image URLs with libvips"
+    about = "Renders signed picsum image URLs with libvips",
+    after_help = "Settings may also come from a file of KEY=value lines named like the variables above:\n--config FILE or IMAGE_CONFIG_FILE. Flags override the environment, which overrides the file."
 )]
 pub struct ImageConfig {
     /// Public listener (host:port).

@@ -1,11 +1,10 @@
 //! `picsum-image-service`: wiring only; see the library.
 
-use clap::Parser;
 use picsum_image_service::ImageConfig;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let config = ImageConfig::parse();
+    let config: ImageConfig = picsum_common::config::load("IMAGE").unwrap_or_else(|e| e.exit());
     picsum_common::server::init_tracing(&config.log_level);
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     picsum_image_service::serve(config, listener, picsum_common::server::shutdown_signal()).await

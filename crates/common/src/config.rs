@@ -1,0 +1,240 @@
+//! Layered configuration for the binaries: defaults, then a config file, then environment
+//! variables, then command-line flags (each layer overrides the one before).
+//!
+//! The file is an environment file (`KEY=value` lines, `#` comments, optional quotes), the
+//! format of systemd's `EnvironmentFile` and Kubernetes' `envFrom`, so one file serves every
+//! way of running the services. It is named by `--config FILE` or the `<PREFIX>_CONFIG_FILE`
+//! variable; its keys are the same variable names (`PICSUM_LISTEN`, `IMAGE_WORKERS`, …).
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::path::Path;
+
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches};
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The config file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A line is not `KEY=value`.
+    #[error("config file {path}, line {line}: expected KEY=value")]
+    Syntax {
+        /// The file.
+        path: String,
+        /// 1-based line number.
+        line: usize,
+    },
+    /// A key names no setting.
+    #[error("config file {path}: unknown setting {key}")]
+    UnknownKey {
+        /// The file.
+        path: String,
+        /// The key.
+        key: String,
+    },
+    /// Flags, environment or file values do not parse.
+    #[error(transparent)]
+    Clap(#[from] clap::Error),
+}
+
+impl ConfigError {
+    /// Reports the error (or the help and version texts clap answers with) and ends the
+    /// process: exit code 0 for `--help`/`--version`, 2 otherwise.
+    pub fn exit(self) -> ! {
+        match self {
+            Self::Clap(e) => e.exit(),
+            other => {
+                eprintln!("error: {other}");
+                std::process::exit(2)
+            }
+        }
+    }
+}
+
+/// Parses an environment file.
+///
+/// # Errors
+/// Unreadable file or a malformed line.
+pub fn read_env_file(path: &Path) -> Result<HashMap<String, String>, ConfigError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: shown.clone(),
+        source,
+    })?;
+    let mut values = HashMap::new();
+    for (n, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let (key, value) = line.split_once('=').ok_or(ConfigError::Syntax {
+            path: shown.clone(),
+            line: n + 1,
+        })?;
+        let value = value.trim();
+        let unquoted = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+            .unwrap_or(value);
+        values.insert(key.trim().to_owned(), unquoted.to_owned());
+    }
+    Ok(values)
+}
+
+/// Parses `T` from `args` and the environment, with `file` values (keyed by each setting's
+/// environment variable) used for every setting left at its default.
+///
+/// # Errors
+/// Unknown keys in the file, or values that do not parse.
+pub fn parse_layered<T: CommandFactory + FromArgMatches>(
+    args: Vec<OsString>,
+    file: Option<(&Path, HashMap<String, String>)>,
+) -> Result<T, ConfigError> {
+    let matches = T::command().try_get_matches_from(&args)?;
+    let Some((path, mut values)) = file else {
+        return Ok(T::from_arg_matches(&matches)?);
+    };
+    let mut layered = args;
+    for arg in T::command().get_arguments() {
+        let (Some(env), Some(long)) = (arg.get_env(), arg.get_long()) else {
+            continue;
+        };
+        let Some(value) = values.remove(env.to_string_lossy().as_ref()) else {
+            continue;
+        };
+        if matches.value_source(arg.get_id().as_str()) == Some(ValueSource::DefaultValue) {
+            layered.push(OsString::from(format!("--{long}={value}")));
+        }
+    }
+    if let Some(key) = values.keys().find(|k| !k.ends_with("_CONFIG_FILE")) {
+        return Err(ConfigError::UnknownKey {
+            path: path.display().to_string(),
+            key: key.clone(),
+        });
+    }
+    Ok(T::from_arg_matches(
+        &T::command().try_get_matches_from(layered)?,
+    )?)
+}
+
+/// The usual entry point of a binary: the process arguments, the file named by `--config FILE`
+/// or `<prefix>_CONFIG_FILE`, and the environment.
+///
+/// # Errors
+/// As [`parse_layered`] and [`read_env_file`].
+pub fn load<T: CommandFactory + FromArgMatches>(prefix: &str) -> Result<T, ConfigError> {
+    let mut args: Vec<OsString> = std::env::args_os().collect();
+    let mut file = std::env::var_os(format!("{prefix}_CONFIG_FILE"));
+    if let Some(i) = args.iter().position(|a| a == "--config") {
+        if i + 1 < args.len() {
+            file = Some(args.remove(i + 1));
+        }
+        args.remove(i);
+    } else if let Some(i) = args
+        .iter()
+        .position(|a| a.to_string_lossy().starts_with("--config="))
+    {
+        let arg = args.remove(i);
+        file = arg
+            .to_string_lossy()
+            .strip_prefix("--config=")
+            .map(OsString::from);
+    }
+    let file = match file {
+        Some(path) => {
+            let path = std::path::PathBuf::from(path);
+            let values = read_env_file(&path)?;
+            Some((path, values))
+        }
+        None => None,
+    };
+    parse_layered(args, file.as_ref().map(|(p, v)| (p.as_path(), v.clone())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, clap::Parser)]
+    struct Demo {
+        #[arg(long, env = "DEMO_TEST_LISTEN", default_value = "127.0.0.1:1")]
+        listen: String,
+        #[arg(long, env = "DEMO_TEST_WORKERS", default_value_t = 3)]
+        workers: u16,
+        #[arg(long, env = "DEMO_TEST_KEY_UNSET_IN_ENV", default_value = "")]
+        key: String,
+    }
+
+    fn file(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn file_fills_defaults_and_flags_win() {
+        let path = Path::new("demo.env");
+        let values = file(&[
+            ("DEMO_TEST_LISTEN", "0.0.0.0:9"),
+            ("DEMO_TEST_WORKERS", "8"),
+        ]);
+        let d: Demo = parse_layered(
+            vec!["demo".into(), "--workers".into(), "2".into()],
+            Some((path, values)),
+        )
+        .unwrap();
+        assert_eq!(
+            (d.listen.as_str(), d.workers, d.key.as_str()),
+            ("0.0.0.0:9", 2, "")
+        );
+        let d: Demo = parse_layered(vec!["demo".into()], None).unwrap();
+        assert_eq!((d.listen.as_str(), d.workers), ("127.0.0.1:1", 3));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_refused() {
+        let path = Path::new("demo.env");
+        let err = parse_layered::<Demo>(
+            vec!["demo".into()],
+            Some((path, file(&[("DEMO_TEST_LISTN", "x")]))),
+        )
+        .unwrap_err();
+        assert!(matches!(err, ConfigError::UnknownKey { .. }), "{err}");
+        let err = parse_layered::<Demo>(
+            vec!["demo".into()],
+            Some((path, file(&[("DEMO_TEST_WORKERS", "many")]))),
+        )
+        .unwrap_err();
+        assert!(matches!(err, ConfigError::Clap(_)), "{err}");
+    }
+
+    #[test]
+    fn env_file_syntax() {
+        let dir = std::env::temp_dir().join(format!("picsum-envfile-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("a.env");
+        std::fs::write(&p, "# comment\n\nexport A=1\nB = \"two words\"\nC='x=y'\n").unwrap();
+        let v = read_env_file(&p).unwrap();
+        assert_eq!(
+            (v["A"].as_str(), v["B"].as_str(), v["C"].as_str()),
+            ("1", "two words", "x=y")
+        );
+        std::fs::write(&p, "A=1\nnonsense\n").unwrap();
+        assert!(matches!(
+            read_env_file(&p),
+            Err(ConfigError::Syntax { line: 2, .. })
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
