@@ -140,33 +140,11 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let state = Arc::new(AppState::from_config(&config).await?);
     let ops = TcpListener::bind(config.metrics_listen).await?;
-    serve_state(state, listener, ops, shutdown).await
-}
-
-/// [`serve`] with prepared state and listeners.
-///
-/// # Errors
-/// Server errors.
-pub async fn serve_state(
-    state: Arc<AppState>,
-    listener: TcpListener,
-    ops: TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
     picsum_common::server::prometheus();
     let catalog = state.catalog.clone();
     let health = Health::spawn(&["database"], move || {
         let ok = catalog.current().random().is_some();
-        async move {
-            vec![(
-                "database",
-                if ok {
-                    Component::Healthy
-                } else {
-                    Component::Unhealthy
-                },
-            )]
-        }
+        async move { vec![("database", Component::from_ok(ok))] }
     });
     tracing::info!(listen = %listener.local_addr()?, metrics = %ops.local_addr()?, "api started");
     picsum_common::server::serve_with_ops(

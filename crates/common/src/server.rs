@@ -87,6 +87,11 @@ pub enum Component {
 }
 
 impl Component {
+    /// `Healthy` when `ok`, else `Unhealthy`.
+    pub fn from_ok(ok: bool) -> Self {
+        if ok { Self::Healthy } else { Self::Unhealthy }
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Self::Healthy => "healthy",

@@ -116,19 +116,6 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let state = Arc::new(AppState::from_config(&config)?);
     let ops = TcpListener::bind(config.metrics_listen).await?;
-    serve_state(state, listener, ops, shutdown).await
-}
-
-/// [`serve`] with prepared state and listeners.
-///
-/// # Errors
-/// Server errors.
-pub async fn serve_state(
-    state: Arc<AppState>,
-    listener: TcpListener,
-    ops: TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
     picsum_common::server::prometheus();
     let checked = Arc::clone(&state);
     let health = Health::spawn(&["cache", "storage"], move || {
@@ -137,22 +124,8 @@ pub async fn serve_state(
             let storage_ok = state.storage.exists("healthcheck.jpg").await.is_ok();
             let cache_ok = state.sources.redis_healthy().await.unwrap_or(true);
             vec![
-                (
-                    "cache",
-                    if cache_ok {
-                        Component::Healthy
-                    } else {
-                        Component::Unhealthy
-                    },
-                ),
-                (
-                    "storage",
-                    if storage_ok {
-                        Component::Healthy
-                    } else {
-                        Component::Unhealthy
-                    },
-                ),
+                ("cache", Component::from_ok(cache_ok)),
+                ("storage", Component::from_ok(storage_ok)),
             ]
         }
     });

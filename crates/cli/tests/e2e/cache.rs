@@ -134,14 +134,7 @@ async fn image_service_on_a_redis_cluster() {
     let http = client();
     for (w, h) in [(200, 120), (120, 200), (64, 64), (300, 100)] {
         let path = format!("/id/1/{w}/{h}.jpg");
-        let first = http
-            .get(signed(&a.base, &path))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
+        let first = get_bytes(&http, &signed(&a.base, &path)).await;
         let probe = probe(cluster.url(), "cl:");
         let key = format!("img:v1/1/{w}x{h}/b0/g0.jpg");
         let stored = stored(&probe, &key).await;
@@ -149,14 +142,7 @@ async fn image_service_on_a_redis_cluster() {
             stored.as_deref() == Some(&first[..]),
             "{key} not in the cluster"
         );
-        let second = http
-            .get(signed(&b.base, &path))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
+        let second = get_bytes(&http, &signed(&b.base, &path)).await;
         assert!(second == first);
     }
     let metrics = get_text(&http, &format!("{}/metrics", b.ops)).await;

@@ -82,7 +82,7 @@ async fn effects_change_pixels_as_expected() {
     let fetch = |q: &str| {
         let url = signed(&images.base, &format!("/id/1/300/200.jpg{q}"));
         let http = http.clone();
-        async move { http.get(&url).send().await.unwrap().bytes().await.unwrap() }
+        async move { get_bytes(&http, &url).await }
     };
     let (_, _, c, _, plain) = decode_jpeg(&fetch("").await);
     assert_eq!(c, 3);

@@ -177,6 +177,11 @@ pub async fn get_text(http: &reqwest::Client, url: &str) -> String {
     http.get(url).send().await.unwrap().text().await.unwrap()
 }
 
+/// The body of a GET, as bytes.
+pub async fn get_bytes(http: &reqwest::Client, url: &str) -> bytes::Bytes {
+    http.get(url).send().await.unwrap().bytes().await.unwrap()
+}
+
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

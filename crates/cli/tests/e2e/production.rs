@@ -109,14 +109,7 @@ async fn import_then_serve_from_postgres_and_s3_through_a_database_outage() {
         .await
         .unwrap();
     let location = redirect.headers()["location"].to_str().unwrap().to_owned();
-    let body = http
-        .get(&location)
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let body = get_bytes(&http, &location).await;
     let (w, h, c, _, _) = decode_jpeg(&body);
     assert_eq!((w, h, c), (300, 200, 3));
 
