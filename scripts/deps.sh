@@ -3,7 +3,7 @@
 # libvips (Debian's 8.14 on bookworm); with --services the servers the tests start
 # (PostgreSQL, Redis, and s3s-fs, an S3-protocol server, built into .tools/);
 # with --browser, Debian chromium for the browser tests (Node.js and npm are the machine's);
-# with --bench, wrk and curl for the load test.
+# with --bench, wrk, curl and nginx for the load test and the peer benchmark.
 # Idempotent: does nothing when everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +12,7 @@ want=(libvips-dev)
 services=false
 for arg in "$@"; do
   case "$arg" in
-    --bench) want+=(wrk curl) ;;
+    --bench) want+=(wrk curl nginx-light python3-venv) ;;
     --services) want+=(postgresql redis-server); services=true ;;
     --browser) want+=(chromium) ;;   # Node.js and npm come with the machine
   esac

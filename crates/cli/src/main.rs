@@ -2,12 +2,13 @@
 //!
 //! * `picsum dev`: the API and the image service in one process on embedded defaults (the
 //!   sample gallery, a manifest catalog, in-memory cache), sharing a fresh signing key.
-//! * `picsum sign`: prints the signed image-service URL of a path.
+//! * `picsum sign`: prints the signed image-service URL of a path (or of each stdin line).
 //! * `picsum migrate`, `picsum import`, `picsum export-manifest`: the catalog database and the
 //!   photos in storage (see [`import`]).
 
 mod import;
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -67,9 +68,10 @@ enum Command {
         #[arg(long, env = "PICSUM_DATABASE_URL", hide_env_values = true)]
         database_url: String,
     },
-    /// Print the signed image-service URL for a path such as `/id/1/200/300.jpg?blur=5`.
+    /// Print the signed image-service URL for a path such as `/id/1/200/300.jpg?blur=5`;
+    /// with `-`, sign every line of standard input.
     Sign {
-        /// The path and optional query to sign.
+        /// The path and optional query to sign, or `-` for one per line on standard input.
         path: String,
         /// Signing key.
         #[arg(
@@ -96,7 +98,17 @@ fn main() -> anyhow::Result<()> {
             image_listen,
         } => dev(listen, image_listen),
         Command::Sign { path, key, base } => {
-            println!("{}", sign(&key, &base, &path));
+            let mut out = std::io::stdout().lock();
+            if path == "-" {
+                for line in std::io::stdin().lines() {
+                    let line = line?;
+                    if !line.trim().is_empty() {
+                        writeln!(out, "{}", sign(&key, &base, line.trim()))?;
+                    }
+                }
+            } else {
+                writeln!(out, "{}", sign(&key, &base, &path))?;
+            }
             Ok(())
         }
         Command::Migrate { database_url } => catalog_task(async move {

@@ -125,20 +125,35 @@ async fn render(state: &AppState, id: &str, params: ImageParams) -> Result<Bytes
     Ok(Bytes::from(encoded))
 }
 
-/// The smallest pre-sized variant covering the output, when one exists, else the original.
+/// The smallest pre-sized variant that covers the output without upscaling, else the
+/// original.
+///
+/// Picsum's bucket (`variant_size`) fits the output's longer side only; when the output's
+/// aspect differs from the photo's, that variant is too small for a cover crop and would be
+/// enlarged (blurry). Larger variants are then tried, read from their headers, until one
+/// covers the output or none is left.
 async fn load_source(
     state: &AppState,
     id: &str,
     params: &ImageParams,
 ) -> Result<Bytes, ServiceError> {
-    let size = variant_size(params);
-    if size <= LARGEST_VARIANT {
+    let mut size = variant_size(params);
+    while size <= LARGEST_VARIANT {
         match fetch(state, &format!("{id}_{size}.jpg")).await {
-            Err(ServiceError::ImageNotFound) => {}
-            other => return other,
+            Ok(bytes) if covers(&bytes, params) => return Ok(bytes),
+            Ok(_) => size += 500,
+            Err(ServiceError::ImageNotFound) => break,
+            Err(e) => return Err(e),
         }
     }
     fetch(state, &format!("{id}.jpg")).await
+}
+
+/// Whether a variant covers the output without enlarging: a cover scale of at most 1, that
+/// is, at least as wide and as high as the output.
+fn covers(variant: &[u8], params: &ImageParams) -> bool {
+    picsum_imaging::jpeg_dimensions(variant)
+        .is_some_and(|(w, h)| params.width <= w && params.height <= h)
 }
 
 async fn fetch(state: &AppState, key: &str) -> Result<Bytes, ServiceError> {

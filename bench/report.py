@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Turns bench/run.sh's results.jsonl and machine.json into the markdown report.
+Usage: report.py RESULTS_JSONL MACHINE_JSON > report.md"""
+import datetime
+import json
+import sys
+
+results = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+machine = json.load(open(sys.argv[2]))
+runs = {(r["workload"], r["server"]): r for r in results if "result" in r}
+rss = {r["server"]: float(r["rss_mib"]) for r in results if "rss_mib" in r}
+
+
+def get(workload, server):
+    return runs.get((workload, server))
+
+
+def rps(r):
+    return r["result"]["requests"] / (r["result"]["duration_us"] / 1e6)
+
+
+def ms(us):
+    return f"{us / 1000:.1f}" if us >= 1000 else f"{us / 1000:.2f}"
+
+
+def row(r, label=None):
+    res = r["result"]
+    bad = res["errors"] + res["non_2xx_3xx"]
+    return (f"| {label or r['server']} | {r['conns']} | {rps(r):,.0f} | {ms(res['p50_us'])} | "
+            f"{ms(res['p99_us'])} | {bad} |")
+
+
+HEAD = "| server | conns | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|"
+out = []
+p = out.append
+p(f"# picsum-rs against its peers: {datetime.date.today()}\n")
+p("Produced by `bench/run.sh` (see bench/README.md). One run, one machine, every server on "
+  "127.0.0.1 beside wrk.\n")
+p("## Machine\n")
+for key in ("cpu", "cores", "memory_gib", "os", "cpu_probe", "ours", "sharp", "thumbor",
+            "nginx", "wrk", "postgres", "settings"):
+    p(f"- **{key}**: {machine[key]}")
+p("")
+
+targets = []
+
+
+LABELS = {"ours-orig": "ours, originals only"}
+
+
+def ratio_line(workload, peer, want, mine="ours"):
+    ours, other = get(workload, mine), get(workload, peer)
+    if not ours or not other:
+        return None
+    x = rps(ours) / rps(other)
+    return x, want, x >= want
+
+
+for workload, title, note in (
+    ("1-random", "(1) Uncached renders, random sizes",
+     "2000 covers (resize + centre crop) of the five originals at random sizes, width and "
+     "height each 100..2000 px, JPEG Q75 progressive. Our render cache is off; sharp and "
+     "thumbor have none (thumbor: no result storage). \"ours\" reads the smallest pre-sized "
+     "variant that covers the output (made at import, as Picsum does); \"ours, originals only\" "
+     "is the same service over a store without variants, decoding the originals like the peers."),
+    ("2-crop", "(2) The same 400x300 crop, uncached",
+     "One cover of the 6028x3391 original to 400x300, repeated; still rendered every time."),
+):
+    p(f"## {title}\n\n{note}\n\n{HEAD}")
+    for server in ("ours", "ours-orig", "sharp", "thumbor"):
+        if get(workload, server):
+            p(row(get(workload, server), LABELS.get(server)))
+    p("")
+    for mine in ("ours", "ours-orig"):
+        ratios = [f"{peer} **{r[0]:.2f}x**" for peer in ("sharp", "thumbor")
+                  if (r := ratio_line(workload, peer, 0, mine))]
+        if ratios:
+            p(f"- {LABELS.get(mine, mine)} / " + ", / ".join(ratios))
+    p("")
+
+targets.append(("Uncached render >= 1.3x sharp (random sizes)", ratio_line("1-random", "sharp", 1.3)))
+targets.append(("... same, without variants", ratio_line("1-random", "sharp", 1.3, "ours-orig")))
+targets.append(("Uncached render >= 1.3x sharp (400x300 crop)", ratio_line("2-crop", "sharp", 1.3)))
+targets.append(("Crop path >= 5x thumbor", ratio_line("2-crop", "thumbor", 5.0)))
+
+p("## (3) The same URL again: render cache against a static file\n")
+p("Ours answers the 400x300 crop from its in-memory render cache; nginx serves the same "
+  "bytes from a file (the ceiling for a cached answer).\n")
+p(HEAD)
+for server in ("ours", "nginx"):
+    if get("3-repeat", server):
+        p(row(get("3-repeat", server)))
+r3 = ratio_line("3-repeat", "nginx", 0.5)
+if r3:
+    p(f"\nours / nginx: **{r3[0]:.2f}x**")
+p("")
+targets.append(("Cache hit >= 0.5x nginx static", r3))
+hit = get("3-repeat", "ours")
+if hit:
+    p99 = hit["result"]["p99_us"] / 1000
+    targets.append(("Cache hit p99 < 5 ms at c=4", (p99, 5.0, p99 < 5.0)))
+
+p("## (4) The Picsum flow: `/{w}/{h}` -> 302 -> image\n")
+p("20 common sizes, random image per request, through nginx as the front door (as an "
+  "ingress would be): the API's redirect, then the image service's answer (render cache "
+  "on, so most images come from it after the first seconds). Latency is per request.\n")
+flow = get("4-flow", "ours")
+if flow:
+    res = flow["result"]
+    secs = res["duration_us"] / 1e6
+    p("| conns | flows/s | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|")
+    p(f"| {flow['conns']} | {res['flows'] / secs:,.0f} | {res['requests'] / secs:,.0f} | "
+      f"{ms(res['p50_us'])} | {ms(res['p99_us'])} | {res['errors'] + res['non_2xx_3xx']} |")
+p("")
+
+p("## (5) API redirects alone, PostgreSQL catalog\n")
+p("A third each of `/200/300`, `/seed/{seed}/200/300` and `/id/{n}/200/300` (302 to a signed "
+  "URL), against the catalog at 1,000 and 100,000 rows; nginx's static file at the same "
+  "concurrency for scale.\n")
+p(HEAD)
+ref = get("5-redirect-ref", "nginx")
+for rows in (1000, 100000):
+    r = get(f"5-redirect-{rows}", "ours")
+    if r:
+        p(row(r, f"ours, {rows:,} rows"))
+if ref:
+    p(row(ref, "nginx static"))
+small, large = get("5-redirect-1000", "ours"), get("5-redirect-100000", "ours")
+if small and large and ref:
+    p(f"\nours / nginx: **{rps(small) / rps(ref):.2f}x** at 1,000 rows, "
+      f"**{rps(large) / rps(ref):.2f}x** at 100,000; 100k / 1k: **{rps(large) / rps(small):.2f}**")
+    targets.append(("API redirect >= 0.5x nginx (1k rows)", (rps(small) / rps(ref), 0.5, rps(small) / rps(ref) >= 0.5)))
+    targets.append(("API redirect >= 0.5x nginx (100k rows)", (rps(large) / rps(ref), 0.5, rps(large) / rps(ref) >= 0.5)))
+    flat = rps(large) / rps(small)
+    targets.append(("API cost flat 1k -> 100k (100k/1k >= 0.9)", (flat, 0.9, flat >= 0.9)))
+p("")
+
+p("## (6) Peak memory at 16 connections\n")
+p("Workload (1) at 16 connections on freshly started servers, default settings (ours with its "
+  "caches on: 256 MiB source and 64 MiB render budgets). Peak resident set of the process "
+  "tree, sampled every 50 ms (and VmHWM for single processes).\n")
+p("| server | peak RSS MiB | req/s | p99 ms | errors |\n|---|---|---|---|---|")
+for server in ("ours", "ours-orig", "sharp", "thumbor"):
+    r = get("6-rss", server)
+    if r:
+        res = r["result"]
+        p(f"| {LABELS.get(server, server)} | {rss.get(server, '?')} | {rps(r):,.0f} | {ms(res['p99_us'])} | "
+          f"{res['errors'] + res['non_2xx_3xx']} |")
+if "ours" in rss:
+    limit = 200 / 1.048576  # 200 MB in MiB
+    for mine in ("ours", "ours-orig"):
+        if mine in rss:
+            targets.append((f"Peak RSS <= 200 MB at c=16 (MiB), {LABELS.get(mine, mine)}",
+                            (rss[mine], limit, rss[mine] <= limit)))
+p("")
+
+p("## Targets\n")
+p("| target | measured | met |\n|---|---|---|")
+for name, t in targets:
+    if t:
+        p(f"| {name} | {t[0]:.2f} (want {t[1]:.2f}) | {'yes' if t[2] else '**no**'} |")
+print("\n".join(out))

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# picsum-rs against its peers, in one run on one machine (see bench/README.md).
+#
+# Installs what it needs (wrk, nginx, PostgreSQL via scripts/deps.sh; sharp from npm into
+# bench/peers/sharp; thumbor from PyPI into .tools/thumbor-venv), fetches the originals,
+# builds the release binaries, imports the originals (with pre-sized variants) into a
+# throwaway PostgreSQL catalog and folder store, then runs every workload with wrk against
+# each server on 127.0.0.1 and writes bench/results/<date>-<host>.md.
+#
+# Environment: BENCH_SECONDS (per measurement, default 15), BENCH_WARMUP (default 3),
+# BENCH_OUT (report path).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+secs=${BENCH_SECONDS:-15}
+warm=${BENCH_WARMUP:-3}
+work=$root/target/bench
+results=$work/results.jsonl
+cores=$(nproc)
+
+scripts/deps.sh --bench --services
+bench/inputs.sh
+echo "== installing peers" >&2
+(cd bench/peers/sharp && npm ci --no-audit --no-fund --silent)
+if [[ ! -x .tools/thumbor-venv/bin/thumbor ]]; then
+  python3 -m venv .tools/thumbor-venv
+  .tools/thumbor-venv/bin/pip install -q -r bench/peers/thumbor/requirements.txt
+fi
+echo "== building release binaries" >&2
+cargo build --release --locked -p picsum-cli -p picsum-api -p picsum-image-service
+bin=$root/target/release
+
+rm -rf "$work/store" "$work/import" "$work/nginx" "$work/pg" "$results"
+mkdir -p "$work/store" "$work/import" "$work/nginx/static" "$work/paths"
+pids=()
+source bench/lib.sh
+cleanup() {
+  stop_all
+  pg_stop
+}
+trap cleanup EXIT
+describe_machine > "$work/machine.json"
+
+# --- catalog and store: the originals as ids 0..4, with their variants -------------------
+pg_start 19095
+export PICSUM_DATABASE_URL=postgres://picsum@127.0.0.1:19095/picsum
+"$bin/picsum" migrate
+python3 bench/manifest.py bench/inputs.tsv "$work/inputs" "$work/import"
+"$bin/picsum" import "$work/import/manifest.json" --storage-path "$work/store"
+
+# --- request lists: the same random sizes for every server ------------------------------
+python3 bench/paths.py bench/inputs.tsv "$work/paths"
+for f in random crop; do
+  "$bin/picsum" sign --key bench --base "" - < "$work/paths/$f.ours.unsigned" > "$work/paths/$f.ours"
+done
+
+export IMAGE_HMAC_KEY=bench PICSUM_HMAC_KEY=bench VIPS_WARNING=0
+export IMAGE_STORAGE_PATH=$work/store IMAGE_WORKERS=$cores IMAGE_LOG_LEVEL=warn
+export IMAGE_LISTEN=127.0.0.1:19081 IMAGE_METRICS_LISTEN=127.0.0.1:19083
+declare -A base=([ours]=http://127.0.0.1:19081 [ours-orig]=http://127.0.0.1:19081
+  [sharp]=http://127.0.0.1:19091 [thumbor]=http://127.0.0.1:19092)
+static=http://127.0.0.1:19093 front=http://127.0.0.1:19094 api=http://127.0.0.1:19080
+
+# ours-orig: the same service over a store holding only the originals (no pre-sized
+# variants), to separate what the variants win from what the pipeline wins.
+mkdir -p "$work/store-orig"
+for f in "$work"/store/[0-9].jpg; do ln -sf "$f" "$work/store-orig/"; done
+
+start_ours() { "$bin/picsum-image-service" & pids+=($!); wait_http "${base[ours]}" "$(head -1 "$work/paths/random.ours")"; }
+start_ours-orig() { IMAGE_STORAGE_PATH=$work/store-orig start_ours; }
+start_sharp() { node bench/peers/sharp/server.js 19091 "$work/inputs" & pids+=($!); wait_http "${base[sharp]}" "/100x100/$(first_input)"; }
+start_thumbor() {
+  BENCH_INPUTS=$work/inputs .tools/thumbor-venv/bin/thumbor --port 19092 -l warning \
+    -c bench/peers/thumbor/thumbor.conf --processes "$cores" & pids+=($!)
+  wait_http "${base[thumbor]}" "/unsafe/100x100/$(first_input)"
+}
+list() { echo "$work/paths/$1.${2%-orig}"; }   # ours-orig requests what ours requests
+
+# --- (1) uncached random sizes, (2) fixed 400x300 crop: every server renders ------------
+for server in ours ours-orig sharp thumbor; do
+  export IMAGE_RENDER_CACHE_BYTES=0
+  "start_$server"
+  check_sizes "$server" "${base[$server]}" "$(list random "$server")" "$work/paths/random.sizes"
+  measure "1-random" "$server" "${base[$server]}" 8 "$(list random "$server")"
+  measure "2-crop" "$server" "${base[$server]}" 8 "$(list crop "$server")"
+  [[ $server == ours ]] && curl -fsS -o "$work/nginx/static/400x300.jpg" "${base[ours]}$(cat "$work/paths/crop.ours")"
+  stop_last
+  unset IMAGE_RENDER_CACHE_BYTES
+done
+
+# --- (3) the same URL again: our render cache against nginx's static file ---------------
+nginx_start 19093 19094
+echo "/400x300.jpg" > "$work/paths/static"
+measure "3-repeat" nginx "$static" 4 "$work/paths/static"
+measure "5-redirect-ref" nginx "$static" 8 "$work/paths/static"
+start_ours
+measure "3-repeat" ours "${base[ours]}" 4 "$work/paths/crop.ours"
+
+# --- (4) the Picsum flow through a front proxy, (5) API redirects, PostgreSQL catalog --
+PICSUM_LISTEN=127.0.0.1:19080 PICSUM_METRICS_LISTEN=127.0.0.1:19082 PICSUM_LOG_LEVEL=warn \
+  PICSUM_IMAGE_SERVICE_URL=$front PICSUM_DATABASE_REFRESH_MS=500 "$bin/picsum-api" & pids+=($!)
+wait_http "$api" "/id/0/info"
+measure "4-flow" ours "$front" 8 "$work/paths/flow" bench/lua/flow.lua
+for rows in 1000 100000; do
+  pg_fill "$rows"
+  python3 bench/paths.py --redirects "$rows" "$work/paths/redirects"
+  wait_catalog "$api" "$rows"
+  measure "5-redirect-$rows" ours "$api" 8 "$work/paths/redirects"
+done
+stop_all
+
+# --- (6) peak RSS at 16 connections on the random-size workload, fresh processes --------
+for server in ours ours-orig sharp thumbor; do
+  "start_$server"
+  python3 bench/peak_rss.py "${pids[-1]}" > "$work/rss.$server" & sampler=$!
+  measure "6-rss" "$server" "${base[$server]}" 16 "$(list random "$server")"
+  kill -TERM "$sampler"; wait "$sampler" || true
+  record_rss "$server" "$(cat "$work/rss.$server")"
+  stop_last
+done
+stop_all
+
+out=${BENCH_OUT:-bench/results/$(date +%F)-$(hostname -s).md}
+python3 bench/report.py "$results" "$work/machine.json" > "$out"
+echo "report: $out" >&2
