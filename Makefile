@@ -1,5 +1,5 @@
 # The one entry point for humans and CI.
-.PHONY: run test lint fmt bench loadtest deps
+.PHONY: run test lint fmt bench loadtest bench-peers deps
 
 run:      ; scripts/run.sh
 test:     ; scripts/test.sh
@@ -8,3 +8,4 @@ fmt:      ; cargo fmt --all
 lint:     ; cargo fmt --all -- --check && cargo clippy --workspace --all-targets --locked -- -D warnings
 bench:    ; scripts/deps.sh && cargo bench -p picsum-imaging -p picsum-api --locked
 loadtest: ; scripts/loadtest.sh
+bench-peers: ; bench/run.sh

@@ -295,6 +295,8 @@ pub struct RequestInfo {
     pub query: String,
     /// Whether errors should be JSON ([`wants_json`]).
     pub json: bool,
+    /// The request's headers.
+    pub headers: http::HeaderMap,
 }
 
 /// A route table: how to match, name and gate routes.
@@ -319,10 +321,12 @@ where
     Fut: Future<Output = Response>,
 {
     let started = std::time::Instant::now();
+    let mut req = req;
     let info = RequestInfo {
         path: decoded_path(req.uri()),
         query: req.uri().query().unwrap_or_default().to_owned(),
         json: wants_json(req.headers()),
+        headers: std::mem::take(req.headers_mut()),
     };
     let (name, res) = match route(req.method(), &info.path, req.uri().query(), R::parse) {
         Routed::Respond(res) => ("unknown", res),

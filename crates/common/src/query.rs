@@ -63,6 +63,28 @@ impl Query {
         self.pairs.push((key.into(), value.into()));
     }
 
+    /// Every pair, in request order.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// Go's `url.Values.Encode`: keys sorted bytewise, every value of a key in request
+    /// order, `key=value` with Go `QueryEscape` (`key=` for an empty value), joined by `&`.
+    pub fn encode_all(&self) -> String {
+        let mut pairs: Vec<&(String, String)> = self.pairs.iter().collect();
+        pairs.sort_by(|a, b| a.0.cmp(&b.0)); // stable: a key's values keep their order
+        let mut out = String::new();
+        for (key, value) in pairs {
+            if !out.is_empty() {
+                out.push('&');
+            }
+            escape_into(key, &mut out);
+            out.push('=');
+            escape_into(value, &mut out);
+        }
+        out
+    }
+
     /// Picsum's canonical encoding: keys sorted bytewise, first value only, Go `QueryEscape`,
     /// a bare key for an empty value, joined by `&` and prefixed by `?` (empty when no keys).
     pub fn canonical(&self) -> String {

@@ -68,9 +68,53 @@ pub struct ImageConfig {
     /// Largest source file read from storage, in bytes.
     #[arg(long, env = "IMAGE_MAX_SOURCE_BYTES", default_value_t = 64 << 20)]
     pub max_source_bytes: u64,
+    /// picfit's `secret_key`: when set, `/display`, `/get` and `/redirect` need a valid `sig`
+    /// (HMAC-SHA1 over the sorted parameters). Empty: unsigned requests are accepted.
+    #[arg(
+        long,
+        env = "IMAGE_PICFIT_SECRET_KEY",
+        default_value = "",
+        hide_env_values = true
+    )]
+    pub picfit_secret_key: String,
+    /// Output quality when a transformation request has no `q` (picfit's `engine.quality`).
+    #[arg(long, env = "IMAGE_TRANSFORM_QUALITY", default_value_t = 95, value_parser = clap::value_parser!(u8).range(1..=100))]
+    pub transform_quality: u8,
+    /// Sizes transformation requests may ask for, as `WxH` pairs separated by commas (`0`
+    /// for a side left out, e.g. `100x100,480x0`); sub-operations included. Empty: any size.
+    #[arg(long, env = "IMAGE_ALLOWED_SIZES", default_value = "", value_parser = parse_sizes)]
+    pub allowed_sizes: AllowedSizes,
+    /// Storage prefix under which `/get` and `/redirect` store derived images.
+    #[arg(long, env = "IMAGE_DERIVED_PREFIX", default_value = "derived/")]
+    pub derived_prefix: String,
+    /// Public base URL of the derived images (`/redirect` targets `{base}/{prefix}{key}.{ext}`).
+    #[arg(long, env = "IMAGE_DERIVED_BASE_URL")]
+    pub derived_base_url: Option<String>,
     /// Log filter: `debug`, `info`, `warn`, `error`, or a `tracing` directive list.
     #[arg(long, env = "IMAGE_LOG_LEVEL", default_value = "info")]
     pub log_level: String,
+}
+
+/// A parsed `IMAGE_ALLOWED_SIZES` list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AllowedSizes(pub Vec<(u32, u32)>);
+
+fn parse_sizes(s: &str) -> Result<AllowedSizes, String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (w, h) = pair
+                .split_once('x')
+                .ok_or_else(|| format!("{pair}: expected WxH"))?;
+            let side = |v: &str| {
+                v.parse::<u32>()
+                    .map_err(|_| format!("{pair}: bad number {v}"))
+            };
+            Ok((side(w)?, side(h)?))
+        })
+        .collect::<Result<_, String>>()
+        .map(AllowedSizes)
 }
 
 impl ImageConfig {

@@ -8,6 +8,7 @@ use picsum_common::params::ParamError;
 use picsum_imaging::ImagingError;
 use picsum_storage::StorageError;
 
+use crate::picfit::PicfitError;
 use crate::pool::PoolError;
 
 /// Everything a request can fail with.
@@ -34,6 +35,18 @@ pub enum ServiceError {
     /// Storage could not be read.
     #[error("Storage unavailable, retry shortly")]
     StorageUnavailable(#[source] StorageError),
+    /// A transformation request in picfit's dialect that cannot be served.
+    #[error(transparent)]
+    Picfit(#[from] crate::picfit::PicfitError),
+    /// `url=` sources are not implemented yet.
+    #[error("url= sources are not supported by this server yet; use path=")]
+    RemoteSourcesUnsupported,
+    /// `/redirect` without `IMAGE_DERIVED_BASE_URL`.
+    #[error("redirect needs IMAGE_DERIVED_BASE_URL to be configured")]
+    NoDerivedBaseUrl,
+    /// The requested output exceeds the limits.
+    #[error("{0}")]
+    OutputTooLarge(#[source] ImagingError),
     /// A fault of ours.
     #[error("Something went wrong")]
     Internal(String),
@@ -56,7 +69,9 @@ impl From<StorageError> for ServiceError {
 
 impl From<ImagingError> for ServiceError {
     fn from(e: ImagingError) -> Self {
-        if e.is_client_error() {
+        if matches!(e, ImagingError::OutputTooLarge { .. }) {
+            Self::OutputTooLarge(e)
+        } else if e.is_client_error() {
             Self::Unprocessable(e)
         } else {
             Self::Internal(e.to_string())
@@ -77,7 +92,16 @@ impl ServiceError {
     fn status(&self) -> StatusCode {
         match self {
             Self::PageNotFound | Self::ImageNotFound => StatusCode::NOT_FOUND,
-            Self::BadSignature | Self::Params(_) => StatusCode::BAD_REQUEST,
+            Self::BadSignature | Self::Params(_) | Self::OutputTooLarge(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            Self::Picfit(e) => match e {
+                PicfitError::BadSignature => StatusCode::UNAUTHORIZED,
+                PicfitError::SizeNotAllowed => StatusCode::FORBIDDEN,
+                _ => StatusCode::BAD_REQUEST,
+            },
+            Self::RemoteSourcesUnsupported => StatusCode::NOT_IMPLEMENTED,
+            Self::NoDerivedBaseUrl => StatusCode::CONFLICT,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Overloaded | Self::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -1,14 +1,19 @@
 //! The image service: verifies Picsum-signed URLs, loads originals through a byte-bounded
 //! single-flight cache, and renders them with libvips on a bounded pool of worker threads.
 //!
-//! Layout: [`config`] (flags and `IMAGE_*` environment), [`render`] (the one public route),
+//! It also answers the general transformation API: picfit's dialect ([`picfit`]) parsed
+//! into the imaging crate's one pipeline model and rendered through [`transform`].
+//!
+//! Layout: [`config`] (flags and `IMAGE_*` environment), [`render`] (Picsum's route),
 //! [`pool`] (off-runtime libvips workers), [`error`] (the one error → HTTP mapping).
 //! [`serve`] is the entry point for `main`, `picsum dev` and the tests alike.
 
 pub mod config;
 pub mod error;
+pub mod picfit;
 pub mod pool;
 pub mod render;
+pub mod transform;
 
 use std::sync::Arc;
 
@@ -29,6 +34,39 @@ use error::ServiceError;
 use pool::RenderPool;
 use render::ImageRoute;
 
+/// The routes of the public listener.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// Picsum's signed `/id/{id}/{w}/{h}{ext}`.
+    Picsum(ImageRoute),
+    /// picfit's `/{display|redirect|get}[/…]`.
+    Picfit(picfit::Method, String),
+}
+
+impl picsum_common::http::RouteTable for Route {
+    fn parse(path: &str) -> Option<Self> {
+        if let Some(route) = ImageRoute::parse(path) {
+            return Some(Self::Picsum(route));
+        }
+        let rest = path.strip_prefix('/')?;
+        let (segment, tail) = rest.find('/').map_or((rest, ""), |i| rest.split_at(i));
+        picfit::Method::from_segment(segment).map(|m| Self::Picfit(m, tail.to_owned()))
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Picsum(route) => route.name(),
+            Self::Picfit(picfit::Method::Display, _) => "picfit.display",
+            Self::Picfit(picfit::Method::Get, _) => "picfit.get",
+            Self::Picfit(picfit::Method::Redirect, _) => "picfit.redirect",
+        }
+    }
+
+    fn allows(&self, method: &Method) -> bool {
+        method == Method::GET
+    }
+}
+
 /// Shared state of every request.
 pub struct AppState {
     /// Verifies URL signatures.
@@ -43,6 +81,23 @@ pub struct AppState {
     pub pool: RenderPool,
     /// Limits applied to sources.
     pub limits: Limits,
+    /// Settings of the picfit dialect.
+    pub picfit: PicfitSettings,
+}
+
+/// Settings of the picfit dialect, from configuration.
+#[derive(Debug, Clone, Default)]
+pub struct PicfitSettings {
+    /// `secret_key`; `None` accepts unsigned requests.
+    pub secret: Option<Vec<u8>>,
+    /// Quality when `q` is absent.
+    pub quality: u8,
+    /// `allowed_sizes`; empty allows any.
+    pub allowed_sizes: Vec<(u32, u32)>,
+    /// Where derived images are stored.
+    pub derived_prefix: String,
+    /// Their public base URL.
+    pub base_url: Option<String>,
 }
 
 impl AppState {
@@ -71,6 +126,14 @@ impl AppState {
             limits: Limits {
                 max_source_pixels: config.max_source_pixels,
             },
+            picfit: PicfitSettings {
+                secret: Some(config.picfit_secret_key.as_bytes().to_vec())
+                    .filter(|k| !k.is_empty()),
+                quality: config.transform_quality,
+                allowed_sizes: config.allowed_sizes.0.clone(),
+                derived_prefix: config.derived_prefix.clone(),
+                base_url: config.derived_base_url.clone().filter(|u| !u.is_empty()),
+            },
         })
     }
 }
@@ -95,10 +158,16 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response 
     picsum_common::http::dispatch(
         req,
         |json| ServiceError::PageNotFound.into_response(json),
-        |route: ImageRoute, info| async move {
-            render::serve_image(state, route, &info.path, &info.query)
-                .await
-                .unwrap_or_else(|e| e.into_response(info.json))
+        |route: Route, info| async move {
+            let answer = match route {
+                Route::Picsum(route) => {
+                    render::serve_image(state, route, &info.path, &info.query).await
+                }
+                Route::Picfit(method, tail) => {
+                    picfit::serve::serve(state, method, &tail, &info.query, &info.headers).await
+                }
+            };
+            answer.unwrap_or_else(|e| e.into_response(info.json))
         },
     )
     .await

@@ -139,14 +139,14 @@ async fn load_source(
 ) -> Result<Bytes, ServiceError> {
     let mut size = variant_size(params);
     while size <= LARGEST_VARIANT {
-        match fetch(state, &format!("{id}_{size}.jpg")).await {
+        match crate::transform::load(state, &format!("{id}_{size}.jpg")).await {
             Ok(bytes) if covers(&bytes, params) => return Ok(bytes),
             Ok(_) => size += 500,
             Err(ServiceError::ImageNotFound) => break,
             Err(e) => return Err(e),
         }
     }
-    fetch(state, &format!("{id}.jpg")).await
+    crate::transform::load(state, &format!("{id}.jpg")).await
 }
 
 /// Whether a variant covers the output without enlarging: a cover scale of at most 1, that
@@ -154,15 +154,6 @@ async fn load_source(
 fn covers(variant: &[u8], params: &ImageParams) -> bool {
     picsum_imaging::jpeg_dimensions(variant)
         .is_some_and(|(w, h)| params.width <= w && params.height <= h)
-}
-
-async fn fetch(state: &AppState, key: &str) -> Result<Bytes, ServiceError> {
-    let load = async { state.storage.get(key).await.map_err(ServiceError::from) };
-    let (bytes, _) = state
-        .sources
-        .get_or_load(&format!("src:{key}"), load)
-        .await?;
-    Ok(bytes)
 }
 
 /// `max(ceil(w/500), ceil(h/500)) × 500`: the pre-sized bucket Picsum picks.

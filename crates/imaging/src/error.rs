@@ -22,6 +22,21 @@ pub enum ImagingError {
     /// Decoding failed: truncated or corrupt data.
     #[error("source image is truncated or corrupt: {0}")]
     Corrupt(String),
+    /// The source has several frames (animated GIF or WebP); they are refused, not
+    /// decoded frame by frame into unbounded memory.
+    #[error("animated images are not supported ({pages} frames)")]
+    Animated {
+        /// Frames in the header.
+        pages: u32,
+    },
+    /// A step would produce an image above the output limits.
+    #[error("the requested output ({width}x{height}) is too large")]
+    OutputTooLarge {
+        /// Width asked for.
+        width: u32,
+        /// Height asked for.
+        height: u32,
+    },
     /// libvips failed for another reason.
     #[error("libvips {op} failed: {detail}")]
     Vips {
@@ -40,7 +55,11 @@ impl ImagingError {
     pub fn is_client_error(&self) -> bool {
         matches!(
             self,
-            Self::UnsupportedInput | Self::SourceTooLarge { .. } | Self::Corrupt(_)
+            Self::UnsupportedInput
+                | Self::SourceTooLarge { .. }
+                | Self::Corrupt(_)
+                | Self::Animated { .. }
+                | Self::OutputTooLarge { .. }
         )
     }
 }

@@ -10,14 +10,21 @@
 //!   `Picsum ID` comment, progressive optimised JPEG or default WebP. On libvips 8.14.1 the
 //!   bytes equal Picsum's own fixtures.
 //!
+//! * [`process`] runs a [`transform::Pipeline`], the one model every URL dialect of the
+//!   general transformation API parses into.
+//!
 //! All FFI lives in [`vips`].
 
+mod bmp;
 mod error;
+mod execute;
 mod jpeg;
 mod pipeline;
+pub mod transform;
 mod vips;
 
 pub use error::ImagingError;
+pub use execute::{MAX_SIDE, Rendered, process};
 pub use jpeg::jpeg_dimensions;
 pub use pipeline::{Limits, Probe, RenderTask, fit_within, probe, render};
 pub use vips::{init, release_thread_state, version};

@@ -133,7 +133,7 @@ pub fn render(source: &[u8], task: &RenderTask, limits: Limits) -> Result<Vec<u8
 }
 
 /// Refuses empty headers and sources above the pixel limit.
-fn check_limits(header: &Probe, limits: Limits) -> Result<(), ImagingError> {
+pub(crate) fn check_limits(header: &Probe, limits: Limits) -> Result<(), ImagingError> {
     let pixels = u64::from(header.width) * u64::from(header.height) * u64::from(header.pages);
     if pixels > limits.max_source_pixels || header.width == 0 || header.height == 0 {
         return Err(ImagingError::SourceTooLarge {
@@ -170,7 +170,7 @@ fn vips_dim(v: u32) -> Result<i32, ImagingError> {
 }
 
 /// Errors while pixels are read: libvips reports truncation and bad data here.
-fn decode_error() -> ImagingError {
+pub(crate) fn decode_error() -> ImagingError {
     let detail = take_error();
     if detail.contains("blocked")
         || detail.contains("not a known")
@@ -196,7 +196,7 @@ fn decode_error() -> ImagingError {
     }
 }
 
-fn vips_error(op: &'static str) -> ImagingError {
+pub(crate) fn vips_error(op: &'static str) -> ImagingError {
     ImagingError::Vips {
         op,
         detail: take_error(),

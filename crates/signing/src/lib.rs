@@ -3,6 +3,11 @@
 //! `signature = base64url_nopad(HMAC-SHA256(key, path + canonical_query))`, where the
 //! canonical query is [`Query::canonical`]. The API signs ([`Signer::image_path`]); the
 //! image service verifies ([`Signer::verify`]) in constant time. Pure: no I/O, no runtime.
+//!
+//! [`dialects`] holds the schemes of the transformation API's dialects (picfit's URL
+//! signatures, pixlserv's upload signatures).
+
+pub mod dialects;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

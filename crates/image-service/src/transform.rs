@@ -1,0 +1,194 @@
+//! What every dialect of the transformation API shares once its request is parsed:
+//! loading the source, choosing the output format from `Accept`, rendering a pipeline
+//! once per canonical key (memory, Redis, single-flight), and conditional answers.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::response::Response;
+use bytes::Bytes;
+use http::StatusCode;
+use http::header::{self, HeaderMap, HeaderValue};
+use picsum_imaging::transform::{Format, Pipeline};
+
+use crate::AppState;
+use crate::error::ServiceError;
+
+/// `Cache-Control` of transformed images: a day, then revalidate with the `ETag`.
+pub const TRANSFORM_CACHE_CONTROL: &str = "public, max-age=86400, stale-while-revalidate=60";
+
+/// A rendered result, ready to send.
+#[derive(Debug, Clone)]
+pub struct Derived {
+    /// Encoded bytes.
+    pub bytes: Bytes,
+    /// Their format.
+    pub format: Format,
+    /// Whether the format was chosen from `Accept` (the answer then varies by it).
+    pub negotiated: bool,
+}
+
+/// Loads a source from storage through the source cache.
+///
+/// # Errors
+/// Missing (404) or unreadable (503) sources.
+pub async fn load(state: &AppState, key: &str) -> Result<Bytes, ServiceError> {
+    let load = async { state.storage.get(key).await.map_err(ServiceError::from) };
+    let (bytes, _) = state
+        .sources
+        .get_or_load(&format!("src:{key}"), load)
+        .await?;
+    Ok(bytes)
+}
+
+/// The format to encode when the request names none: AVIF or WebP when `Accept` lists
+/// them, else the source's own format when it can be written, else JPEG.
+#[must_use]
+pub fn negotiate(headers: &HeaderMap, source: Option<Format>) -> Format {
+    let accept = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    let accepts = |mime: &str| {
+        accept.split(',').any(|part| {
+            let mut fields = part.split(';').map(str::trim);
+            fields.next() == Some(mime) && !fields.any(|f| f.replace(' ', "") == "q=0")
+        })
+    };
+    if accepts("image/avif") {
+        Format::Avif
+    } else if accepts("image/webp") {
+        Format::Webp
+    } else {
+        source.unwrap_or(Format::Jpeg)
+    }
+}
+
+/// Renders `pipeline` (its format already chosen) on `source`, once per canonical key.
+///
+/// # Errors
+/// Refused sources (422), overload (503), libvips faults (500).
+pub async fn render(
+    state: &Arc<AppState>,
+    source_key: &str,
+    source: Bytes,
+    pipeline: Pipeline,
+) -> Result<Bytes, ServiceError> {
+    let key = format!("tx:v1/{source_key}/{}", pipeline.canonical());
+    let limits = state.limits;
+    let started = std::time::Instant::now();
+    let work = async {
+        let rendered = state
+            .pool
+            .run(move || picsum_imaging::process(&source, &pipeline, limits))
+            .await??;
+        metrics::histogram!("picsum_transform_duration_seconds")
+            .record(started.elapsed().as_secs_f64());
+        Ok::<_, ServiceError>(Bytes::from(rendered.bytes))
+    };
+    let (bytes, _) = state.renders.get_or_load(&key, work).await?;
+    Ok(bytes)
+}
+
+/// Whether `If-None-Match` already names `etag` (weak or strong, or `*`).
+#[must_use]
+pub fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == "*" || t == etag || t.trim_matches('"') == etag.trim_matches('"'))
+}
+
+/// `304 Not Modified` with the validators.
+#[must_use]
+pub fn not_modified_response(etag: &str, negotiated: bool) -> Response {
+    let mut res = Response::new(Body::empty());
+    *res.status_mut() = StatusCode::NOT_MODIFIED;
+    common_headers(res.headers_mut(), etag, negotiated);
+    res
+}
+
+/// `200` with the image.
+#[must_use]
+pub fn image_response(derived: Derived, etag: &str) -> Response {
+    let mut res = Response::new(Body::from(derived.bytes));
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(derived.format.content_type()),
+    );
+    common_headers(h, etag, derived.negotiated);
+    res
+}
+
+fn common_headers(h: &mut HeaderMap, etag: &str, negotiated: bool) {
+    if let Ok(v) = HeaderValue::from_str(etag) {
+        h.insert(header::ETAG, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(TRANSFORM_CACHE_CONTROL),
+    );
+    if negotiated {
+        h.insert(header::VARY, HeaderValue::from_static("Accept"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(name: header::HeaderName, value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(name, HeaderValue::from_str(value).unwrap());
+        h
+    }
+
+    #[test]
+    fn negotiates_from_accept() {
+        let cases = [
+            ("image/avif,image/webp,*/*", Some(Format::Png), Format::Avif),
+            ("image/webp,*/*;q=0.8", Some(Format::Png), Format::Webp),
+            ("image/avif;q=0, image/webp", None, Format::Webp),
+            ("*/*", Some(Format::Png), Format::Png),
+            ("*/*", None, Format::Jpeg),
+            ("text/html", Some(Format::Gif), Format::Gif),
+        ];
+        for (accept, source, want) in cases {
+            assert_eq!(
+                negotiate(&headers(header::ACCEPT, accept), source),
+                want,
+                "{accept}"
+            );
+        }
+        assert_eq!(
+            negotiate(&HeaderMap::new(), Some(Format::Webp)),
+            Format::Webp
+        );
+    }
+
+    #[test]
+    fn conditional_matching() {
+        let etag = "\"abc\"";
+        for (value, want) in [
+            ("\"abc\"", true),
+            ("W/\"abc\"", true),
+            ("abc", true),
+            ("\"x\", \"abc\"", true),
+            ("*", true),
+            ("\"abd\"", false),
+        ] {
+            assert_eq!(
+                not_modified(&headers(header::IF_NONE_MATCH, value), etag),
+                want,
+                "{value}"
+            );
+        }
+        assert!(!not_modified(&HeaderMap::new(), etag));
+    }
+}
