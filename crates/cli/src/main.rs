@@ -3,6 +3,7 @@
 //! * `picsum dev`: the API and the image service in one process on embedded defaults (the
 //!   sample gallery, a manifest catalog, in-memory cache), sharing a fresh signing key.
 //! * `picsum sign`: prints the signed image-service URL of a path (or of each stdin line).
+//! * `picsum signature`: signs a query string for the picfit dialect.
 //! * `picsum migrate`, `picsum import`, `picsum export-manifest`: the catalog database and the
 //!   photos in storage (see [`import`]).
 
@@ -68,6 +69,15 @@ enum Command {
         #[arg(long, env = "PICSUM_DATABASE_URL", hide_env_values = true)]
         database_url: String,
     },
+    /// Sign a query string the way picfit's server checks it (as `picfit signature` does,
+    /// but the printed signed query uses the accepted signature too).
+    Signature {
+        /// picfit's `secret_key`.
+        #[arg(long, env = "IMAGE_PICFIT_SECRET_KEY", hide_env_values = true)]
+        key: String,
+        /// The query string, e.g. `w=100&h=100&op=resize&path=a.jpg`.
+        query: String,
+    },
     /// Print the signed image-service URL for a path such as `/id/1/200/300.jpg?blur=5`;
     /// with `-`, sign every line of standard input.
     Sign {
@@ -109,6 +119,16 @@ fn main() -> anyhow::Result<()> {
             } else {
                 writeln!(out, "{}", sign(&key, &base, &path))?;
             }
+            Ok(())
+        }
+        Command::Signature { key, query } => {
+            anyhow::ensure!(!key.is_empty(), "You must provide a key");
+            anyhow::ensure!(!query.is_empty(), "You must provide a Query String");
+            let message = picsum_signing::dialects::picfit_message(&Query::parse(&query));
+            let sig = picsum_signing::dialects::picfit_sign(key.as_bytes(), &message);
+            println!(
+                "Query String: {query}\nSignature: {sig}\nSigned Query String: {query}&sig={sig}"
+            );
             Ok(())
         }
         Command::Migrate { database_url } => catalog_task(async move {

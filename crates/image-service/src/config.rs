@@ -90,6 +90,10 @@ pub struct ImageConfig {
     /// Public base URL of the derived images (`/redirect` targets `{base}/{prefix}{key}.{ext}`).
     #[arg(long, env = "IMAGE_DERIVED_BASE_URL")]
     pub derived_base_url: Option<String>,
+    /// Named transformations for pixlserv's `t_NAME`: `name=params` pairs separated by `;`,
+    /// e.g. `square=w_200,h_200,c_p;avatar=w_64,h_64,c_p,g_c`. Checked at start-up.
+    #[arg(long, env = "IMAGE_PRESETS", default_value = "")]
+    pub presets: String,
     /// Log filter: `debug`, `info`, `warn`, `error`, or a `tracing` directive list.
     #[arg(long, env = "IMAGE_LOG_LEVEL", default_value = "info")]
     pub log_level: String,
@@ -147,6 +151,38 @@ impl ImageConfig {
             Some(url) => picsum_storage::Storage::from_url(url, self.max_source_bytes),
             None => picsum_storage::Storage::local(&self.storage_path, self.max_source_bytes),
         }
+    }
+
+    /// The named transformations, each checked by parsing it.
+    ///
+    /// # Errors
+    /// A bad name (not `[0-9A-Za-z-]+`) or bad parameters.
+    pub fn presets(&self) -> anyhow::Result<std::collections::HashMap<String, String>> {
+        let mut presets = std::collections::HashMap::new();
+        for entry in self
+            .presets
+            .split(';')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+        {
+            let (name, params) = entry
+                .split_once('=')
+                .ok_or_else(|| anyhow::anyhow!("preset {entry}: expected name=params"))?;
+            anyhow::ensure!(
+                !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'),
+                "invalid transformation name: {name}"
+            );
+            let route = crate::pixlserv::Route {
+                api_key: None,
+                params: params.to_owned(),
+                path: "check.jpg".into(),
+            };
+            crate::pixlserv::parse(&route, |_| None).map_err(|e| {
+                anyhow::anyhow!("invalid transformation parameters: {params} ({e})")
+            })?;
+            presets.insert(name.to_owned(), params.to_owned());
+        }
+        Ok(presets)
     }
 
     /// Defaults and environment only (no command line), as `picsum dev` uses it.

@@ -38,6 +38,15 @@ pub enum ServiceError {
     /// A transformation request in picfit's dialect that cannot be served.
     #[error(transparent)]
     Picfit(#[from] crate::picfit::PicfitError),
+    /// A transformation request in pixlserv's dialect that cannot be served.
+    #[error(transparent)]
+    Pixlserv(#[from] crate::pixlserv::PixlservError),
+    /// pixlserv's missing original.
+    #[error("Image not found: {0}")]
+    PixlservNotFound(String),
+    /// An API key in the URL that no key store knows.
+    #[error("API key invalid or missing")]
+    ApiKeyInvalid,
     /// `url=` sources are not implemented yet.
     #[error("url= sources are not supported by this server yet; use path=")]
     RemoteSourcesUnsupported,
@@ -101,6 +110,9 @@ impl ServiceError {
                 _ => StatusCode::BAD_REQUEST,
             },
             Self::RemoteSourcesUnsupported => StatusCode::NOT_IMPLEMENTED,
+            Self::Pixlserv(_) => StatusCode::BAD_REQUEST,
+            Self::PixlservNotFound(_) => StatusCode::NOT_FOUND,
+            Self::ApiKeyInvalid => StatusCode::UNAUTHORIZED,
             Self::NoDerivedBaseUrl => StatusCode::CONFLICT,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Overloaded | Self::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

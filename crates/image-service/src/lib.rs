@@ -1,7 +1,8 @@
 //! The image service: verifies Picsum-signed URLs, loads originals through a byte-bounded
 //! single-flight cache, and renders them with libvips on a bounded pool of worker threads.
 //!
-//! It also answers the general transformation API: picfit's dialect ([`picfit`]) parsed
+//! It also answers the general transformation API: picfit's ([`picfit`]) and pixlserv's
+//! ([`pixlserv`]) dialects, parsed
 //! into the imaging crate's one pipeline model and rendered through [`transform`].
 //!
 //! Layout: [`config`] (flags and `IMAGE_*` environment), [`render`] (Picsum's route),
@@ -11,6 +12,7 @@
 pub mod config;
 pub mod error;
 pub mod picfit;
+pub mod pixlserv;
 pub mod pool;
 pub mod render;
 pub mod transform;
@@ -41,12 +43,17 @@ pub enum Route {
     Picsum(ImageRoute),
     /// picfit's `/{display|redirect|get}[/…]`.
     Picfit(picfit::Method, String),
+    /// pixlserv's `/[{KEY}/]image/{params}/{path}`.
+    Pixlserv(pixlserv::Route),
 }
 
 impl picsum_common::http::RouteTable for Route {
     fn parse(path: &str) -> Option<Self> {
         if let Some(route) = ImageRoute::parse(path) {
             return Some(Self::Picsum(route));
+        }
+        if let Some(route) = pixlserv::Route::parse(path) {
+            return Some(Self::Pixlserv(route));
         }
         let rest = path.strip_prefix('/')?;
         let (segment, tail) = rest.find('/').map_or((rest, ""), |i| rest.split_at(i));
@@ -59,6 +66,7 @@ impl picsum_common::http::RouteTable for Route {
             Self::Picfit(picfit::Method::Display, _) => "picfit.display",
             Self::Picfit(picfit::Method::Get, _) => "picfit.get",
             Self::Picfit(picfit::Method::Redirect, _) => "picfit.redirect",
+            Self::Pixlserv(_) => "pixlserv.image",
         }
     }
 
@@ -83,6 +91,8 @@ pub struct AppState {
     pub limits: Limits,
     /// Settings of the picfit dialect.
     pub picfit: PicfitSettings,
+    /// Named transformations (pixlserv's `t_NAME`): name → parameter string.
+    pub presets: std::collections::HashMap<String, String>,
 }
 
 /// Settings of the picfit dialect, from configuration.
@@ -134,6 +144,7 @@ impl AppState {
                 derived_prefix: config.derived_prefix.clone(),
                 base_url: config.derived_base_url.clone().filter(|u| !u.is_empty()),
             },
+            presets: config.presets()?,
         })
     }
 }
@@ -166,6 +177,7 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response 
                 Route::Picfit(method, tail) => {
                     picfit::serve::serve(state, method, &tail, &info.query, &info.headers).await
                 }
+                Route::Pixlserv(route) => pixlserv::serve::serve(state, route, &info.headers).await,
             };
             answer.unwrap_or_else(|e| e.into_response(info.json))
         },

@@ -10,6 +10,7 @@ use rs_vips::voption::{Setter, VOption};
 
 use crate::pipeline::{check_limits, decode_error, vips_error};
 use crate::transform::{Axis, Format, Gravity, Op, Pipeline, Rounding, Size, Turn};
+use crate::vips::take_error;
 use crate::{ImagingError, Limits, probe};
 
 /// An encoded result.
@@ -70,6 +71,13 @@ pub fn process(
                     .set("option-string", "fail-on=truncated"),
             )
             .map_err(|_| decode_error())?;
+            // The shrunk decode reads its source once, top to bottom; smart crops and any
+            // later step may read it in another order, so keep it (output-sized) in memory.
+            let scaled = if ops.peek().is_some() || needs_random_access(first) {
+                scaled.copy_memory().map_err(|_| decode_error())?
+            } else {
+                scaled
+            };
             match first {
                 Some(op) => finish_scaled(scaled, op)?,
                 None => scaled,
@@ -97,8 +105,28 @@ fn oriented_size(image: &VipsImage) -> (u32, u32) {
     let h = u32::try_from(image.get_height()).unwrap_or(0);
     match image.get_int("orientation") {
         Ok(5..=8) => (h, w),
-        _ => (w, h),
+        Ok(_) => (w, h),
+        Err(_) => {
+            let _ = take_error(); // no orientation field: not an error
+            (w, h)
+        }
     }
+}
+
+/// Steps that read their input out of order.
+fn needs_random_access(op: Option<&Op>) -> bool {
+    matches!(
+        op,
+        Some(
+            Op::Fill {
+                gravity: Gravity::Attention | Gravity::Entropy,
+                ..
+            } | Op::Crop {
+                gravity: Gravity::Attention | Gravity::Entropy,
+                ..
+            }
+        )
+    )
 }
 
 /// What a scaling step does to an image of `(w, h)`.

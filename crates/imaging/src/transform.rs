@@ -142,7 +142,9 @@ impl Gravity {
         (x, y)
     }
 
-    const fn code(self) -> &'static str {
+    /// Short name: pixlserv's codes, `attention`, `entropy`.
+    #[must_use]
+    pub const fn code(self) -> &'static str {
         match self {
             Self::North => "n",
             Self::NorthEast => "ne",

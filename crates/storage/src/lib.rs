@@ -150,11 +150,14 @@ impl Storage {
         }
     }
 
+    /// A key's object path: `/`-separated segments, none empty, none starting with `.`
+    /// (no `..`, no hidden files), no `\\` or NUL.
     fn path(&self, key: &str) -> Result<Path, StorageError> {
-        if key.is_empty() || key.starts_with('.') || key.contains(['/', '\\', '\0']) {
+        let bad = |s: &str| s.is_empty() || s.starts_with('.') || s.contains(['\\', '\0']);
+        if key.split('/').any(bad) {
             return Err(StorageError::InvalidKey(key.to_owned()));
         }
-        Ok(self.prefix.child(key))
+        Ok(key.split('/').fold(self.prefix.clone(), |p, s| p.child(s)))
     }
 
     /// Reads one object, refusing it before download when it is over the size limit.
@@ -261,10 +264,18 @@ mod tests {
             s.get("../1.jpg").await,
             Err(StorageError::InvalidKey(_))
         ));
-        assert!(matches!(
-            s.get(".hidden").await,
-            Err(StorageError::InvalidKey(_))
-        ));
+        for bad in [".hidden", "a//b.jpg", "a/../1.jpg", "/1.jpg", "a/", "a\\b"] {
+            assert!(
+                matches!(s.get(bad).await, Err(StorageError::InvalidKey(_))),
+                "{bad}"
+            );
+        }
+        // Nested keys are folders.
+        s.put("sub/dir/n.jpg", Bytes::from_static(b"abc"))
+            .await
+            .unwrap();
+        assert_eq!(std::fs::read(dir.join("sub/dir/n.jpg")).unwrap(), b"abc");
+        assert_eq!(&s.get("sub/dir/n.jpg").await.unwrap()[..], b"abc");
         assert!(s.exists("1.jpg").await.unwrap() && !s.exists("healthcheck.jpg").await.unwrap());
         s.put("new.jpg", Bytes::from_static(b"xyz")).await.unwrap();
         assert_eq!(std::fs::read(dir.join("new.jpg")).unwrap(), b"xyz");

@@ -9,6 +9,8 @@
 
 mod cache;
 mod images;
+mod picfit;
+mod pixlserv;
 mod production;
 mod robustness;
 mod storage;

@@ -1,0 +1,627 @@
+//! picfit's dialect against the real image service: sizes, formats and pixels of the
+//! answers (decoded), conditional requests, signatures, allowed sizes, `get`/`redirect`,
+//! and a clear 4xx for every bad input. Cases follow `pixlserv-picfit.md` §3 and §4.
+
+use super::*;
+
+/// Sources for these tests, beside the gallery's Picsum fixtures (`1.jpg` is 6000x4000).
+const SOURCES: [&str; 6] = [
+    "rounding.jpg",
+    "quadrants.png",
+    "quadrants.jpg",
+    "rotated-exif6.jpg",
+    "alpha.png",
+    "animated.gif",
+];
+
+pub(crate) fn gallery(tag: &str) -> Gallery {
+    let gallery = Gallery::new(tag);
+    for name in SOURCES {
+        std::fs::copy(
+            fixture(&format!("../transform/{name}")),
+            gallery.dir.join("photos").join(name),
+        )
+        .unwrap();
+    }
+    gallery
+}
+
+/// An RGB pixel of a decoded JPEG.
+pub(crate) fn pixel(jpeg: &[u8], x: usize, y: usize) -> [u8; 3] {
+    let (w, _, components, _, pixels) = decode_jpeg(jpeg);
+    let at = (y * usize::from(w) + x) * components;
+    if components == 1 {
+        [pixels[at]; 3]
+    } else {
+        [pixels[at], pixels[at + 1], pixels[at + 2]]
+    }
+}
+
+pub(crate) fn near(got: [u8; 3], want: [u8; 3]) -> bool {
+    got.iter().zip(want).all(|(g, w)| g.abs_diff(w) <= 40)
+}
+
+pub(crate) const RED: [u8; 3] = [255, 0, 0];
+pub(crate) const GREEN: [u8; 3] = [0, 255, 0];
+pub(crate) const BLUE: [u8; 3] = [0, 0, 255];
+
+/// Width and height from the header of a PNG, GIF, BMP, WebP, JPEG or AVIF answer.
+pub(crate) fn dimensions(content_type: &str, body: &[u8]) -> (u32, u32) {
+    let be = |at: usize| u32::from_be_bytes(body[at..at + 4].try_into().unwrap());
+    let le16 = |at: usize| u32::from(u16::from_le_bytes(body[at..at + 2].try_into().unwrap()));
+    let le32 = |at: usize| u32::from_le_bytes(body[at..at + 4].try_into().unwrap());
+    match content_type {
+        "image/png" => {
+            assert_eq!(&body[..8], b"\x89PNG\r\n\x1a\n");
+            (be(16), be(20))
+        }
+        "image/gif" => {
+            assert_eq!(&body[..4], b"GIF8");
+            (le16(6), le16(8))
+        }
+        "image/bmp" => {
+            assert_eq!(&body[..2], b"BM");
+            assert_eq!(le32(2) as usize, body.len());
+            (le32(18), le32(22))
+        }
+        "image/webp" => {
+            let (w, h, _, _) = decode_webp(body);
+            (w, h)
+        }
+        "image/jpeg" => {
+            let (w, h, _, _, _) = decode_jpeg(body);
+            (u32::from(w), u32::from(h))
+        }
+        "image/avif" => {
+            assert_eq!(&body[4..12], b"ftypavif");
+            let ispe = body
+                .windows(4)
+                .position(|w| w == b"ispe")
+                .expect("ispe box");
+            (be(ispe + 8), be(ispe + 12))
+        }
+        other => panic!("unexpected content type {other}"),
+    }
+}
+
+pub(crate) async fn get(http: &reqwest::Client, url: &str) -> (u16, String, bytes::Bytes) {
+    let res = http.get(url).send().await.unwrap();
+    let status = res.status().as_u16();
+    let ct = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, ct, res.bytes().await.unwrap())
+}
+
+#[tokio::test]
+async fn operations_sizes_and_formats() {
+    let gallery = gallery("picfit-ops");
+    let images = gallery.image_service(2, 16);
+    let http = client();
+    // (query, content type, width, height)
+    let cases = [
+        ("path=1.jpg&op=resize&w=100&h=100", "image/jpeg", 100, 100),
+        ("path=1.jpg&op=resize&w=300", "image/jpeg", 300, 200),
+        // picfit rounds a derived side to nearest: 357 / 5 = 71.4 -> 71.
+        ("path=rounding.jpg&op=resize&w=100", "image/jpeg", 100, 71),
+        ("path=1.jpg&op=resize&h=50", "image/jpeg", 75, 50),
+        (
+            "path=1.jpg&op=thumbnail&w=100&h=300",
+            "image/jpeg",
+            100,
+            300,
+        ),
+        (
+            "path=1.jpg&op=thumbnail&w=80&h=80&gravity=smart",
+            "image/jpeg",
+            80,
+            80,
+        ),
+        ("path=1.jpg&op=fit&w=300&h=300", "image/jpeg", 300, 200),
+        (
+            "path=quadrants.png&op=fit&w=400&h=400",
+            "image/png",
+            200,
+            100,
+        ),
+        (
+            "path=quadrants.png&op=fit&w=400&h=400&upscale=1",
+            "image/png",
+            400,
+            200,
+        ),
+        (
+            "path=quadrants.png&op=resize&w=400&upscale=false",
+            "image/png",
+            200,
+            100,
+        ),
+        ("path=quadrants.png&op=resize&w=400", "image/png", 400, 200),
+        (
+            "path=quadrants.png&op=pad&w=300&h=120",
+            "image/png",
+            300,
+            120,
+        ),
+        (
+            "path=quadrants.png&op=crop&w=30&h=40&gravity=se",
+            "image/png",
+            30,
+            40,
+        ),
+        (
+            "path=quadrants.png&op=rotate&deg=270",
+            "image/png",
+            100,
+            200,
+        ),
+        (
+            "path=quadrants.png&op=effect&filter=blur&w=40",
+            "image/png",
+            200,
+            100,
+        ),
+        (
+            "path=rotated-exif6.jpg&op=resize&w=50",
+            "image/jpeg",
+            50,
+            100,
+        ),
+        (
+            "path=quadrants.png&op=resize&w=100&h=50&op=op:rotate+deg:90",
+            "image/png",
+            50,
+            100,
+        ),
+        (
+            "path=quadrants.png&op=resize&w=20&fmt=jpg",
+            "image/jpeg",
+            20,
+            10,
+        ),
+        (
+            "path=quadrants.png&op=resize&w=20&fmt=webp",
+            "image/webp",
+            20,
+            10,
+        ),
+        (
+            "path=quadrants.png&op=resize&w=20&fmt=gif",
+            "image/gif",
+            20,
+            10,
+        ),
+        (
+            "path=quadrants.png&op=resize&w=20&fmt=bmp",
+            "image/bmp",
+            20,
+            10,
+        ),
+        (
+            "path=quadrants.png&op=resize&w=20&fmt=avif",
+            "image/avif",
+            20,
+            10,
+        ),
+        (
+            "path=alpha.png&op=resize&w=60&fmt=jpg",
+            "image/jpeg",
+            60,
+            40,
+        ),
+        (
+            "path=alpha.png&op=resize&w=60&fmt=webp",
+            "image/webp",
+            60,
+            40,
+        ),
+    ];
+    for (query, ct, w, h) in cases {
+        let url = format!("{}/display?{query}", images.base);
+        let (status, got_ct, body) = get(&http, &url).await;
+        assert_eq!((status, got_ct.as_str()), (200, ct), "{query}");
+        assert_eq!(dimensions(ct, &body), (w, h), "{query}");
+    }
+    // The path form and `get`'s sibling routes parse the same grammar.
+    let (status, ct, body) = get(
+        &http,
+        &format!("{}/display/resize/100x50/quadrants.png", images.base),
+    )
+    .await;
+    assert_eq!((status, dimensions(&ct, &body)), (200, (100, 50)));
+    let (status, ct, body) = get(
+        &http,
+        &format!("{}/display/thumbnail/40x40/1.jpg?fmt=webp", images.base),
+    )
+    .await;
+    assert_eq!((status, dimensions(&ct, &body)), (200, (40, 40)));
+}
+
+#[tokio::test]
+async fn pixels_land_where_they_should() {
+    let gallery = gallery("picfit-pixels");
+    let images = gallery.image_service(2, 16);
+    let http = client();
+    // quadrants: left half red, right half blue, green 20x20 square at the top left.
+    let cases: [(&str, (usize, usize), [u8; 3]); 14] = [
+        ("op=resize&w=200", (5, 5), GREEN),
+        ("op=resize&w=200", (50, 50), RED),
+        ("op=resize&w=200", (150, 50), BLUE),
+        // picfit's 90 is counter-clockwise: the top-left corner goes to the bottom left.
+        ("op=rotate&deg=90", (5, 195), GREEN),
+        ("op=rotate&deg=270", (95, 5), GREEN),
+        ("op=rotate&deg=180", (195, 95), GREEN),
+        ("op=flip&pos=h", (195, 5), GREEN),
+        ("op=flip&pos=h", (50, 50), BLUE),
+        ("op=flip&pos=v", (5, 95), GREEN),
+        ("op=crop&w=20&h=20&gravity=nw", (10, 10), GREEN),
+        ("op=crop&w=50&h=50&gravity=se", (25, 25), BLUE),
+        // Padded with green above and below the (not enlarged) 200x100 image.
+        ("op=pad&w=200&h=300&color=00ff00", (100, 50), GREEN),
+        ("op=pad&w=200&h=300&color=00ff00", (50, 150), RED),
+        // libvips' B_W of pure blue: its CIE L* (32) as a grey level.
+        ("op=effect&filter=grayscale", (150, 50), [89, 89, 89]),
+    ];
+    for (ops, (x, y), want) in cases {
+        let url = format!(
+            "{}/display?path=quadrants.png&{ops}&fmt=jpg&q=100",
+            images.base
+        );
+        let (status, _, body) = get(&http, &url).await;
+        assert_eq!(status, 200, "{ops}");
+        let got = pixel(&body, x, y);
+        assert!(
+            near(got, want),
+            "{ops} at ({x},{y}): {got:?}, want {want:?}"
+        );
+    }
+    // EXIF orientation 6 is applied first: the green corner ends at the top right.
+    let url = format!(
+        "{}/display?path=rotated-exif6.jpg&op=resize&w=100&fmt=jpg",
+        images.base
+    );
+    let body = get(&http, &url).await.2;
+    assert!(near(pixel(&body, 95, 5), GREEN));
+    assert!(near(pixel(&body, 50, 50), RED));
+    // Blur mixes the halves at the boundary.
+    let url = format!(
+        "{}/display?path=quadrants.png&op=effect&filter=blur&w=100&fmt=jpg&q=100",
+        images.base
+    );
+    let [r, _, b] = pixel(&get(&http, &url).await.2, 100, 60);
+    assert!(r > 60 && b > 60, "blurred boundary {r} {b}");
+    // Transparent areas become white in JPEG.
+    let url = format!(
+        "{}/display?path=alpha.png&op=resize&w=120&fmt=jpg&q=100",
+        images.base
+    );
+    let body = get(&http, &url).await.2;
+    assert!(near(pixel(&body, 100, 40), [255, 255, 255]));
+    assert!(near(pixel(&body, 20, 40), RED));
+    // Quality changes the bytes; noop sends the source untouched.
+    let q = |q: u8| format!("{}/display?path=1.jpg&op=resize&w=400&q={q}", images.base);
+    let (low, high) = (get(&http, &q(10)).await.2, get(&http, &q(95)).await.2);
+    assert!(
+        low.len() * 2 < high.len(),
+        "{} vs {}",
+        low.len(),
+        high.len()
+    );
+    let noop = get(
+        &http,
+        &format!("{}/display?path=quadrants.png&op=noop", images.base),
+    )
+    .await;
+    assert_eq!(noop.1, "image/png");
+    assert_eq!(
+        noop.2,
+        std::fs::read(fixture("../transform/quadrants.png")).unwrap()
+    );
+}
+
+fn varies_by_accept(headers: &reqwest::header::HeaderMap) -> bool {
+    headers
+        .get_all("vary")
+        .iter()
+        .any(|v| v.to_str().unwrap().contains("Accept"))
+}
+
+#[tokio::test]
+async fn negotiation_and_conditional_requests() {
+    let gallery = gallery("picfit-http");
+    let images = gallery.image_service(2, 16);
+    let http = client();
+    let url = format!("{}/display?path=quadrants.png&op=resize&w=50", images.base);
+    for (accept, ct) in [
+        ("image/avif,image/webp,*/*", "image/avif"),
+        ("image/webp,*/*", "image/webp"),
+        ("*/*", "image/png"),
+    ] {
+        let res = http
+            .get(&url)
+            .header("accept", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["content-type"], ct, "{accept}");
+        assert!(varies_by_accept(res.headers()), "{accept}");
+        let body = res.bytes().await.unwrap();
+        assert_eq!(dimensions(ct, &body), (50, 25), "{accept}");
+    }
+    // An explicit format does not vary.
+    let res = http.get(format!("{url}&fmt=jpg")).send().await.unwrap();
+    assert!(!varies_by_accept(res.headers()));
+    let etag = res.headers()["etag"].to_str().unwrap().to_owned();
+    assert!(etag.starts_with('"') && etag.len() == 34, "{etag}");
+    let again = http
+        .get(format!("{url}&fmt=jpg"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    assert_eq!(again.headers()["etag"], etag.as_str());
+    assert!(again.bytes().await.unwrap().is_empty());
+    // `force` ignores the validator.
+    let forced = http
+        .get(format!("{url}&fmt=jpg&force=1"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forced.status(), 200);
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_4xx() {
+    let gallery = gallery("picfit-bad");
+    let images = gallery.image_service(2, 16);
+    let http = client();
+    let cases = [
+        (
+            "",
+            400,
+            "Request should contains parameters or query string",
+        ),
+        (
+            "path=1.jpg",
+            400,
+            "`op` parameter or query string cannot be empty",
+        ),
+        (
+            "path=1.jpg&op=explode",
+            400,
+            "Invalid method explode or invalid parameters",
+        ),
+        (
+            "path=1.jpg&op=resize&w=abc",
+            400,
+            "w must be a whole number, not abc",
+        ),
+        (
+            "path=1.jpg&op=resize&w=100000",
+            400,
+            "w must be at most 16384",
+        ),
+        (
+            "path=1.jpg&op=resize&w=10&q=101",
+            400,
+            "Quality should be between 1 and 100",
+        ),
+        (
+            "path=1.jpg&op=resize&w=10&fmt=tiff",
+            400,
+            "Unknown format tiff",
+        ),
+        (
+            "path=1.jpg&op=rotate&deg=45",
+            400,
+            "deg must be 90, 180 or 270, not 45",
+        ),
+        ("path=1.jpg&op=flip", 400, "flip needs pos=h or pos=v"),
+        (
+            "path=1.jpg&op=thumbnail&w=10",
+            400,
+            "thumbnail needs both w and h",
+        ),
+        (
+            "path=1.jpg&op=resize&w=10&upscale=maybe",
+            400,
+            "upscale must be a boolean, not maybe",
+        ),
+        (
+            "path=../etc/passwd&op=resize&w=10",
+            400,
+            "invalid path ../etc/passwd",
+        ),
+        (
+            "path=1.jpg&op=resize&w=16000&h=16000",
+            400,
+            "the requested output (16000x16000) is too large",
+        ),
+        ("path=nope.jpg&op=resize&w=10", 404, "Image does not exist"),
+        (
+            "path=2.jpg&op=resize&w=10",
+            422,
+            "Image cannot be processed",
+        ),
+        (
+            "path=3.jpg&op=resize&w=10",
+            422,
+            "Image cannot be processed",
+        ),
+        (
+            "path=5.jpg&op=resize&w=10",
+            422,
+            "Image cannot be processed",
+        ),
+        (
+            "path=animated.gif&op=resize&w=10",
+            422,
+            "Image cannot be processed",
+        ),
+        (
+            "url=ftp://example.com/a.jpg&op=resize&w=10",
+            400,
+            "URL ftp://example.com/a.jpg is not valid",
+        ),
+        (
+            "url=http://example.com/a.jpg&op=resize&w=10",
+            501,
+            "url= sources are not supported by this server yet; use path=",
+        ),
+    ];
+    for (query, status, message) in cases {
+        let url = format!("{}/display?{query}", images.base);
+        let res = http.get(&url).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), status, "{query}");
+        assert_eq!(res.text().await.unwrap().trim_end(), message, "{query}");
+    }
+    // Only GET.
+    let res = http
+        .post(format!("{}/display?path=1.jpg&op=noop", images.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 405);
+}
+
+#[tokio::test]
+async fn signatures_sizes_get_and_redirect() {
+    let gallery = gallery("picfit-signed");
+    let images = gallery.image_service_with(
+        2,
+        16,
+        vec![
+            ("IMAGE_PICFIT_SECRET_KEY", "dummy".into()),
+            ("IMAGE_ALLOWED_SIZES", "100x100,60x0".into()),
+            ("IMAGE_DERIVED_BASE_URL", "https://cdn.example".into()),
+        ],
+    );
+    let http = client();
+    let sign = |qs: &str| {
+        let message =
+            picsum_signing::dialects::picfit_message(&picsum_common::query::Query::parse(qs));
+        format!(
+            "{qs}&sig={}",
+            picsum_signing::dialects::picfit_sign(b"dummy", &message)
+        )
+    };
+    let ok = sign("path=1.jpg&op=thumbnail&w=100&h=100");
+    let (status, ct, body) = get(&http, &format!("{}/display?{ok}", images.base)).await;
+    assert_eq!((status, dimensions(&ct, &body)), (200, (100, 100)));
+    let unsigned = "path=1.jpg&op=thumbnail&w=100&h=100";
+    let tampered = ok.replace("w=100", "w=60");
+    for bad in [unsigned.to_owned(), tampered] {
+        let (status, _, body) = get(&http, &format!("{}/display?{bad}", images.base)).await;
+        assert_eq!(
+            (status, &body[..]),
+            (401, &b"Invalid signature\n"[..]),
+            "{bad}"
+        );
+    }
+    for (qs, status) in [
+        ("path=1.jpg&op=resize&w=60", 200),
+        ("path=1.jpg&op=resize&w=200&h=100", 403),
+        (
+            "path=1.jpg&op=resize&w=100&h=100&op=op:resize+w:5000+h:5000",
+            403,
+        ),
+    ] {
+        let (got, _, _) = get(&http, &format!("{}/display?{}", images.base, sign(qs))).await;
+        assert_eq!(got, status, "{qs}");
+    }
+    // `get` stores the derivative and describes it; `redirect` points at it.
+    let res = http
+        .get(format!("{}/get?{ok}", images.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/json; charset=utf-8"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&res.bytes().await.unwrap()).unwrap();
+    let key = json["key"].as_str().unwrap().to_owned();
+    assert_eq!(key.len(), 32);
+    assert_eq!(json["filename"], format!("{key}.jpg"));
+    assert_eq!(json["path"], format!("derived/{key}.jpg"));
+    assert_eq!(
+        json["url"],
+        format!("https://cdn.example/derived/{key}.jpg")
+    );
+    let stored = std::fs::read(
+        gallery
+            .dir
+            .join("photos/derived")
+            .join(format!("{key}.jpg")),
+    )
+    .unwrap();
+    assert_eq!(dimensions("image/jpeg", &stored), (100, 100));
+    let res = http
+        .get(format!("{}/redirect?{ok}", images.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 301);
+    assert_eq!(
+        res.headers()["location"],
+        format!("https://cdn.example/derived/{key}.jpg")
+    );
+}
+
+#[test]
+fn signature_cli_prints_what_picfit_accepts() {
+    let out = Command::new(env!("CARGO_BIN_EXE_picsum"))
+        .args(["signature", "--key=abcdef", "w=100&h=100&op=resize"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "Query String: w=100&h=100&op=resize\n\
+         Signature: 954eec9dfa9390f8f4264e15bb95f5f54e6fe953\n\
+         Signed Query String: w=100&h=100&op=resize&sig=954eec9dfa9390f8f4264e15bb95f5f54e6fe953\n"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_picsum"))
+        .args(["signature", "--key=", "w=1"])
+        .env_remove("IMAGE_PICFIT_SECRET_KEY")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("You must provide a key"));
+}
+
+#[test]
+fn sign_reads_paths_from_stdin() {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_picsum"))
+        .args(["sign", "--key", KEY, "--base", "http://img", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"/id/1/200/300.jpg\n\n/id/2/10/10.webp?blur=2\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let lines: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            signed("http://img", "/id/1/200/300.jpg"),
+            signed("http://img", "/id/2/10/10.webp?blur=2"),
+        ]
+    );
+}

@@ -1,0 +1,59 @@
+//! Answers pixlserv requests with the transformed image.
+
+use std::sync::Arc;
+
+use axum::response::Response;
+use http::header::HeaderMap;
+use md5::{Digest, Md5};
+
+use super::Route;
+use crate::AppState;
+use crate::error::ServiceError;
+use crate::transform::{self, Derived};
+
+/// Serves one pixlserv image request.
+///
+/// # Errors
+/// Bad parameters (400), API keys (401: no key store is configured yet), missing sources
+/// (404), refused sources (422), overload and storage outages (503).
+pub async fn serve(
+    state: Arc<AppState>,
+    route: Route,
+    headers: &HeaderMap,
+) -> Result<Response, ServiceError> {
+    let req = super::parse(&route, |name| state.presets.get(name).cloned())?;
+    if req.api_key.is_some() {
+        return Err(ServiceError::ApiKeyInvalid);
+    }
+    let source = match transform::load(&state, &req.path).await {
+        Err(ServiceError::ImageNotFound) => {
+            return Err(ServiceError::PixlservNotFound(req.path));
+        }
+        other => other?,
+    };
+    let format = req
+        .pipeline
+        .output
+        .format
+        .unwrap_or(picsum_imaging::transform::Format::Jpeg);
+    let etag = format!(
+        "\"{}\"",
+        hex::encode(Md5::digest(format!(
+            "{}\n{}",
+            req.path,
+            req.pipeline.canonical()
+        )))
+    );
+    if transform::not_modified(headers, &etag) {
+        return Ok(transform::not_modified_response(&etag, false));
+    }
+    let bytes = transform::render(&state, &req.path, source, req.pipeline).await?;
+    Ok(transform::image_response(
+        Derived {
+            bytes,
+            format,
+            negotiated: false,
+        },
+        &etag,
+    ))
+}
