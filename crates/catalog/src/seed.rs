@@ -78,12 +78,39 @@ const LEN: usize = 607;
 const TAP: usize = 273;
 const INT32_MAX: i64 = (1 << 31) - 1;
 
-/// Go's `math/rand` `rngSource`.
+/// Go's `math/rand` `rngSource`, seeded lazily.
+///
+/// Go fills all 607 words at seeding time with 1,841 steps of `seedrand`, the Lehmer
+/// generator `x ← 48271·x mod (2³¹−1)`. Step k from x₀ is therefore `x₀·48271^k mod
+/// (2³¹−1)`, so any word can be computed on its own from a table of powers; a seed
+/// selection reads only a few words, and computes only those.
 pub struct GoRand {
     tap: usize,
     feed: usize,
+    x0: u64,
     vec: [u64; LEN],
+    known: [bool; LEN],
 }
+
+/// Lehmer modulus and multiplier of `seedrand`.
+const M: u64 = (1 << 31) - 1;
+const A: u64 = 48_271;
+/// Steps of `seedrand` during seeding: 20 warm-up, then three per word.
+const STEPS: usize = 20 + 3 * LEN;
+/// `A^k mod M` for every step.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time: a bad index fails the build"
+)]
+static POW: [u64; STEPS + 1] = {
+    let mut table = [1u64; STEPS + 1];
+    let mut k = 1;
+    while k <= STEPS {
+        table[k] = table[k - 1] * A % M;
+        k += 1;
+    }
+    table
+};
 
 impl GoRand {
     /// `rand.NewSource(seed)`.
@@ -95,34 +122,34 @@ impl GoRand {
         if s == 0 {
             s = 89_482_311;
         }
-        let mut x = i32::try_from(s).unwrap_or(89_482_311);
-        let mut vec = [0u64; LEN];
-        for i in -20..LEN as i64 {
-            x = seedrand(x);
-            if let Ok(i) = usize::try_from(i) {
-                #[expect(clippy::cast_sign_loss, reason = "Go converts int32 to uint64 bitwise")]
-                let mut u = (i64::from(x) as u64) << 40;
-                x = seedrand(x);
-                #[expect(clippy::cast_sign_loss, reason = "Go converts int32 to uint64 bitwise")]
-                {
-                    u ^= (i64::from(x) as u64) << 20;
-                }
-                x = seedrand(x);
-                #[expect(clippy::cast_sign_loss, reason = "Go converts int32 to uint64 bitwise")]
-                {
-                    u ^= i64::from(x) as u64;
-                    u ^= RNG_COOKED.get(i).copied().unwrap_or_default() as u64;
-                }
-                if let Some(slot) = vec.get_mut(i) {
-                    *slot = u;
-                }
-            }
-        }
         Self {
             tap: 0,
             feed: LEN - TAP,
-            vec,
+            x0: u64::try_from(s).unwrap_or(89_482_311),
+            vec: [0; LEN],
+            known: [false; LEN],
         }
+    }
+
+    /// Word `i` as Go's seeding leaves it (steps `20 + 3i + 1..=3`, xor the cooked value).
+    fn seeded(&self, i: usize) -> u64 {
+        let step = |k: usize| self.x0 * POW.get(k).copied().unwrap_or(1) % M;
+        let base = 20 + 3 * i;
+        #[expect(clippy::cast_sign_loss, reason = "Go converts int64 to uint64 bitwise")]
+        let cooked = RNG_COOKED.get(i).copied().unwrap_or_default() as u64;
+        (step(base + 1) << 40) ^ (step(base + 2) << 20) ^ step(base + 3) ^ cooked
+    }
+
+    /// The current value of word `i`.
+    fn word(&mut self, i: usize) -> u64 {
+        if !self.known.get(i).copied().unwrap_or(true) {
+            let v = self.seeded(i);
+            if let (Some(slot), Some(known)) = (self.vec.get_mut(i), self.known.get_mut(i)) {
+                *slot = v;
+                *known = true;
+            }
+        }
+        self.vec.get(i).copied().unwrap_or_default()
     }
 
     /// `Uint64()`.
@@ -133,15 +160,12 @@ impl GoRand {
         } else {
             self.feed - 1
         };
-        let tap = self.vec.get(self.tap).copied().unwrap_or_default();
-        let slot = self.vec.get_mut(self.feed);
-        match slot {
-            Some(feed) => {
-                *feed = feed.wrapping_add(tap);
-                *feed
-            }
-            None => tap,
+        let tap = self.word(self.tap);
+        let sum = self.word(self.feed).wrapping_add(tap);
+        if let Some(slot) = self.vec.get_mut(self.feed) {
+            *slot = sum;
         }
+        sum
     }
 
     /// `Int63()`.
@@ -171,21 +195,12 @@ impl GoRand {
     }
 }
 
-/// Go's `seedrand`: `x[n+1] = 48271 * x[n] mod (2^31 - 1)`.
-fn seedrand(x: i32) -> i32 {
-    const A: i32 = 48_271;
-    const Q: i32 = 44_488;
-    const R: i32 = 3_399;
-    let hi = x / Q;
-    let lo = x % Q;
-    let mut x = A.wrapping_mul(lo).wrapping_sub(R.wrapping_mul(hi));
-    if x < 0 {
-        x = x.wrapping_add(i32::MAX);
-    }
-    x
-}
-
 #[cfg(test)]
+#[expect(
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    reason = "the oracle mirrors Go's code"
+)]
 mod tests {
     use super::*;
 
@@ -202,6 +217,67 @@ mod tests {
         assert_eq!(as_i64("0"), 3_083_240_331_115_144_064);
         assert_eq!(as_i64("picsum"), 2_119_076_403_249_433_094);
         assert_eq!(as_i64("hello"), -3_758_069_500_696_749_310);
+    }
+
+    /// Go's `seedrand`: `x[n+1] = 48271 * x[n] mod (2^31 - 1)`.
+    fn seedrand(x: i32) -> i32 {
+        const A: i32 = 48_271;
+        const Q: i32 = 44_488;
+        const R: i32 = 3_399;
+        let hi = x / Q;
+        let lo = x % Q;
+        let mut x = A.wrapping_mul(lo).wrapping_sub(R.wrapping_mul(hi));
+        if x < 0 {
+            x = x.wrapping_add(i32::MAX);
+        }
+        x
+    }
+
+    /// Go's seeding as written: every word, in order (the oracle for the lazy one).
+    fn eager_words(seed: i64) -> Vec<u64> {
+        let mut x = i32::try_from(GoRand::new(seed).x0).unwrap();
+        let mut vec = Vec::new();
+        for i in -20..LEN as i64 {
+            x = seedrand(x);
+            if let Ok(i) = usize::try_from(i) {
+                let mut u = (i64::from(x) as u64) << 40;
+                x = seedrand(x);
+                u ^= (i64::from(x) as u64) << 20;
+                x = seedrand(x);
+                u ^= i64::from(x) as u64;
+                u ^= RNG_COOKED[i] as u64;
+                vec.push(u);
+            }
+        }
+        vec
+    }
+
+    #[test]
+    fn lazy_seeding_equals_go_seeding() {
+        for seed in [
+            1,
+            0,
+            -7,
+            89_482_311,
+            i64::MAX,
+            i64::MIN,
+            2_119_076_403_249_433_094,
+        ] {
+            let eager = eager_words(seed);
+            let lazy = GoRand::new(seed);
+            for (i, want) in eager.iter().enumerate() {
+                assert_eq!(lazy.seeded(i), *want, "seed {seed} word {i}");
+            }
+            // And the stream, through several wraps of the 607-word ring.
+            let (mut vec, mut tap, mut feed) = (eager, 0usize, LEN - TAP);
+            let mut lazy = GoRand::new(seed);
+            for n in 0..2000 {
+                tap = (tap + LEN - 1) % LEN;
+                feed = (feed + LEN - 1) % LEN;
+                vec[feed] = vec[feed].wrapping_add(vec[tap]);
+                assert_eq!(lazy.uint64(), vec[feed], "seed {seed} output {n}");
+            }
+        }
     }
 
     #[test]

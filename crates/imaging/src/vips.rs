@@ -33,6 +33,7 @@ static INIT: OnceLock<Result<(), String>> = OnceLock::new();
 /// [`ImagingError::Init`] when libvips cannot start.
 pub fn init() -> Result<(), ImagingError> {
     INIT.get_or_init(|| {
+        limit_malloc_arenas();
         Vips::init("picsum").map_err(|e| e.to_string())?;
         Vips::cache_set_max(0);
         Vips::cache_set_max_mem(0);
@@ -51,6 +52,22 @@ pub fn init() -> Result<(), ImagingError> {
     })
     .clone()
     .map_err(ImagingError::Init)
+}
+
+/// glibc gives every thread that allocates concurrently its own heap arena (up to 8 per
+/// core) and returns little of them to the system; libvips' large, short-lived buffers on
+/// several worker threads then fragment into hundreds of MiB of resident memory. Two
+/// arenas cut the peak resident set at 16 connections from 216 to 168 MiB with the same
+/// throughput (bench/, workload 6). An explicit `MALLOC_ARENA_MAX` wins.
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        // SAFETY: mallopt only sets a glibc allocator parameter; it is called once, before
+        // libvips starts its threads.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, 2);
+        }
+    }
 }
 
 /// Frees libvips' per-thread buffers; call on worker threads before they exit. Does nothing
