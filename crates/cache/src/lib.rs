@@ -131,6 +131,19 @@ impl Cache {
         Ok((value, hit))
     }
 
+    /// Forgets `key` in memory and in Redis (other replicas' memory tiers keep their copy
+    /// until it is evicted).
+    ///
+    /// # Errors
+    /// The Redis error, after the memory entry is gone.
+    pub async fn remove(&self, key: &str) -> Result<(), CacheError> {
+        self.memory.remove(key);
+        match &self.redis {
+            Some(redis) => redis.del(key).await,
+            None => Ok(()),
+        }
+    }
+
     fn redis_error(&self, op: &'static str, e: &CacheError) {
         tracing::warn!(cache = self.name, error = %e, "cache read failed; loading from the source");
         metrics::counter!("picsum_cache_errors_total", "cache" => self.name, "op" => op)

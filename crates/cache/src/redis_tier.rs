@@ -199,6 +199,16 @@ impl RedisTier {
         .await
     }
 
+    /// `DEL`.
+    ///
+    /// # Errors
+    /// Unavailable, timeout or a Redis error.
+    pub async fn del(&self, key: &str) -> Result<(), CacheError> {
+        self.run::<i64>(redis::cmd("DEL").arg(self.key(key)))
+            .await
+            .map(|_| ())
+    }
+
     /// `PING`, for health checks.
     ///
     /// # Errors

@@ -94,6 +94,32 @@ pub struct ImageConfig {
     /// e.g. `square=w_200,h_200,c_p;avatar=w_64,h_64,c_p,g_c`. Checked at start-up.
     #[arg(long, env = "IMAGE_PRESETS", default_value = "")]
     pub presets: String,
+    /// Accept `POST /upload` (multipart field `data` as picfit, or `image` as pixlserv).
+    #[arg(long, env = "IMAGE_UPLOADS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub uploads: bool,
+    /// Accept `DELETE /{path}` (the original, its stored derivatives and cached copy).
+    #[arg(long, env = "IMAGE_DELETES", default_value_t = false, action = clap::ArgAction::Set)]
+    pub deletes: bool,
+    /// Largest upload, in bytes (413 above).
+    #[arg(long, env = "IMAGE_UPLOAD_MAX_BYTES", default_value_t = 16 << 20)]
+    pub upload_max_bytes: u64,
+    /// Serve `url=` sources (fetched with SSRF protection).
+    #[arg(long, env = "IMAGE_REMOTE_SOURCES", default_value_t = true, action = clap::ArgAction::Set)]
+    pub remote_sources: bool,
+    /// Hosts `url=` may name, comma-separated (`example.com`, `*.example.com`). Empty: any
+    /// public host.
+    #[arg(long, env = "IMAGE_REMOTE_ALLOWED_HOSTS", default_value = "")]
+    pub remote_allowed_hosts: String,
+    /// Hosts (`host` or `host:port`) that `url=` may reach on non-public addresses, such as
+    /// an internal origin. Empty: none.
+    #[arg(long, env = "IMAGE_REMOTE_PRIVATE_HOSTS", default_value = "")]
+    pub remote_private_hosts: String,
+    /// Largest remote source, in bytes.
+    #[arg(long, env = "IMAGE_REMOTE_MAX_BYTES", default_value_t = 32 << 20)]
+    pub remote_max_bytes: u64,
+    /// Time limit of one remote fetch (redirects included), in milliseconds.
+    #[arg(long, env = "IMAGE_REMOTE_TIMEOUT_MS", default_value_t = 10_000)]
+    pub remote_timeout_ms: u64,
     /// Log filter: `debug`, `info`, `warn`, `error`, or a `tracing` directive list.
     #[arg(long, env = "IMAGE_LOG_LEVEL", default_value = "info")]
     pub log_level: String,
@@ -150,6 +176,24 @@ impl ImageConfig {
         match self.storage_url.as_ref().filter(|url| !url.is_empty()) {
             Some(url) => picsum_storage::Storage::from_url(url, self.max_source_bytes),
             None => picsum_storage::Storage::local(&self.storage_path, self.max_source_bytes),
+        }
+    }
+
+    /// Remote-source settings.
+    #[must_use]
+    pub fn remote(&self) -> crate::remote::RemoteSettings {
+        let list = |s: &str| {
+            s.split(',')
+                .map(|h| h.trim().to_ascii_lowercase())
+                .filter(|h| !h.is_empty())
+                .collect()
+        };
+        crate::remote::RemoteSettings {
+            enabled: self.remote_sources,
+            allowed_hosts: list(&self.remote_allowed_hosts),
+            private_hosts: list(&self.remote_private_hosts),
+            max_bytes: self.remote_max_bytes,
+            timeout: std::time::Duration::from_millis(self.remote_timeout_ms),
         }
     }
 

@@ -47,9 +47,12 @@ pub enum ServiceError {
     /// An API key in the URL that no key store knows.
     #[error("API key invalid or missing")]
     ApiKeyInvalid,
-    /// `url=` sources are not implemented yet.
-    #[error("url= sources are not supported by this server yet; use path=")]
-    RemoteSourcesUnsupported,
+    /// An upload or delete refused.
+    #[error(transparent)]
+    Upload(#[from] crate::upload::UploadError),
+    /// A remote source (`url=`) refused or failed.
+    #[error(transparent)]
+    Remote(crate::remote::RemoteError),
     /// `/redirect` without `IMAGE_DERIVED_BASE_URL`.
     #[error("redirect needs IMAGE_DERIVED_BASE_URL to be configured")]
     NoDerivedBaseUrl,
@@ -98,7 +101,8 @@ impl From<PoolError> for ServiceError {
 }
 
 impl ServiceError {
-    fn status(&self) -> StatusCode {
+    /// The status this error answers with.
+    pub fn status(&self) -> StatusCode {
         match self {
             Self::PageNotFound | Self::ImageNotFound => StatusCode::NOT_FOUND,
             Self::BadSignature | Self::Params(_) | Self::OutputTooLarge(_) => {
@@ -109,7 +113,22 @@ impl ServiceError {
                 PicfitError::SizeNotAllowed => StatusCode::FORBIDDEN,
                 _ => StatusCode::BAD_REQUEST,
             },
-            Self::RemoteSourcesUnsupported => StatusCode::NOT_IMPLEMENTED,
+            Self::Upload(e) => e.status(),
+            Self::Remote(e) => {
+                use crate::remote::RemoteError as R;
+                match e {
+                    R::Disabled | R::HostNotAllowed(_) | R::PrivateAddress { .. } => {
+                        StatusCode::FORBIDDEN
+                    }
+                    R::InvalidUrl(_) | R::Unresolvable(_) | R::TooManyRedirects => {
+                        StatusCode::BAD_REQUEST
+                    }
+                    R::NotFound => StatusCode::NOT_FOUND,
+                    R::TooLarge(_) | R::NotAnImage => StatusCode::UNPROCESSABLE_ENTITY,
+                    R::Upstream(_) => StatusCode::BAD_GATEWAY,
+                    R::Timeout => StatusCode::GATEWAY_TIMEOUT,
+                }
+            }
             Self::Pixlserv(_) => StatusCode::BAD_REQUEST,
             Self::PixlservNotFound(_) => StatusCode::NOT_FOUND,
             Self::ApiKeyInvalid => StatusCode::UNAUTHORIZED,

@@ -14,8 +14,10 @@ pub mod error;
 pub mod picfit;
 pub mod pixlserv;
 pub mod pool;
+pub mod remote;
 pub mod render;
 pub mod transform;
+pub mod upload;
 
 use std::sync::Arc;
 
@@ -91,8 +93,23 @@ pub struct AppState {
     pub limits: Limits,
     /// Settings of the picfit dialect.
     pub picfit: PicfitSettings,
+    /// Upload and delete settings.
+    pub uploads: UploadSettings,
+    /// Fetches `url=` sources.
+    pub remote: remote::Fetcher,
     /// Named transformations (pixlserv's `t_NAME`): name → parameter string.
     pub presets: std::collections::HashMap<String, String>,
+}
+
+/// Upload and delete settings, from configuration.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UploadSettings {
+    /// `POST /upload` accepted.
+    pub enabled: bool,
+    /// `DELETE /{path}` accepted.
+    pub deletes: bool,
+    /// Largest upload, in bytes.
+    pub max_bytes: u64,
 }
 
 /// Settings of the picfit dialect, from configuration.
@@ -145,19 +162,38 @@ impl AppState {
                 base_url: config.derived_base_url.clone().filter(|u| !u.is_empty()),
             },
             presets: config.presets()?,
+            uploads: UploadSettings {
+                enabled: config.uploads,
+                deletes: config.deletes,
+                max_bytes: config.upload_max_bytes,
+            },
+            remote: remote::Fetcher::new(config.remote())?,
         })
     }
 }
 
 const CORS: Cors = Cors {
-    methods: &[Method::GET],
+    methods: &[Method::GET, Method::POST, Method::DELETE],
     expose: Some("Content-Type, Picsum-Id"),
 };
 
-/// The public router.
+/// The public router: uploads and deletes, then everything else through [`dispatch`].
 pub fn router(state: Arc<AppState>) -> Router {
+    use axum::routing::{delete, post};
+    let body_limit = usize::try_from(state.uploads.max_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(64 << 10); // room for the form's own headers
     Router::new()
+        .route("/upload", post(upload::upload).fallback(dispatch))
+        .route("/", delete(upload::delete_root).fallback(dispatch))
+        .route(
+            "/{*path}",
+            post(upload::upload_with_key)
+                .delete(upload::delete)
+                .fallback(dispatch),
+        )
         .fallback(dispatch)
+        .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(
             CORS,
@@ -165,7 +201,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         ))
 }
 
-async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response {
+pub(crate) async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response {
     picsum_common::http::dispatch(
         req,
         |json| ServiceError::PageNotFound.into_response(json),

@@ -41,6 +41,19 @@ pub async fn load(state: &AppState, key: &str) -> Result<Bytes, ServiceError> {
     Ok(bytes)
 }
 
+/// Fetches a remote source (`url=`) through the source cache.
+///
+/// # Errors
+/// [`crate::remote::RemoteError`] as a 4xx (or 502/504 for origin failures).
+pub async fn load_remote(state: &AppState, url: &str) -> Result<Bytes, ServiceError> {
+    let fetch = async { state.remote.fetch(url).await.map_err(ServiceError::Remote) };
+    let (bytes, _) = state
+        .sources
+        .get_or_load(&format!("src:url:{url}"), fetch)
+        .await?;
+    Ok(bytes)
+}
+
 /// The format to encode when the request names none: AVIF or WebP when `Accept` lists
 /// them, else the source's own format when it can be written, else JPEG.
 #[must_use]

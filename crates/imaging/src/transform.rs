@@ -48,6 +48,24 @@ impl Format {
             .and_then(|prefix| Self::from_name(if prefix == "heif" { "avif" } else { prefix }))
     }
 
+    /// The format of encoded bytes, from their magic numbers (JPEG, PNG, GIF, WebP, AVIF).
+    #[must_use]
+    pub fn sniff(bytes: &[u8]) -> Option<Self> {
+        if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(Self::Jpeg)
+        } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            Some(Self::Png)
+        } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+            Some(Self::Gif)
+        } else if bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP") {
+            Some(Self::Webp)
+        } else if bytes.get(4..12) == Some(b"ftypavif") {
+            Some(Self::Avif)
+        } else {
+            None
+        }
+    }
+
     /// MIME type.
     #[must_use]
     pub const fn content_type(self) -> &'static str {
@@ -526,6 +544,17 @@ mod tests {
         assert_eq!(Rounding::Generous.apply(71.4), 72);
         assert_eq!(Rounding::Down.apply(71.9), 71);
         assert_eq!(Rounding::Nearest.apply(0.2), 1);
+    }
+
+    #[test]
+    fn sniffs_magic_numbers() {
+        assert_eq!(Format::sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some(Format::Jpeg));
+        assert_eq!(Format::sniff(b"\x89PNG\r\n\x1a\nrest"), Some(Format::Png));
+        assert_eq!(Format::sniff(b"GIF89a..."), Some(Format::Gif));
+        assert_eq!(Format::sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some(Format::Webp));
+        assert_eq!(Format::sniff(b"\0\0\0\x1cftypavif"), Some(Format::Avif));
+        assert_eq!(Format::sniff(b"<svg xmlns=..."), None);
+        assert_eq!(Format::sniff(b""), None);
     }
 
     #[test]

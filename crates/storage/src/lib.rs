@@ -191,6 +191,40 @@ impl Storage {
         Ok(())
     }
 
+    /// Deletes one object; a missing one is not an error.
+    ///
+    /// # Errors
+    /// Invalid key or backend failure.
+    pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
+        match self.store.delete(&self.path(key)?).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(classify(key, e)),
+        }
+    }
+
+    /// Deletes every object under the folder `prefix` (a key without a trailing `/`);
+    /// returns how many.
+    ///
+    /// # Errors
+    /// Invalid prefix or backend failure.
+    pub async fn delete_prefix(&self, prefix: &str) -> Result<usize, StorageError> {
+        use futures::TryStreamExt as _;
+        let folder = self.path(prefix)?;
+        let objects: Vec<object_store::ObjectMeta> = self
+            .store
+            .list(Some(&folder))
+            .try_collect()
+            .await
+            .map_err(|e| classify(prefix, e))?;
+        for meta in &objects {
+            match self.store.delete(&meta.location).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(classify(prefix, e)),
+            }
+        }
+        Ok(objects.len())
+    }
+
     /// Whether an object exists.
     ///
     /// # Errors

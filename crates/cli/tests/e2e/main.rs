@@ -12,8 +12,10 @@ mod images;
 mod picfit;
 mod pixlserv;
 mod production;
+mod remote;
 mod robustness;
 mod storage;
+mod upload;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

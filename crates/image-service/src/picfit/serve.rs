@@ -33,12 +33,14 @@ pub async fn serve(
         allowed_sizes: &state.picfit.allowed_sizes,
     };
     let mut req = super::parse(method, tail, raw_query, settings)?;
-    let source_key = match &req.source {
-        Source::Path(path) => path.clone(),
-        Source::Url(_) => return Err(ServiceError::RemoteSourcesUnsupported),
+    let (source_key, source) = match &req.source {
+        Source::Path(path) => (path.clone(), transform::load(&state, path).await?),
+        Source::Url(url) => (
+            format!("url:{url}"),
+            transform::load_remote(&state, url).await?,
+        ),
     };
-    let source = transform::load(&state, &source_key).await?;
-    let source_format = Format::from_name(extension(&source_key));
+    let source_format = Format::sniff(&source);
     if req.passthrough && method == Method::Display {
         let format = source_format.unwrap_or(Format::Jpeg);
         let etag = format!("\"{}\"", req.key);
@@ -77,7 +79,8 @@ pub async fn serve(
         Method::Display => Ok(transform::image_response(derived, &etag)),
         Method::Get | Method::Redirect => {
             let filename = format!("{}.{}", req.key, format.extension());
-            let path = format!("{}{filename}", state.picfit.derived_prefix);
+            let folder = crate::upload::derived_folder(&state.picfit.derived_prefix, &source_key);
+            let path = format!("{folder}/{filename}");
             if req.force || !state.storage.exists(&path).await? {
                 state.storage.put(&path, derived.bytes).await?;
             }
@@ -106,10 +109,6 @@ pub async fn serve(
             }
         }
     }
-}
-
-fn extension(key: &str) -> &str {
-    key.rsplit_once('.').map_or("", |(_, ext)| ext)
 }
 
 fn json(value: &serde_json::Value) -> Response {

@@ -1,0 +1,304 @@
+//! Uploads (`POST /upload`, `POST /{KEY}/upload`) and deletes (`DELETE /{path}`) of
+//! originals in the image storage.
+//!
+//! An upload is a multipart form with the image in field `data` (picfit) or `image`
+//! (pixlserv); the answer follows the dialect of the field. The body is bounded as it
+//! streams (413), the bytes must sniff as an image (415) and decode within the pixel limit
+//! (422) before anything is written; storage writes are atomic (a temporary file renamed,
+//! or one S3 PUT), and an existing original is never overwritten (409). A delete removes
+//! the original, every stored derivative of it and its cached copy.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::multipart::{Field, Multipart};
+use axum::extract::{FromRequest, Path, Request, State};
+use axum::response::{IntoResponse, Response};
+use bytes::{Bytes, BytesMut};
+use http::StatusCode;
+use http::header::{self, HeaderValue};
+use md5::{Digest, Md5};
+use picsum_imaging::transform::{Format, Op, Output, Pipeline, Rounding, Size};
+
+use crate::AppState;
+use crate::error::ServiceError;
+
+/// Why an upload or a delete is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UploadError {
+    /// Uploads or deletes are switched off.
+    #[error("{0} are disabled on this server")]
+    Disabled(&'static str),
+    /// No `data` or `image` field.
+    #[error("missing image field")]
+    MissingField,
+    /// Not a multipart form, or a broken one.
+    #[error("invalid multipart form: {0}")]
+    BadForm(String),
+    /// Over the byte limit.
+    #[error("image is larger than {0} bytes")]
+    TooLarge(u64),
+    /// Not JPEG, PNG, GIF or WebP.
+    #[error("not a supported image (JPEG, PNG, GIF or WebP)")]
+    NotAnImage,
+    /// A file name that cannot be a storage key.
+    #[error("invalid file name {0:?}")]
+    BadName(String),
+    /// The name is taken.
+    #[error("{0} already exists")]
+    Exists(String),
+    /// `DELETE /` or a bad path.
+    #[error("invalid path {0:?}")]
+    BadPath(String),
+}
+
+impl UploadError {
+    /// The status it answers with.
+    #[must_use]
+    pub const fn status(&self) -> StatusCode {
+        match self {
+            Self::Disabled(_) => StatusCode::FORBIDDEN,
+            Self::MissingField | Self::BadForm(_) | Self::BadName(_) | Self::BadPath(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::NotAnImage => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Exists(_) => StatusCode::CONFLICT,
+        }
+    }
+}
+
+/// `POST /upload`.
+pub async fn upload(State(state): State<Arc<AppState>>, multipart: Multipart) -> Response {
+    answer(handle_upload(&state, None, multipart).await)
+}
+
+/// `POST /{KEY}/upload` (pixlserv with an API key); other POSTs route as usual (404/405).
+pub async fn upload_with_key(
+    State(state): State<Arc<AppState>>,
+    Path(path): Path<String>,
+    req: Request,
+) -> Response {
+    let key = path
+        .strip_suffix("/upload")
+        .filter(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric()));
+    match key {
+        Some(key) => match Multipart::from_request(req, &state).await {
+            Ok(form) => answer(handle_upload(&state, Some(key.to_owned()), form).await),
+            Err(rejection) => rejection.into_response(),
+        },
+        None => crate::dispatch(State(state), req).await,
+    }
+}
+
+/// `DELETE /{path}`.
+pub async fn delete(State(state): State<Arc<AppState>>, Path(path): Path<String>) -> Response {
+    match handle_delete(&state, &path).await {
+        Ok(()) => text(StatusCode::OK, "Ok"),
+        Err(e) => e.into_response(false),
+    }
+}
+
+/// `DELETE /` (picfit would try to remove the storage root).
+pub async fn delete_root() -> Response {
+    ServiceError::Upload(UploadError::BadPath(String::new())).into_response(false)
+}
+
+/// Which dialect's answer to give.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dialect {
+    Picfit,
+    Pixlserv,
+}
+
+/// A successful upload, or the error with the dialect it should be reported in.
+type Outcome = Result<(Dialect, String), (Dialect, ServiceError)>;
+
+async fn handle_upload(state: &AppState, api_key: Option<String>, mut form: Multipart) -> Outcome {
+    let mut dialect = if api_key.is_some() {
+        Dialect::Pixlserv
+    } else {
+        Dialect::Picfit
+    };
+    let fail = |d: Dialect| move |e: ServiceError| (d, e);
+    if !state.uploads.enabled {
+        return Err((dialect, UploadError::Disabled("uploads").into()));
+    }
+    if api_key.is_some() {
+        return Err((dialect, ServiceError::ApiKeyInvalid));
+    }
+    let (bytes, file_name) = loop {
+        let field = form
+            .next_field()
+            .await
+            .map_err(|e| (dialect, UploadError::BadForm(e.body_text()).into()))?
+            .ok_or((dialect, UploadError::MissingField.into()))?;
+        match field.name() {
+            Some("data") => dialect = Dialect::Picfit,
+            Some("image") => dialect = Dialect::Pixlserv,
+            _ => continue,
+        }
+        let name = field.file_name().map(str::to_owned);
+        break (
+            read_capped(field, state.uploads.max_bytes)
+                .await
+                .map_err(fail(dialect))?,
+            name,
+        );
+    };
+    let format = Format::sniff(&bytes)
+        .filter(|f| matches!(f, Format::Jpeg | Format::Png | Format::Gif | Format::Webp))
+        .ok_or((dialect, UploadError::NotAnImage.into()))?;
+    verify(state, bytes.clone()).await.map_err(fail(dialect))?;
+    let key = match dialect {
+        // picfit stores under the client's file name (its base name).
+        Dialect::Picfit => {
+            let name = file_name.unwrap_or_default();
+            let base = name
+                .rsplit(['/', '\\'])
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            if base.is_empty() || base.starts_with('.') {
+                return Err((dialect, UploadError::BadName(name).into()));
+            }
+            base
+        }
+        // pixlserv names uploads `{unix}-{0..999}.{jpg|png}`.
+        Dialect::Pixlserv => {
+            let unix = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let ext = if format == Format::Png {
+                "png"
+            } else {
+                format.extension()
+            };
+            format!("{unix}-{}.{ext}", fastrand::u16(0..1000))
+        }
+    };
+    if state
+        .storage
+        .exists(&key)
+        .await
+        .map_err(|e| (dialect, e.into()))?
+    {
+        return Err((dialect, UploadError::Exists(key).into()));
+    }
+    state
+        .storage
+        .put(&key, bytes)
+        .await
+        .map_err(|e| (dialect, e.into()))?;
+    metrics::counter!("picsum_uploads_total").increment(1);
+    Ok((dialect, key))
+}
+
+/// The field's bytes, refused as soon as they pass `max`.
+async fn read_capped(mut field: Field<'_>, max: u64) -> Result<Bytes, ServiceError> {
+    let mut body = BytesMut::new();
+    while let Some(chunk) = field
+        .chunk()
+        .await
+        .map_err(|e| UploadError::BadForm(e.body_text()))?
+    {
+        if (body.len() + chunk.len()) as u64 > max {
+            return Err(UploadError::TooLarge(max).into());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// Decodes the whole image (into a small thumbnail) on the render pool: truncated data,
+/// decompression bombs and animations are refused before anything is stored.
+async fn verify(state: &AppState, bytes: Bytes) -> Result<(), ServiceError> {
+    let limits = state.limits;
+    let check = Pipeline {
+        ops: vec![Op::Fit {
+            size: Size {
+                width: Some(64),
+                height: Some(64),
+            },
+            upscale: false,
+            rounding: Rounding::Nearest,
+        }],
+        output: Output {
+            format: Some(Format::Jpeg),
+            quality: Some(50),
+        },
+    };
+    state
+        .pool
+        .run(move || picsum_imaging::process(&bytes, &check, limits))
+        .await??;
+    Ok(())
+}
+
+async fn handle_delete(state: &AppState, path: &str) -> Result<(), ServiceError> {
+    if !state.uploads.deletes {
+        return Err(UploadError::Disabled("deletes").into());
+    }
+    let bad = || ServiceError::Upload(UploadError::BadPath(path.to_owned()));
+    if path.is_empty() || path.starts_with(&state.picfit.derived_prefix) {
+        return Err(bad());
+    }
+    if !state.storage.exists(path).await.map_err(|_| bad())? {
+        return Err(ServiceError::ImageNotFound);
+    }
+    state.storage.delete(path).await?;
+    let derived = derived_folder(&state.picfit.derived_prefix, path);
+    let children = state.storage.delete_prefix(&derived).await?;
+    // Variants of Picsum ids share the photo's cache entries only by key; drop the source.
+    if let Err(e) = state.sources.remove(&format!("src:{path}")).await {
+        tracing::warn!(error = %e, "cache invalidation failed");
+    }
+    tracing::info!(path, children, "deleted");
+    Ok(())
+}
+
+/// The storage folder of a source's stored derivatives: `{prefix}{md5(source)}`.
+#[must_use]
+pub fn derived_folder(prefix: &str, source_key: &str) -> String {
+    format!(
+        "{prefix}{}",
+        hex::encode(Md5::digest(source_key.as_bytes()))
+    )
+}
+
+fn answer(outcome: Outcome) -> Response {
+    match outcome {
+        Ok((Dialect::Picfit, key)) => json(
+            StatusCode::OK,
+            &serde_json::json!({ "filename": key, "path": key, "url": "" }),
+        ),
+        Ok((Dialect::Pixlserv, key)) => json(
+            StatusCode::OK,
+            &serde_json::json!({ "status": "ok", "errorMessage": "", "imagePath": key }),
+        ),
+        Err((Dialect::Pixlserv, e)) => {
+            let status = e.status();
+            json(
+                status,
+                &serde_json::json!({ "status": "error", "errorMessage": e.to_string(), "imagePath": "" }),
+            )
+        }
+        Err((Dialect::Picfit, e)) => e.into_response(false),
+    }
+}
+
+fn json(status: StatusCode, value: &serde_json::Value) -> Response {
+    let mut res = Response::new(Body::from(value.to_string()));
+    *res.status_mut() = status;
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    res
+}
+
+fn text(status: StatusCode, body: &'static str) -> Response {
+    let mut res = Response::new(Body::from(body));
+    *res.status_mut() = status;
+    res
+}
