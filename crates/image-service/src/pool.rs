@@ -58,6 +58,8 @@ impl RenderPool {
                             Ok(job) => {
                                 // A panicking job drops its reply (the caller sees `Failed`); the worker lives on.
                                 let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                                // Hand the render's buffers back to the system at once.
+                                picsum_imaging::trim_memory();
                             }
                             Err(_) => break,
                         }

@@ -90,6 +90,11 @@ pub async fn render(
     pipeline: Pipeline,
 ) -> Result<Bytes, ServiceError> {
     let key = format!("tx:v1/{source_key}/{}", pipeline.canonical());
+    for op in &pipeline.ops {
+        metrics::counter!("picsum_transform_operations_total", "op" => op.name()).increment(1);
+    }
+    let format = pipeline.output.format.map_or("source", Format::extension);
+    metrics::counter!("picsum_transform_requests_total", "format" => format).increment(1);
     let limits = state.limits;
     let started = std::time::Instant::now();
     let work = async {
@@ -97,7 +102,7 @@ pub async fn render(
             .pool
             .run(move || picsum_imaging::process(&source, &pipeline, limits))
             .await??;
-        metrics::histogram!("picsum_transform_duration_seconds")
+        metrics::histogram!("picsum_transform_duration_seconds", "format" => format)
             .record(started.elapsed().as_secs_f64());
         Ok::<_, ServiceError>(Bytes::from(rendered.bytes))
     };

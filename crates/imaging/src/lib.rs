@@ -27,4 +27,4 @@ pub use error::ImagingError;
 pub use execute::{MAX_SIDE, Rendered, process};
 pub use jpeg::jpeg_dimensions;
 pub use pipeline::{Limits, Probe, RenderTask, fit_within, probe, render};
-pub use vips::{init, release_thread_state, version};
+pub use vips::{init, release_thread_state, trim_memory, version};

@@ -306,6 +306,24 @@ pub enum Op {
     Grayscale,
 }
 
+impl Op {
+    /// The operation's name, for metrics.
+    #[must_use]
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Self::Resize { .. } => "resize",
+            Self::Fill { .. } => "fill",
+            Self::Fit { .. } => "fit",
+            Self::Pad { .. } => "pad",
+            Self::Crop { .. } => "crop",
+            Self::Rotate(_) => "rotate",
+            Self::Flip(_) => "flip",
+            Self::Blur { .. } => "blur",
+            Self::Grayscale => "grayscale",
+        }
+    }
+}
+
 /// Encoding settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Output {

@@ -70,6 +70,16 @@ fn limit_malloc_arenas() {
     }
 }
 
+/// Returns the allocator's free memory to the system (glibc `malloc_trim`): called by a
+/// worker after each render, so the buffers of large renders do not stay resident.
+pub fn trim_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks glibc's heaps and releases free pages.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// Frees libvips' per-thread buffers; call on worker threads before they exit. Does nothing
 /// when libvips was never initialised (calling into it then would crash).
 pub fn release_thread_state() {

@@ -237,6 +237,15 @@ async fn operations_sizes_and_formats() {
     )
     .await;
     assert_eq!((status, dimensions(&ct, &body)), (200, (40, 40)));
+    // Prometheus counts requests per operation and format.
+    let metrics = get_text(&http, &format!("{}/metrics", images.ops)).await;
+    for series in [
+        r#"picsum_transform_operations_total{op="resize"}"#,
+        r#"picsum_transform_operations_total{op="pad"}"#,
+        r#"picsum_transform_requests_total{format="avif"}"#,
+    ] {
+        assert!(metrics.contains(series), "{series} missing");
+    }
 }
 
 #[tokio::test]
