@@ -103,6 +103,16 @@ pub struct ImageConfig {
     /// Largest upload, in bytes (413 above).
     #[arg(long, env = "IMAGE_UPLOAD_MAX_BYTES", default_value_t = 16 << 20)]
     pub upload_max_bytes: u64,
+    /// Clients allowed to upload and delete: IPs or CIDRs, comma-separated. Empty: any.
+    #[arg(long, env = "IMAGE_ALLOWED_IPS", default_value = "")]
+    pub allowed_ips: String,
+    /// Proxies whose `X-Forwarded-For` is believed (IPs or CIDRs); from anyone else it is
+    /// ignored. Empty: none.
+    #[arg(long, env = "IMAGE_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
+    /// Requests per minute per client address (429 above). 0: unlimited.
+    #[arg(long, env = "IMAGE_RATE_LIMIT_PER_MINUTE", default_value_t = 0)]
+    pub rate_limit_per_minute: u32,
     /// Serve `url=` sources (fetched with SSRF protection).
     #[arg(long, env = "IMAGE_REMOTE_SOURCES", default_value_t = true, action = clap::ArgAction::Set)]
     pub remote_sources: bool,
@@ -177,6 +187,20 @@ impl ImageConfig {
             Some(url) => picsum_storage::Storage::from_url(url, self.max_source_bytes),
             None => picsum_storage::Storage::local(&self.storage_path, self.max_source_bytes),
         }
+    }
+
+    /// Access settings.
+    ///
+    /// # Errors
+    /// An entry of an address list that does not parse.
+    pub fn access(&self) -> anyhow::Result<crate::access::Access> {
+        use crate::access::{Access, RateLimiter, parse_nets};
+        Ok(Access {
+            trusted_proxies: parse_nets(&self.trusted_proxies).map_err(anyhow::Error::msg)?,
+            allowed_ips: parse_nets(&self.allowed_ips).map_err(anyhow::Error::msg)?,
+            limiter: (self.rate_limit_per_minute > 0)
+                .then(|| RateLimiter::new(self.rate_limit_per_minute)),
+        })
     }
 
     /// Remote-source settings.

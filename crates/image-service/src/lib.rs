@@ -9,6 +9,7 @@
 //! [`pool`] (off-runtime libvips workers), [`error`] (the one error → HTTP mapping).
 //! [`serve`] is the entry point for `main`, `picsum dev` and the tests alike.
 
+pub mod access;
 pub mod config;
 pub mod error;
 pub mod picfit;
@@ -95,6 +96,8 @@ pub struct AppState {
     pub picfit: PicfitSettings,
     /// Upload and delete settings.
     pub uploads: UploadSettings,
+    /// Client addresses, write allowlist, rate limit.
+    pub access: access::Access,
     /// Fetches `url=` sources.
     pub remote: remote::Fetcher,
     /// Named transformations (pixlserv's `t_NAME`): name → parameter string.
@@ -162,6 +165,7 @@ impl AppState {
                 base_url: config.derived_base_url.clone().filter(|u| !u.is_empty()),
             },
             presets: config.presets()?,
+            access: config.access()?,
             uploads: UploadSettings {
                 enabled: config.uploads,
                 deletes: config.deletes,
@@ -194,6 +198,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .fallback(dispatch)
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            access::rate_limit,
+        ))
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(
             CORS,

@@ -16,11 +16,12 @@ use axum::extract::{FromRequest, Path, Request, State};
 use axum::response::{IntoResponse, Response};
 use bytes::{Bytes, BytesMut};
 use http::StatusCode;
-use http::header::{self, HeaderValue};
+use http::header::{self, HeaderMap, HeaderValue};
 use md5::{Digest, Md5};
 use picsum_imaging::transform::{Format, Op, Output, Pipeline, Rounding, Size};
 
 use crate::AppState;
+use crate::access::Peer;
 use crate::error::ServiceError;
 
 /// Why an upload or a delete is refused.
@@ -47,6 +48,9 @@ pub enum UploadError {
     /// The name is taken.
     #[error("{0} already exists")]
     Exists(String),
+    /// The client is not on `IMAGE_ALLOWED_IPS`.
+    #[error("Endpoint restricted")]
+    Restricted,
     /// `DELETE /` or a bad path.
     #[error("invalid path {0:?}")]
     BadPath(String),
@@ -58,6 +62,7 @@ impl UploadError {
     pub const fn status(&self) -> StatusCode {
         match self {
             Self::Disabled(_) => StatusCode::FORBIDDEN,
+            Self::Restricted => StatusCode::UNAUTHORIZED,
             Self::MissingField | Self::BadForm(_) | Self::BadName(_) | Self::BadPath(_) => {
                 StatusCode::BAD_REQUEST
             }
@@ -69,7 +74,18 @@ impl UploadError {
 }
 
 /// `POST /upload`.
-pub async fn upload(State(state): State<Arc<AppState>>, multipart: Multipart) -> Response {
+pub async fn upload(
+    State(state): State<Arc<AppState>>,
+    peer: Peer,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
+    if !state
+        .access
+        .may_write(state.access.client_ip(&headers, peer.0))
+    {
+        return ServiceError::Upload(UploadError::Restricted).into_response(false);
+    }
     answer(handle_upload(&state, None, multipart).await)
 }
 
@@ -77,8 +93,15 @@ pub async fn upload(State(state): State<Arc<AppState>>, multipart: Multipart) ->
 pub async fn upload_with_key(
     State(state): State<Arc<AppState>>,
     Path(path): Path<String>,
+    peer: Peer,
     req: Request,
 ) -> Response {
+    if !state
+        .access
+        .may_write(state.access.client_ip(req.headers(), peer.0))
+    {
+        return ServiceError::Upload(UploadError::Restricted).into_response(false);
+    }
     let key = path
         .strip_suffix("/upload")
         .filter(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric()));
@@ -92,7 +115,18 @@ pub async fn upload_with_key(
 }
 
 /// `DELETE /{path}`.
-pub async fn delete(State(state): State<Arc<AppState>>, Path(path): Path<String>) -> Response {
+pub async fn delete(
+    State(state): State<Arc<AppState>>,
+    Path(path): Path<String>,
+    peer: Peer,
+    headers: HeaderMap,
+) -> Response {
+    if !state
+        .access
+        .may_write(state.access.client_ip(&headers, peer.0))
+    {
+        return ServiceError::Upload(UploadError::Restricted).into_response(false);
+    }
     match handle_delete(&state, &path).await {
         Ok(()) => text(StatusCode::OK, "Ok"),
         Err(e) => e.into_response(false),

@@ -7,6 +7,7 @@
     reason = "test helpers panic on failure"
 )]
 
+mod access;
 mod cache;
 mod images;
 mod picfit;
