@@ -14,6 +14,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use quick_cache::Weighter;
 
+pub use redis;
 pub use redis_tier::{CacheError, RedisSettings, RedisTier};
 
 #[derive(Clone)]

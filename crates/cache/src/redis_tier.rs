@@ -158,6 +158,14 @@ impl RedisTier {
         Ok(conn)
     }
 
+    /// Runs one command as given (keys are not prefixed), under the command time limit.
+    ///
+    /// # Errors
+    /// Unavailable, timeout or a Redis error.
+    pub async fn query<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, CacheError> {
+        self.run(cmd).await
+    }
+
     async fn run<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, CacheError> {
         let mut conn = self.connection().await?;
         let call = async {

@@ -4,6 +4,7 @@
 //!   sample gallery, a manifest catalog, in-memory cache), sharing a fresh signing key.
 //! * `picsum sign`: prints the signed image-service URL of a path (or of each stdin line).
 //! * `picsum signature`: signs a query string for the picfit dialect.
+//! * `picsum api-key`: API keys for the transformation API (pixlserv's layout in Redis).
 //! * `picsum migrate`, `picsum import`, `picsum export-manifest`: the catalog database and the
 //!   photos in storage (see [`import`]).
 
@@ -69,6 +70,14 @@ enum Command {
         #[arg(long, env = "PICSUM_DATABASE_URL", hide_env_values = true)]
         database_url: String,
     },
+    /// Manage API keys (pixlserv's Redis layout, in the Redis of `IMAGE_CACHE_URL`).
+    ApiKey {
+        /// `redis://…`, `rediss://…` or `redis+cluster://…`.
+        #[arg(long, env = "IMAGE_CACHE_URL", hide_env_values = true)]
+        cache_url: String,
+        #[command(subcommand)]
+        action: KeyAction,
+    },
     /// Sign a query string the way picfit's server checks it (as `picfit signature` does,
     /// but the printed signed query uses the accepted signature too).
     Signature {
@@ -101,6 +110,91 @@ enum Command {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum KeyAction {
+    /// A new key with `get` and `upload`; prints the key and its secret.
+    Add,
+    /// Every key.
+    List,
+    /// A key's permissions.
+    Info {
+        /// The key.
+        key: String,
+    },
+    /// Grant or revoke a permission: `modify KEY add|remove get|upload`.
+    Modify {
+        /// The key.
+        key: String,
+        /// `add` or `remove`.
+        change: String,
+        /// `get` or `upload`.
+        permission: String,
+    },
+    /// A new secret for a key.
+    GenerateSecret {
+        /// The key.
+        key: String,
+    },
+    /// Remove a key, its secret and its permissions.
+    Remove {
+        /// The key.
+        key: String,
+    },
+}
+
+/// Runs an `api-key` command, printing what pixlserv's CLI prints.
+async fn api_key(cache_url: &str, action: KeyAction) -> anyhow::Result<()> {
+    use picsum_image_service::keys::{ApiKeys, Permission, describe};
+    let tier = picsum_cache::RedisTier::open(picsum_cache::RedisSettings {
+        url: cache_url.to_owned(),
+        prefix: String::new(),
+        ttl: std::time::Duration::from_secs(1),
+        max_entry_bytes: 1 << 20,
+        timeout: std::time::Duration::from_secs(3),
+    })?;
+    let keys = ApiKeys::new(std::sync::Arc::new(tier));
+    let missing = || anyhow::anyhow!("key does not exist");
+    match action {
+        KeyAction::Add => {
+            let (key, secret) = keys.add().await?;
+            println!("Key added: {key}, secret: {secret}\nPlease save these now!");
+        }
+        KeyAction::List => println!("Keys: [{}]", keys.list().await?.join(" ")),
+        KeyAction::Info { key } => {
+            let info = keys.lookup(&key).await?.ok_or_else(missing)?;
+            println!("Key: {key}\nPermissions: {}", describe(&info.permissions));
+        }
+        KeyAction::Modify {
+            key,
+            change,
+            permission,
+        } => {
+            let add = match change.as_str() {
+                "add" => true,
+                "remove" => false,
+                _ => anyhow::bail!("modifier needs to be 'add' or 'remove'"),
+            };
+            let permission = Permission::from_name(&permission).ok_or_else(|| {
+                anyhow::anyhow!("modifier needs to end with a valid permission: get or upload")
+            })?;
+            anyhow::ensure!(
+                keys.modify(&key, add, permission).await?,
+                "key does not exist"
+            );
+            println!("The key has been updated");
+        }
+        KeyAction::GenerateSecret { key } => {
+            let secret = keys.generate_secret(&key).await?.ok_or_else(missing)?;
+            println!("The new secret is: {secret}. Please save it now.");
+        }
+        KeyAction::Remove { key } => {
+            anyhow::ensure!(keys.remove(&key).await?, "key does not exist");
+            println!("The key was successfully removed");
+        }
+    }
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Dev {
@@ -120,6 +214,9 @@ fn main() -> anyhow::Result<()> {
                 writeln!(out, "{}", sign(&key, &base, &path))?;
             }
             Ok(())
+        }
+        Command::ApiKey { cache_url, action } => {
+            catalog_task(async move { api_key(&cache_url, action).await })
         }
         Command::Signature { key, query } => {
             anyhow::ensure!(!key.is_empty(), "You must provide a key");

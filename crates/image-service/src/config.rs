@@ -103,6 +103,14 @@ pub struct ImageConfig {
     /// Largest upload, in bytes (413 above).
     #[arg(long, env = "IMAGE_UPLOAD_MAX_BYTES", default_value_t = 16 << 20)]
     pub upload_max_bytes: u64,
+    /// pixlserv's `authorisation.get`: image requests in its dialect need an API key with
+    /// the `get` permission.
+    #[arg(long, env = "IMAGE_AUTH_GET", default_value_t = false, action = clap::ArgAction::Set)]
+    pub auth_get: bool,
+    /// pixlserv's `authorisation.upload`: uploads need an API key with `upload` and a
+    /// signature (`POST /{KEY}/upload` with `timestamp` and `signature` fields).
+    #[arg(long, env = "IMAGE_AUTH_UPLOAD", default_value_t = false, action = clap::ArgAction::Set)]
+    pub auth_upload: bool,
     /// Clients allowed to upload and delete: IPs or CIDRs, comma-separated. Empty: any.
     #[arg(long, env = "IMAGE_ALLOWED_IPS", default_value = "")]
     pub allowed_ips: String,

@@ -44,6 +44,9 @@ pub enum ServiceError {
     /// pixlserv's missing original.
     #[error("Image not found: {0}")]
     PixlservNotFound(String),
+    /// The API key store (Redis) cannot be reached.
+    #[error("Key store unavailable, retry shortly")]
+    KeyStoreUnavailable(String),
     /// An API key in the URL that no key store knows.
     #[error("API key invalid or missing")]
     ApiKeyInvalid,
@@ -134,7 +137,9 @@ impl ServiceError {
             Self::ApiKeyInvalid => StatusCode::UNAUTHORIZED,
             Self::NoDerivedBaseUrl => StatusCode::CONFLICT,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Overloaded | Self::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Overloaded | Self::StorageUnavailable(_) | Self::KeyStoreUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -12,6 +12,7 @@
 pub mod access;
 pub mod config;
 pub mod error;
+pub mod keys;
 pub mod picfit;
 pub mod pixlserv;
 pub mod pool;
@@ -98,10 +99,23 @@ pub struct AppState {
     pub uploads: UploadSettings,
     /// Client addresses, write allowlist, rate limit.
     pub access: access::Access,
+    /// API keys (in the Redis of `IMAGE_CACHE_URL`), when configured.
+    pub keys: Option<keys::ApiKeys>,
+    /// Whether anonymous requests need a key.
+    pub auth: Auth,
     /// Fetches `url=` sources.
     pub remote: remote::Fetcher,
     /// Named transformations (pixlserv's `t_NAME`): name → parameter string.
     pub presets: std::collections::HashMap<String, String>,
+}
+
+/// pixlserv's `authorisation`: whether requests without an API key are refused.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Auth {
+    /// Image requests (pixlserv's dialect) need a key with `get`.
+    pub get: bool,
+    /// Uploads need a key with `upload` (and a signature).
+    pub upload: bool,
 }
 
 /// Upload and delete settings, from configuration.
@@ -142,10 +156,12 @@ impl AppState {
         }
         let mut sources = Cache::memory("source", config.source_cache_bytes);
         let mut renders = Cache::memory("render", config.render_cache_bytes);
+        let mut keys = None;
         if let Some(redis) = config.redis()? {
             let redis = Arc::new(redis);
             sources = sources.with_redis(Arc::clone(&redis));
-            renders = renders.with_redis(redis);
+            renders = renders.with_redis(Arc::clone(&redis));
+            keys = Some(keys::ApiKeys::new(redis));
         }
         Ok(Self {
             signer: Signer::new(config.hmac_key.as_bytes()),
@@ -166,6 +182,11 @@ impl AppState {
             },
             presets: config.presets()?,
             access: config.access()?,
+            keys,
+            auth: Auth {
+                get: config.auth_get,
+                upload: config.auth_upload,
+            },
             uploads: UploadSettings {
                 enabled: config.uploads,
                 deletes: config.deletes,

@@ -20,6 +20,8 @@ use http::header::{self, HeaderMap, HeaderValue};
 use md5::{Digest, Md5};
 use picsum_imaging::transform::{Format, Op, Output, Pipeline, Rounding, Size};
 
+use picsum_signing::dialects::PixlservRefusal;
+
 use crate::AppState;
 use crate::access::Peer;
 use crate::error::ServiceError;
@@ -48,6 +50,12 @@ pub enum UploadError {
     /// The name is taken.
     #[error("{0} already exists")]
     Exists(String),
+    /// A signed upload's timestamp is not a number, too old, or in the future.
+    #[error("invalid timestamp")]
+    InvalidTimestamp,
+    /// A signed upload's signature does not match.
+    #[error("invalid signature")]
+    InvalidSignature,
     /// The client is not on `IMAGE_ALLOWED_IPS`.
     #[error("Endpoint restricted")]
     Restricted,
@@ -63,9 +71,12 @@ impl UploadError {
         match self {
             Self::Disabled(_) => StatusCode::FORBIDDEN,
             Self::Restricted => StatusCode::UNAUTHORIZED,
-            Self::MissingField | Self::BadForm(_) | Self::BadName(_) | Self::BadPath(_) => {
-                StatusCode::BAD_REQUEST
-            }
+            Self::MissingField
+            | Self::BadForm(_)
+            | Self::BadName(_)
+            | Self::BadPath(_)
+            | Self::InvalidTimestamp
+            | Self::InvalidSignature => StatusCode::BAD_REQUEST,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotAnImage => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Exists(_) => StatusCode::CONFLICT,
@@ -158,28 +169,70 @@ async fn handle_upload(state: &AppState, api_key: Option<String>, mut form: Mult
     if !state.uploads.enabled {
         return Err((dialect, UploadError::Disabled("uploads").into()));
     }
-    if api_key.is_some() {
-        return Err((dialect, ServiceError::ApiKeyInvalid));
-    }
-    let (bytes, file_name) = loop {
-        let field = form
-            .next_field()
-            .await
-            .map_err(|e| (dialect, UploadError::BadForm(e.body_text()).into()))?
-            .ok_or((dialect, UploadError::MissingField.into()))?;
-        match field.name() {
-            Some("data") => dialect = Dialect::Picfit,
-            Some("image") => dialect = Dialect::Pixlserv,
-            _ => continue,
-        }
-        let name = field.file_name().map(str::to_owned);
-        break (
-            read_capped(field, state.uploads.max_bytes)
+    // pixlserv's order: permission, then the image field, then the signature.
+    let secret = match &api_key {
+        Some(key) => Some(
+            crate::keys::require(state, key, crate::keys::Permission::Upload)
                 .await
                 .map_err(fail(dialect))?,
-            name,
-        );
+        ),
+        None if state.auth.upload => return Err((dialect, ServiceError::ApiKeyInvalid)),
+        None => None,
     };
+    let (mut image, mut timestamp, mut signature) = (None, None, None);
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| (dialect, UploadError::BadForm(e.body_text()).into()))?
+    {
+        match field.name() {
+            Some(name @ ("data" | "image")) if image.is_none() => {
+                dialect = if name == "data" {
+                    Dialect::Picfit
+                } else {
+                    Dialect::Pixlserv
+                };
+                let file_name = field.file_name().map(str::to_owned);
+                let bytes = read_capped(field, state.uploads.max_bytes)
+                    .await
+                    .map_err(fail(dialect))?;
+                image = Some((bytes, file_name));
+            }
+            Some("timestamp") => {
+                timestamp = Some(read_capped(field, 64).await.map_err(fail(dialect))?)
+            }
+            Some("signature") => {
+                signature = Some(read_capped(field, 256).await.map_err(fail(dialect))?)
+            }
+            _ => {}
+        }
+    }
+    let (bytes, file_name) = image.ok_or((dialect, UploadError::MissingField.into()))?;
+    if let Some(secret) = secret {
+        let text = |b: Option<Bytes>| {
+            String::from_utf8(b.unwrap_or_default().to_vec()).unwrap_or_default()
+        };
+        let timestamp: i64 = text(timestamp)
+            .trim()
+            .parse()
+            .map_err(|_| (dialect, UploadError::InvalidTimestamp.into()))?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        picsum_signing::dialects::pixlserv_verify(
+            secret.as_bytes(),
+            timestamp,
+            text(signature).trim(),
+            now,
+        )
+        .map_err(|refusal| {
+            let e = match refusal {
+                PixlservRefusal::InvalidTimestamp => UploadError::InvalidTimestamp,
+                PixlservRefusal::InvalidSignature => UploadError::InvalidSignature,
+            };
+            (dialect, e.into())
+        })?;
+    }
     let format = Format::sniff(&bytes)
         .filter(|f| matches!(f, Format::Jpeg | Format::Png | Format::Gif | Format::Webp))
         .ok_or((dialect, UploadError::NotAnImage.into()))?;

@@ -10,6 +10,7 @@
 mod access;
 mod cache;
 mod images;
+mod keys;
 mod picfit;
 mod pixlserv;
 mod production;

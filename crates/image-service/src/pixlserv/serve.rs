@@ -14,7 +14,7 @@ use crate::transform::{self, Derived};
 /// Serves one pixlserv image request.
 ///
 /// # Errors
-/// Bad parameters (400), API keys (401: no key store is configured yet), missing sources
+/// Bad parameters (400), unknown keys or keys without `get` (401), missing sources
 /// (404), refused sources (422), overload and storage outages (503).
 pub async fn serve(
     state: Arc<AppState>,
@@ -22,8 +22,12 @@ pub async fn serve(
     headers: &HeaderMap,
 ) -> Result<Response, ServiceError> {
     let req = super::parse(&route, |name| state.presets.get(name).cloned())?;
-    if req.api_key.is_some() {
-        return Err(ServiceError::ApiKeyInvalid);
+    match &req.api_key {
+        Some(key) => {
+            crate::keys::require(&state, key, crate::keys::Permission::Get).await?;
+        }
+        None if state.auth.get => return Err(ServiceError::ApiKeyInvalid),
+        None => {}
     }
     let source = match transform::load(&state, &req.path).await {
         Err(ServiceError::ImageNotFound) => {

@@ -1,0 +1,230 @@
+//! API keys with `get` and `upload` permissions, stored in Redis in pixlserv's layout, so
+//! keys made by pixlserv's CLI keep working: set `api-keys`, hash `key:{k}` with field
+//! `secret`, set `key:{k}:permissions` ⊆ {get, upload}. Looked up per request (no stale
+//! copies after `picsum api-key modify`).
+
+use std::sync::Arc;
+
+use picsum_cache::redis::cmd;
+use picsum_cache::{CacheError, RedisTier};
+
+/// What a key may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// Fetch images.
+    Get,
+    /// Upload images.
+    Upload,
+}
+
+impl Permission {
+    /// `get` or `upload`.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "get" => Some(Self::Get),
+            "upload" => Some(Self::Upload),
+            _ => None,
+        }
+    }
+
+    const fn name(self) -> &'static str {
+        match self {
+            Self::Get => "get",
+            Self::Upload => "upload",
+        }
+    }
+}
+
+/// A key's secret and permissions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyInfo {
+    /// Shared secret for upload signatures.
+    pub secret: String,
+    /// Granted permissions.
+    pub permissions: Vec<Permission>,
+}
+
+/// The key store.
+#[derive(Debug, Clone)]
+pub struct ApiKeys {
+    redis: Arc<RedisTier>,
+}
+
+impl ApiKeys {
+    /// Keys in this Redis.
+    #[must_use]
+    pub const fn new(redis: Arc<RedisTier>) -> Self {
+        Self { redis }
+    }
+
+    /// A new key with both permissions: `(key, secret)`, 32 lowercase hex digits each.
+    ///
+    /// # Errors
+    /// Redis unavailable.
+    pub async fn add(&self) -> Result<(String, String), CacheError> {
+        let (key, secret) = (random_hex(), random_hex());
+        self.redis
+            .query::<i64>(cmd("SADD").arg("api-keys").arg(&key))
+            .await?;
+        self.redis
+            .query::<i64>(
+                cmd("HSET")
+                    .arg(format!("key:{key}"))
+                    .arg("secret")
+                    .arg(&secret),
+            )
+            .await?;
+        self.redis
+            .query::<i64>(
+                cmd("SADD")
+                    .arg(format!("key:{key}:permissions"))
+                    .arg("get")
+                    .arg("upload"),
+            )
+            .await?;
+        Ok((key, secret))
+    }
+
+    /// Every key, sorted.
+    ///
+    /// # Errors
+    /// Redis unavailable.
+    pub async fn list(&self) -> Result<Vec<String>, CacheError> {
+        let mut keys: Vec<String> = self.redis.query(cmd("SMEMBERS").arg("api-keys")).await?;
+        keys.sort();
+        Ok(keys)
+    }
+
+    /// A key's secret and permissions; `None` for an unknown key.
+    ///
+    /// # Errors
+    /// Redis unavailable.
+    pub async fn lookup(&self, key: &str) -> Result<Option<KeyInfo>, CacheError> {
+        let known: bool = self
+            .redis
+            .query(cmd("SISMEMBER").arg("api-keys").arg(key))
+            .await?;
+        if !known {
+            return Ok(None);
+        }
+        let secret: Option<String> = self
+            .redis
+            .query(cmd("HGET").arg(format!("key:{key}")).arg("secret"))
+            .await?;
+        let mut names: Vec<String> = self
+            .redis
+            .query(cmd("SMEMBERS").arg(format!("key:{key}:permissions")))
+            .await?;
+        names.sort();
+        Ok(Some(KeyInfo {
+            secret: secret.unwrap_or_default(),
+            permissions: names
+                .iter()
+                .filter_map(|n| Permission::from_name(n))
+                .collect(),
+        }))
+    }
+
+    /// Grants (`add`) or revokes a permission; `false` for an unknown key.
+    ///
+    /// # Errors
+    /// Redis unavailable.
+    pub async fn modify(
+        &self,
+        key: &str,
+        add: bool,
+        permission: Permission,
+    ) -> Result<bool, CacheError> {
+        if self.lookup(key).await?.is_none() {
+            return Ok(false);
+        }
+        let op = if add { "SADD" } else { "SREM" };
+        self.redis
+            .query::<i64>(
+                cmd(op)
+                    .arg(format!("key:{key}:permissions"))
+                    .arg(permission.name()),
+            )
+            .await?;
+        Ok(true)
+    }
+
+    /// A new secret for a key; `None` for an unknown key.
+    ///
+    /// # Errors
+    /// Redis unavailable.
+    pub async fn generate_secret(&self, key: &str) -> Result<Option<String>, CacheError> {
+        if self.lookup(key).await?.is_none() {
+            return Ok(None);
+        }
+        let secret = random_hex();
+        self.redis
+            .query::<i64>(
+                cmd("HSET")
+                    .arg(format!("key:{key}"))
+                    .arg("secret")
+                    .arg(&secret),
+            )
+            .await?;
+        Ok(Some(secret))
+    }
+
+    /// Removes a key with its secret and permissions (pixlserv leaves the secret behind);
+    /// `false` for an unknown key.
+    ///
+    /// # Errors
+    /// Redis unavailable.
+    pub async fn remove(&self, key: &str) -> Result<bool, CacheError> {
+        let removed: i64 = self
+            .redis
+            .query(cmd("SREM").arg("api-keys").arg(key))
+            .await?;
+        self.redis
+            .query::<i64>(
+                cmd("DEL")
+                    .arg(format!("key:{key}"))
+                    .arg(format!("key:{key}:permissions")),
+            )
+            .await?;
+        Ok(removed > 0)
+    }
+}
+
+/// 128 bits from the operating system's CSPRNG as 32 lowercase hex digits (the shape of
+/// pixlserv's keys).
+fn random_hex() -> String {
+    let mut bytes = [0u8; 16];
+    // The OS generator only fails on broken systems; a zero key would then be refused
+    // by nobody, so fail loudly instead.
+    if let Err(e) = getrandom::fill(&mut bytes) {
+        panic!("the operating system's random generator failed: {e}");
+    }
+    hex::encode(bytes)
+}
+
+/// Permissions as pixlserv prints them: `[get upload]`.
+#[must_use]
+pub fn describe(permissions: &[Permission]) -> String {
+    let names: Vec<&str> = permissions.iter().map(|p| p.name()).collect();
+    format!("[{}]", names.join(" "))
+}
+
+/// The secret of `key` when the service knows it and it has `permission`.
+///
+/// # Errors
+/// 401 for unknown keys, keys without the permission, or no key store; 503 when the key
+/// store cannot be reached.
+pub async fn require(
+    state: &crate::AppState,
+    key: &str,
+    permission: Permission,
+) -> Result<String, crate::error::ServiceError> {
+    use crate::error::ServiceError;
+    let keys = state.keys.as_ref().ok_or(ServiceError::ApiKeyInvalid)?;
+    match keys.lookup(key).await {
+        Ok(Some(info)) if info.permissions.contains(&permission) => Ok(info.secret),
+        Ok(_) => Err(ServiceError::ApiKeyInvalid),
+        Err(e) => Err(ServiceError::KeyStoreUnavailable(e.to_string())),
+    }
+}
