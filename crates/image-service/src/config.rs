@@ -111,6 +111,13 @@ pub struct ImageConfig {
     /// signature (`POST /{KEY}/upload` with `timestamp` and `signature` fields).
     #[arg(long, env = "IMAGE_AUTH_UPLOAD", default_value_t = false, action = clap::ArgAction::Set)]
     pub auth_upload: bool,
+    /// picfit's `enable_stats`: `GET /sys/stats` answers request counters.
+    #[arg(long, env = "IMAGE_STATS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub stats: bool,
+    /// picfit's `enable_health`: `GET /sys/health` answers process and pool figures (to
+    /// `IMAGE_ALLOWED_IPS` only).
+    #[arg(long, env = "IMAGE_HEALTH", default_value_t = false, action = clap::ArgAction::Set)]
+    pub health: bool,
     /// Clients allowed to upload and delete: IPs or CIDRs, comma-separated. Empty: any.
     #[arg(long, env = "IMAGE_ALLOWED_IPS", default_value = "")]
     pub allowed_ips: String,

@@ -18,6 +18,7 @@ pub mod pixlserv;
 pub mod pool;
 pub mod remote;
 pub mod render;
+pub mod stats;
 pub mod transform;
 pub mod upload;
 
@@ -103,6 +104,14 @@ pub struct AppState {
     pub keys: Option<keys::ApiKeys>,
     /// Whether anonymous requests need a key.
     pub auth: Auth,
+    /// Request counters for `/sys/stats`, when enabled.
+    pub stats: Option<stats::Stats>,
+    /// Whether `/sys/health` answers.
+    pub health_endpoint: bool,
+    /// When the service started.
+    pub started: std::time::Instant,
+    /// Number of libvips workers.
+    pub workers: u16,
     /// Fetches `url=` sources.
     pub remote: remote::Fetcher,
     /// Named transformations (pixlserv's `t_NAME`): name → parameter string.
@@ -182,6 +191,10 @@ impl AppState {
             },
             presets: config.presets()?,
             access: config.access()?,
+            stats: config.stats.then(stats::Stats::default),
+            health_endpoint: config.health,
+            started: std::time::Instant::now(),
+            workers: config.workers,
             keys,
             auth: Auth {
                 get: config.auth_get,
@@ -208,7 +221,11 @@ pub fn router(state: Arc<AppState>) -> Router {
     let body_limit = usize::try_from(state.uploads.max_bytes)
         .unwrap_or(usize::MAX)
         .saturating_add(64 << 10); // room for the form's own headers
-    Router::new()
+    use axum::routing::get;
+    let mut router = Router::new()
+        .route("/healthcheck", get(stats::healthcheck).fallback(dispatch))
+        .route("/sys/stats", get(stats::sys_stats).fallback(dispatch))
+        .route("/sys/health", get(stats::sys_health).fallback(dispatch))
         .route("/upload", post(upload::upload).fallback(dispatch))
         .route("/", delete(upload::delete_root).fallback(dispatch))
         .route(
@@ -218,11 +235,21 @@ pub fn router(state: Arc<AppState>) -> Router {
                 .fallback(dispatch),
         )
         .fallback(dispatch)
-        .layer(axum::extract::DefaultBodyLimit::max(body_limit))
-        .layer(axum::middleware::from_fn_with_state(
+        .layer(axum::extract::DefaultBodyLimit::max(body_limit));
+    // Middleware that is switched off costs nothing: it is not layered at all.
+    if state.access.limiter.is_some() {
+        router = router.layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             access::rate_limit,
-        ))
+        ));
+    }
+    if state.stats.is_some() {
+        router = router.layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            stats::count,
+        ));
+    }
+    router
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(
             CORS,

@@ -73,6 +73,12 @@ impl RenderPool {
         })
     }
 
+    /// Jobs waiting for a worker.
+    #[must_use]
+    pub fn queued(&self) -> usize {
+        self.queued.load(Ordering::Relaxed)
+    }
+
     /// Runs `f` on a worker and returns its result.
     ///
     /// # Errors

@@ -125,3 +125,73 @@ async fn writes_only_from_allowed_addresses() {
         .unwrap();
     assert_eq!(res.status(), 401);
 }
+
+#[tokio::test]
+async fn status_endpoints() {
+    let gallery = gallery("access-status");
+    let http = client();
+    let images = gallery.image_service_with(
+        1,
+        4,
+        vec![
+            ("IMAGE_STATS", "true".into()),
+            ("IMAGE_HEALTH", "true".into()),
+        ],
+    );
+    let health: serde_json::Value =
+        serde_json::from_str(&get_text(&http, &format!("{}/healthcheck", images.base)).await)
+            .unwrap();
+    assert_eq!(health["status"], "Ok");
+    for _ in 0..3 {
+        http.get(format!(
+            "{}/display?path=quadrants.png&op=noop",
+            images.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    }
+    http.get(format!("{}/display?path=nope.png&op=noop", images.base))
+        .send()
+        .await
+        .unwrap();
+    let stats: serde_json::Value =
+        serde_json::from_str(&get_text(&http, &format!("{}/sys/stats", images.base)).await)
+            .unwrap();
+    assert!(
+        stats["total_status_code_count"]["200"].as_u64().unwrap() >= 4,
+        "{stats}"
+    );
+    assert_eq!(stats["total_status_code_count"]["404"], 1, "{stats}");
+    assert!(stats["total_count"].as_u64().unwrap() >= 5);
+    let sys: serde_json::Value =
+        serde_json::from_str(&get_text(&http, &format!("{}/sys/health", images.base)).await)
+            .unwrap();
+    assert_eq!(sys["render_workers"], 1);
+    assert!(sys["memory_rss"].as_u64().unwrap() > 1 << 20, "{sys}");
+
+    // Off by default; restricted to the allowlist when it is set.
+    let plain = gallery.image_service(1, 4);
+    for path in ["/sys/stats", "/sys/health"] {
+        let res = http
+            .get(format!("{}{path}", plain.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404, "{path}");
+    }
+    let restricted = gallery.image_service_with(
+        1,
+        4,
+        vec![
+            ("IMAGE_HEALTH", "true".into()),
+            ("IMAGE_ALLOWED_IPS", "10.0.0.0/8".into()),
+        ],
+    );
+    let res = http
+        .get(format!("{}/sys/health", restricted.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+}
