@@ -107,16 +107,16 @@ pub async fn upload_with_key(
     peer: Peer,
     req: Request,
 ) -> Response {
-    if !state
-        .access
-        .may_write(state.access.client_ip(req.headers(), peer.0))
-    {
-        return ServiceError::Upload(UploadError::Restricted).into_response(false);
-    }
     let key = path
         .strip_suffix("/upload")
         .filter(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric()));
+    // Only uploads are restricted; other POSTs route as usual below.
+    let restricted = key.is_some()
+        && !state
+            .access
+            .may_write(state.access.client_ip(req.headers(), peer.0));
     match key {
+        Some(_) if restricted => ServiceError::Upload(UploadError::Restricted).into_response(false),
         Some(key) => match Multipart::from_request(req, &state).await {
             Ok(form) => answer(handle_upload(&state, Some(key.to_owned()), form).await),
             Err(rejection) => rejection.into_response(),

@@ -111,6 +111,13 @@ async fn writes_only_from_allowed_addresses() {
     assert_eq!(res.status(), 401);
     assert!(gallery.dir.join("photos/1.jpg").exists());
     assert!(!gallery.dir.join("photos/a.jpg").exists());
+    // Other POSTs are routed as usual, not restricted.
+    let res = http
+        .post(format!("{}/id/1/10/10.jpg", closed.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 405);
 
     let mut env = base_env();
     env.push(("IMAGE_TRUSTED_PROXIES", "127.0.0.1".to_owned()));
