@@ -8,6 +8,17 @@ use std::sync::Arc;
 use picsum_cache::redis::cmd;
 use picsum_cache::{CacheError, RedisTier};
 
+/// Why a key could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// The key store failed.
+    #[error(transparent)]
+    Store(#[from] CacheError),
+    /// The operating system gave no randomness.
+    #[error("the operating system's random generator failed: {0}")]
+    Random(String),
+}
+
 /// What a key may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Permission {
@@ -61,20 +72,13 @@ impl ApiKeys {
     /// A new key with both permissions: `(key, secret)`, 32 lowercase hex digits each.
     ///
     /// # Errors
-    /// Redis unavailable.
-    pub async fn add(&self) -> Result<(String, String), CacheError> {
-        let (key, secret) = (random_hex(), random_hex());
+    /// Redis unavailable, or no randomness from the OS.
+    pub async fn add(&self) -> Result<(String, String), KeyError> {
+        let key = random_hex()?;
         self.redis
             .query::<i64>(cmd("SADD").arg("api-keys").arg(&key))
             .await?;
-        self.redis
-            .query::<i64>(
-                cmd("HSET")
-                    .arg(format!("key:{key}"))
-                    .arg("secret")
-                    .arg(&secret),
-            )
-            .await?;
+        let secret = self.new_secret(&key).await?;
         self.redis
             .query::<i64>(
                 cmd("SADD")
@@ -153,12 +157,17 @@ impl ApiKeys {
     /// A new secret for a key; `None` for an unknown key.
     ///
     /// # Errors
-    /// Redis unavailable.
-    pub async fn generate_secret(&self, key: &str) -> Result<Option<String>, CacheError> {
+    /// Redis unavailable, or no randomness from the OS.
+    pub async fn generate_secret(&self, key: &str) -> Result<Option<String>, KeyError> {
         if self.lookup(key).await?.is_none() {
             return Ok(None);
         }
-        let secret = random_hex();
+        Ok(Some(self.new_secret(key).await?))
+    }
+
+    /// Stores and returns a fresh secret for `key`.
+    async fn new_secret(&self, key: &str) -> Result<String, KeyError> {
+        let secret = random_hex()?;
         self.redis
             .query::<i64>(
                 cmd("HSET")
@@ -167,7 +176,7 @@ impl ApiKeys {
                     .arg(&secret),
             )
             .await?;
-        Ok(Some(secret))
+        Ok(secret)
     }
 
     /// Removes a key with its secret and permissions (pixlserv leaves the secret behind);
@@ -193,14 +202,10 @@ impl ApiKeys {
 
 /// 128 bits from the operating system's CSPRNG as 32 lowercase hex digits (the shape of
 /// pixlserv's keys).
-fn random_hex() -> String {
+fn random_hex() -> Result<String, KeyError> {
     let mut bytes = [0u8; 16];
-    // The OS generator only fails on broken systems; a zero key would then be refused
-    // by nobody, so fail loudly instead.
-    if let Err(e) = getrandom::fill(&mut bytes) {
-        panic!("the operating system's random generator failed: {e}");
-    }
-    hex::encode(bytes)
+    getrandom::fill(&mut bytes).map_err(|e| KeyError::Random(e.to_string()))?;
+    Ok(hex::encode(bytes))
 }
 
 /// Permissions as pixlserv prints them: `[get upload]`.

@@ -79,7 +79,7 @@ pub fn process(
                 scaled
             };
             match first {
-                Some(op) => finish_scaled(scaled, op)?,
+                Some(op) => finish_scaled(scaled, op, limits)?,
                 None => scaled,
             }
         }
@@ -220,11 +220,11 @@ fn apply(image: VipsImage, op: &Op, limits: Limits) -> Result<VipsImage, Imaging
         }
         _ => image,
     };
-    finish_scaled(image, op)
+    finish_scaled(image, op, limits)
 }
 
 /// The part of a step after its scaling: crops, padding and the non-scaling steps.
-fn finish_scaled(image: VipsImage, op: &Op) -> Result<VipsImage, ImagingError> {
+fn finish_scaled(image: VipsImage, op: &Op, limits: Limits) -> Result<VipsImage, ImagingError> {
     match *op {
         Op::Resize { .. } | Op::Fit { .. } => Ok(image),
         Op::Fill { size, gravity, .. } | Op::Crop { size, gravity } => {
@@ -240,7 +240,7 @@ fn finish_scaled(image: VipsImage, op: &Op) -> Result<VipsImage, ImagingError> {
             background,
             gravity,
             ..
-        } => pad(image, size, background, gravity),
+        } => pad(image, size, background, gravity, limits),
         Op::Rotate(turn) => image
             .rot(match turn {
                 Turn::Cw90 => Angle::D90,
@@ -294,12 +294,15 @@ fn pad(
     size: Size,
     background: [u8; 4],
     gravity: Gravity,
+    limits: Limits,
 ) -> Result<VipsImage, ImagingError> {
     let current = dims(&image);
     let boxed = (
         size.width.unwrap_or(current.0).max(current.0),
         size.height.unwrap_or(current.1).max(current.1),
     );
+    // Padding never scales, so the box itself must be within the output limits.
+    check_output(boxed.0, boxed.1, limits)?;
     if boxed == current {
         return Ok(image);
     }

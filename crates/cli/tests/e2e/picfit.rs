@@ -451,6 +451,12 @@ async fn bad_input_gets_a_clear_4xx() {
             400,
             "the requested output (16000x16000) is too large",
         ),
+        // Padding a small image into a huge box is refused too (it never scales).
+        (
+            "path=quadrants.png&op=pad&w=16000&h=16000",
+            400,
+            "the requested output (16000x16000) is too large",
+        ),
         ("path=nope.jpg&op=resize&w=10", 404, "Image does not exist"),
         (
             "path=2.jpg&op=resize&w=10",
