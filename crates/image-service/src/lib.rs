@@ -218,9 +218,13 @@ const CORS: Cors = Cors {
 /// The public router: uploads and deletes, then everything else through [`dispatch`].
 pub fn router(state: Arc<AppState>) -> Router {
     use axum::routing::{delete, post};
+    // Twice the upload limit, plus room for the form's own headers: an upload over the
+    // limit is refused as its image field passes the limit, and the rest of the body is
+    // read and thrown away up to this bound so that the client reads the 413.
     let body_limit = usize::try_from(state.uploads.max_bytes)
         .unwrap_or(usize::MAX)
-        .saturating_add(64 << 10); // room for the form's own headers
+        .saturating_mul(2)
+        .saturating_add(64 << 10);
     use axum::routing::get;
     let mut router = Router::new()
         .route("/healthcheck", get(stats::healthcheck).fallback(dispatch))

@@ -193,9 +193,13 @@ async fn handle_upload(state: &AppState, api_key: Option<String>, mut form: Mult
                     Dialect::Pixlserv
                 };
                 let file_name = field.file_name().map(str::to_owned);
-                let bytes = read_capped(field, state.uploads.max_bytes)
-                    .await
-                    .map_err(fail(dialect))?;
+                let bytes = match read_capped(field, state.uploads.max_bytes).await {
+                    Ok(bytes) => bytes,
+                    Err(e) => {
+                        drain(form).await;
+                        return Err((dialect, e));
+                    }
+                };
                 image = Some((bytes, file_name));
             }
             Some("timestamp") => {
@@ -295,6 +299,18 @@ async fn read_capped(mut field: Field<'_>, max: u64) -> Result<Bytes, ServiceErr
         body.extend_from_slice(&chunk);
     }
     Ok(body.freeze())
+}
+
+/// Reads and discards what is left of a refused form (bounded by the router's body limit
+/// and by time), so that the client, still sending, gets to read the answer instead of a
+/// broken pipe when the connection closes under it.
+async fn drain(mut form: Multipart) {
+    let discard = async {
+        while let Ok(Some(mut field)) = form.next_field().await {
+            while let Ok(Some(_)) = field.chunk().await {}
+        }
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), discard).await;
 }
 
 /// Decodes the whole image (into a small thumbnail) on the render pool: truncated data,

@@ -94,6 +94,8 @@ async fn uploads_are_checked_before_anything_is_written() {
     let before = stored(&photos);
     let mut big = jpeg.clone();
     big.resize(300_000, 0);
+    let mut oversized = jpeg.clone();
+    oversized.resize(390_000, 0);
     let truncated = std::fs::read(fixture("file/1.jpg")).unwrap()[..50_000].to_vec();
     let mut bomb = jpeg.clone();
     let sof = bomb.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
@@ -115,6 +117,12 @@ async fn uploads_are_checked_before_anything_is_written() {
     for (i, (form, status)) in cases.into_iter().enumerate() {
         let res = upload(form).await.unwrap();
         assert_eq!(res.status().as_u16(), status, "case {i}");
+    }
+    // The client is still sending when the 413 is decided: it must read the answer, not a
+    // broken pipe (the server reads the rest of a moderately oversized body).
+    for _ in 0..40 {
+        let res = upload(form("data", "big.jpg", oversized.clone())).await;
+        assert_eq!(res.map(|r| r.status().as_u16()).ok(), Some(413));
     }
     let res = http
         .post(format!("{}/upload", images.base))
