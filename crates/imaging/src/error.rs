@@ -45,6 +45,12 @@ pub enum ImagingError {
         /// libvips' message (best effort: its error buffer is process-global).
         detail: String,
     },
+    /// An overlay image the pipeline draws was not handed over by the caller.
+    #[error("overlay image {0} was not loaded")]
+    MissingLayer(String),
+    /// A font file of a text overlay cannot be used.
+    #[error("font: {0}")]
+    Font(String),
     /// libvips could not be initialised.
     #[error("libvips initialisation failed: {0}")]
     Init(String),

@@ -8,6 +8,8 @@ use rs_vips::VipsImage;
 use rs_vips::enums::{Angle, Direction, Extend, Interesting, Interpretation, Size as VipsSize};
 use rs_vips::voption::{Setter, VOption};
 
+use crate::compose;
+use crate::overlay::Layers;
 use crate::pipeline::{check_limits, decode_error, vips_error};
 use crate::transform::{Axis, Format, Gravity, Op, Pipeline, Rounding, Size, Turn};
 use crate::vips::take_error;
@@ -38,6 +40,19 @@ pub fn process(
     source: &[u8],
     pipeline: &Pipeline,
     limits: Limits,
+) -> Result<Rendered, ImagingError> {
+    process_layered(source, pipeline, limits, &Layers::new())
+}
+
+/// [`process`] for pipelines that draw overlay images: `layers` holds them by storage key.
+///
+/// # Errors
+/// As [`process`]; [`ImagingError::MissingLayer`] when an overlay image is not in `layers`.
+pub fn process_layered(
+    source: &[u8],
+    pipeline: &Pipeline,
+    limits: Limits,
+    layers: &Layers,
 ) -> Result<Rendered, ImagingError> {
     let header = probe(source)?;
     check_limits(&header, limits)?;
@@ -79,14 +94,14 @@ pub fn process(
                 scaled
             };
             match first {
-                Some(op) => finish_scaled(scaled, op, limits)?,
+                Some(op) => finish_scaled(scaled, op, limits, layers)?,
                 None => scaled,
             }
         }
         _ => lazy.autorot().map_err(|_| decode_error())?,
     };
     for op in ops {
-        image = apply(image, op, limits)?;
+        image = apply(image, op, limits, layers)?;
     }
     let width = u32::try_from(image.get_width()).unwrap_or(0);
     let height = u32::try_from(image.get_height()).unwrap_or(0);
@@ -204,7 +219,12 @@ fn fit(size: Size, current: (u32, u32), upscale: bool, rounding: Rounding) -> Sc
 }
 
 /// Applies one step.
-fn apply(image: VipsImage, op: &Op, limits: Limits) -> Result<VipsImage, ImagingError> {
+fn apply(
+    image: VipsImage,
+    op: &Op,
+    limits: Limits,
+    layers: &Layers,
+) -> Result<VipsImage, ImagingError> {
     let current = dims(&image);
     let image = match plan(op, current) {
         Some(Scale::To(w, h)) => {
@@ -220,11 +240,16 @@ fn apply(image: VipsImage, op: &Op, limits: Limits) -> Result<VipsImage, Imaging
         }
         _ => image,
     };
-    finish_scaled(image, op, limits)
+    finish_scaled(image, op, limits, layers)
 }
 
 /// The part of a step after its scaling: crops, padding and the non-scaling steps.
-fn finish_scaled(image: VipsImage, op: &Op, limits: Limits) -> Result<VipsImage, ImagingError> {
+fn finish_scaled(
+    image: VipsImage,
+    op: &Op,
+    limits: Limits,
+    layers: &Layers,
+) -> Result<VipsImage, ImagingError> {
     match *op {
         Op::Resize { .. } | Op::Fit { .. } => Ok(image),
         Op::Fill { size, gravity, .. } | Op::Crop { size, gravity } => {
@@ -261,6 +286,9 @@ fn finish_scaled(image: VipsImage, op: &Op, limits: Limits) -> Result<VipsImage,
         Op::Grayscale => image
             .colourspace(Interpretation::BW)
             .map_err(|_| vips_error("colourspace")),
+        Op::Watermark(ref wm) => compose::watermark(image, wm, layers, limits),
+        Op::Text(ref text) => compose::text(image, text, limits),
+        Op::Flat(ref flat) => compose::flat(image, flat, layers, limits),
     }
 }
 
@@ -372,7 +400,7 @@ fn encode(image: &VipsImage, format: Format, quality: Option<u8>) -> Result<Vec<
     encoded.map_err(|_| decode_error())
 }
 
-fn check_output(w: u32, h: u32, limits: Limits) -> Result<(), ImagingError> {
+pub(crate) fn check_output(w: u32, h: u32, limits: Limits) -> Result<(), ImagingError> {
     if w > MAX_SIDE || h > MAX_SIDE || u64::from(w) * u64::from(h) > limits.max_source_pixels {
         return Err(ImagingError::OutputTooLarge {
             width: w,
@@ -382,14 +410,14 @@ fn check_output(w: u32, h: u32, limits: Limits) -> Result<(), ImagingError> {
     Ok(())
 }
 
-fn dims(image: &VipsImage) -> (u32, u32) {
+pub(crate) fn dims(image: &VipsImage) -> (u32, u32) {
     (
         u32::try_from(image.get_width()).unwrap_or(0),
         u32::try_from(image.get_height()).unwrap_or(0),
     )
 }
 
-fn side(v: u32) -> Result<i32, ImagingError> {
+pub(crate) fn side(v: u32) -> Result<i32, ImagingError> {
     i32::try_from(v).map_err(|_| ImagingError::OutputTooLarge {
         width: v,
         height: v,

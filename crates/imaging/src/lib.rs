@@ -11,20 +11,24 @@
 //!   bytes equal Picsum's own fixtures.
 //!
 //! * [`process`] runs a [`transform::Pipeline`], the one model every URL dialect of the
-//!   general transformation API parses into.
+//!   general transformation API parses into; [`process_layered`] also draws overlays
+//!   (watermarks, text, picfit's `flat`) from images the caller loaded.
 //!
 //! All FFI lives in [`vips`].
 
 mod bmp;
+mod compose;
 mod error;
 mod execute;
+pub mod fonts;
 mod jpeg;
+pub mod overlay;
 mod pipeline;
 pub mod transform;
 mod vips;
 
 pub use error::ImagingError;
-pub use execute::{MAX_SIDE, Rendered, process};
+pub use execute::{MAX_SIDE, Rendered, process, process_layered};
 pub use jpeg::jpeg_dimensions;
 pub use pipeline::{Limits, Probe, RenderTask, fit_within, probe, render};
 pub use vips::{init, release_thread_state, trim_memory, version};

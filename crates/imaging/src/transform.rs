@@ -6,6 +6,8 @@
 
 use std::fmt::{self, Write as _};
 
+pub use crate::overlay::{Flat, Placement, Text, Watermark};
+
 /// Output encodings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
@@ -304,6 +306,12 @@ pub enum Op {
     },
     /// Single-band grey.
     Grayscale,
+    /// An image drawn over the output.
+    Watermark(Watermark),
+    /// Text drawn over the output.
+    Text(Text),
+    /// picfit's `flat`: images drawn into a rectangle or at a corner.
+    Flat(Flat),
 }
 
 impl Op {
@@ -320,6 +328,9 @@ impl Op {
             Self::Flip(_) => "flip",
             Self::Blur { .. } => "blur",
             Self::Grayscale => "grayscale",
+            Self::Watermark(_) => "watermark",
+            Self::Text(_) => "text",
+            Self::Flat(_) => "flat",
         }
     }
 }
@@ -358,6 +369,20 @@ impl Pipeline {
             self.output.quality.map_or(0, u16::from)
         );
         s
+    }
+
+    /// Storage keys of the overlay images the pipeline draws (a watermark's retina
+    /// variant may be missing).
+    pub fn layer_keys(&self) -> impl Iterator<Item = &str> {
+        self.ops
+            .iter()
+            .flat_map(|op| -> Box<dyn Iterator<Item = &str> + '_> {
+                match op {
+                    Op::Watermark(w) => Box::new(w.keys()),
+                    Op::Flat(flat) => Box::new(flat.layers.iter().map(String::as_str)),
+                    _ => Box::new(std::iter::empty()),
+                }
+            })
     }
 }
 
@@ -451,6 +476,9 @@ impl fmt::Display for Op {
             ),
             Self::Blur { sigma } => write!(f, "blur:{sigma}"),
             Self::Grayscale => f.write_str("gray"),
+            Self::Watermark(w) => w.fmt(f),
+            Self::Text(t) => t.fmt(f),
+            Self::Flat(flat) => flat.fmt(f),
         }
     }
 }
