@@ -94,6 +94,10 @@ pub struct ImageConfig {
     /// e.g. `square=w_200,h_200,c_p;avatar=w_64,h_64,c_p,g_c`. Checked at start-up.
     #[arg(long, env = "IMAGE_PRESETS", default_value = "")]
     pub presets: String,
+    /// More named transformations, with `eager` and watermark and text overlays, from a
+    /// YAML (`.yaml`, `.yml`) or TOML (`.toml`) file in pixlserv's `transformations:` shape.
+    #[arg(long, env = "IMAGE_PRESETS_FILE")]
+    pub presets_file: Option<PathBuf>,
     /// Accept `POST /upload` (multipart field `data` as picfit, or `image` as pixlserv).
     #[arg(long, env = "IMAGE_UPLOADS", default_value_t = false, action = clap::ArgAction::Set)]
     pub uploads: bool,
@@ -236,36 +240,14 @@ impl ImageConfig {
         }
     }
 
-    /// The named transformations, each checked by parsing it.
+    /// The named transformations, each checked at start-up.
     ///
     /// # Errors
-    /// A bad name (not `[0-9A-Za-z-]+`) or bad parameters.
-    pub fn presets(&self) -> anyhow::Result<std::collections::HashMap<String, String>> {
-        let mut presets = std::collections::HashMap::new();
-        for entry in self
-            .presets
-            .split(';')
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-        {
-            let (name, params) = entry
-                .split_once('=')
-                .ok_or_else(|| anyhow::anyhow!("preset {entry}: expected name=params"))?;
-            anyhow::ensure!(
-                !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'),
-                "invalid transformation name: {name}"
-            );
-            let route = crate::pixlserv::Route {
-                api_key: None,
-                params: params.to_owned(),
-                path: "check.jpg".into(),
-            };
-            crate::pixlserv::parse(&route, |_| None).map_err(|e| {
-                anyhow::anyhow!("invalid transformation parameters: {params} ({e})")
-            })?;
-            presets.insert(name.to_owned(), params.to_owned());
-        }
-        Ok(presets)
+    /// An unreadable presets file, a bad name, parameters, overlay or font.
+    pub fn presets(
+        &self,
+    ) -> anyhow::Result<std::collections::HashMap<String, crate::presets::Preset>> {
+        crate::presets::load(&self.presets, self.presets_file.as_deref())
     }
 
     /// Defaults and environment only (no command line), as `picsum dev` uses it.

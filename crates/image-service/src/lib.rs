@@ -16,6 +16,7 @@ pub mod keys;
 pub mod picfit;
 pub mod pixlserv;
 pub mod pool;
+pub mod presets;
 pub mod remote;
 pub mod render;
 pub mod stats;
@@ -114,8 +115,8 @@ pub struct AppState {
     pub workers: u16,
     /// Fetches `url=` sources.
     pub remote: remote::Fetcher,
-    /// Named transformations (pixlserv's `t_NAME`): name → parameter string.
-    pub presets: std::collections::HashMap<String, String>,
+    /// Named transformations (pixlserv's `t_NAME`).
+    pub presets: std::collections::HashMap<String, presets::Preset>,
 }
 
 /// pixlserv's `authorisation`: whether requests without an API key are refused.

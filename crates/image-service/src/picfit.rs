@@ -2,7 +2,8 @@
 //!
 //! Query form `/{display|redirect|get}?path=…|url=…&op=…&w=…&h=…&upscale=…&fmt=…&q=…&deg=…
 //! &pos=…&filter=…&sig=…`, path form `/{method}/[{sig}/]{op}/{W}x{H}/{path}`, and chains of
-//! `op=op:NAME+key:value` sub-operations (which use only their own parameters). Where
+//! `op=op:NAME+key:value` sub-operations (which use only their own parameters; `flat`
+//! exists only there, drawing its `path:` images onto the result). Where
 //! picfit answers bad input with a 500, this answers 400 (or 403 for sizes, 401 for
 //! signatures); see the README's list of deliberate differences.
 
@@ -12,7 +13,7 @@ use md5::{Digest, Md5};
 use picsum_common::query::Query;
 use picsum_imaging::MAX_SIDE;
 use picsum_imaging::transform::{
-    Axis, Format, Gravity, Op, Output, Pipeline, Rounding, Size, Turn,
+    Axis, Flat, Format, Gravity, Op, Output, Pipeline, Placement, Rounding, Size, Turn,
 };
 use regex::Regex;
 
@@ -184,8 +185,18 @@ pub fn parse(
             None => (*op, top.clone()),
         };
         let (w, h) = (params.side("w")?, params.side("h")?);
-        if !matches!(name, "noop" | "rotate" | "flip") {
+        let unsized_flat = name == "flat" && w.is_none() && h.is_none();
+        if !matches!(name, "noop" | "rotate" | "flip") && !unsized_flat {
             sizes.push((w.unwrap_or(0), h.unwrap_or(0)));
+        }
+        if name == "flat" {
+            if !op.starts_with("op:") {
+                return Err(PicfitError::InvalidParameter(
+                    "flat is only available as a sub-operation: op=op:flat+path:…".into(),
+                ));
+            }
+            pipeline_ops.push(flat(&params, w.zip(h))?);
+            continue;
         }
         if let Some(op) = operation(
             name,
@@ -368,8 +379,67 @@ fn operation(name: &str, p: &Params<'_>, size: Size) -> Result<Option<Op>, Picfi
     }))
 }
 
+/// picfit's `flat`: its images are the sub-operation's `path:` values (source storage),
+/// placed at a `stick` corner, or else in the `pos` rectangle (`x0.y0.x1.y1` percent,
+/// missing parts 100) filled with `color`.
+fn flat(p: &Params<'_>, size: Option<(u32, u32)>) -> Result<Op, PicfitError> {
+    let layers =
+        p.0.iter()
+            .filter(|(k, _)| *k == "path")
+            .map(|(_, v)| clean_path(v))
+            .collect::<Result<Vec<_>, _>>()?;
+    if layers.is_empty() {
+        return Err(PicfitError::InvalidParameter(
+            "flat needs at least one path:".into(),
+        ));
+    }
+    let placement = match p.get("stick") {
+        Some(corner) => Placement::Corner {
+            corner: match corner {
+                "top-left" => Gravity::NorthWest,
+                "top-right" => Gravity::NorthEast,
+                "bottom-left" => Gravity::SouthWest,
+                "bottom-right" => Gravity::SouthEast,
+                other => {
+                    return Err(PicfitError::InvalidParameter(format!(
+                        "stick must be top-left, top-right, bottom-left or bottom-right, not {other}"
+                    )));
+                }
+            },
+            size,
+        },
+        None => {
+            let pos = p.get("pos").filter(|v| !v.is_empty()).unwrap_or("0.0");
+            let mut parts = [0, 0, 100, 100];
+            for (slot, part) in parts.iter_mut().zip(pos.split('.')) {
+                *slot = part
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|v| *v <= 100)
+                    .ok_or_else(|| {
+                        PicfitError::InvalidParameter(format!(
+                            "pos must be x0.y0.x1.y1 in percent, not {pos}"
+                        ))
+                    })?;
+            }
+            if pos.split('.').count() > 4 {
+                return Err(PicfitError::InvalidParameter(format!(
+                    "pos must be x0.y0.x1.y1 in percent, not {pos}"
+                )));
+            }
+            let [x0, y0, x1, y1] = parts;
+            Placement::Rect {
+                from: (x0, y0),
+                to: (x1, y1),
+                fill: p.get("color").map_or(Ok([0; 4]), colour)?,
+            }
+        }
+    };
+    Ok(Op::Flat(Flat { layers, placement }))
+}
+
 /// `rrggbb` or `rrggbbaa`, with or without `#`.
-fn colour(hex: &str) -> Result<[u8; 4], PicfitError> {
+pub(crate) fn colour(hex: &str) -> Result<[u8; 4], PicfitError> {
     let hex = hex.trim_start_matches('#');
     let bad =
         || PicfitError::InvalidParameter(format!("color must be rrggbb or rrggbbaa, not {hex}"));

@@ -3,11 +3,14 @@
 //! `/[{KEY}/]image/{params}/{path}[@{N}x].{ext}`, where `params` is a comma-separated list
 //! of `key_value` parts: `w_`, `h_` (pixels), `c_` crop mode (`e` exact, `a` all/fit,
 //! `p` part/fill, `k` keep scale/cut), `g_` gravity (`n ne e se s sw w nw c`, default
-//! `nw`), `f_grayscale`; or `t_NAME` alone for a named transformation. Error messages are
+//! `nw`), `f_grayscale`; or `t_NAME` alone for a named transformation ([`crate::presets`],
+//! with its watermark and text overlays). Error messages are
 //! pixlserv's; its 500s (a part without `_`, `@0x`) are 400s here.
 
 use picsum_imaging::MAX_SIDE;
 use picsum_imaging::transform::{Format, Gravity, Op, Output, Pipeline, Rounding, Size};
+
+use crate::presets::Preset;
 
 /// A parsed pixlserv request.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,9 +84,9 @@ enum Crop {
 ///
 /// # Errors
 /// [`PixlservError`] with pixlserv's message.
-pub fn parse(
+pub fn parse<'p>(
     route: &Route,
-    preset: impl Fn(&str) -> Option<String>,
+    preset: impl Fn(&str) -> Option<&'p Preset>,
 ) -> Result<Request, PixlservError> {
     let (path, scale) = retina(&route.path)?;
     if path
@@ -92,11 +95,13 @@ pub fn parse(
     {
         return Err(PixlservError::Invalid(format!("invalid path: {path}")));
     }
-    let params = match route.params.strip_prefix("t_") {
+    let (params, overlays) = match route.params.strip_prefix("t_") {
         Some(name) if !route.params.contains(',') => {
-            preset(name).ok_or_else(|| PixlservError::UnknownTransformation(name.to_owned()))?
+            let preset = preset(name)
+                .ok_or_else(|| PixlservError::UnknownTransformation(name.to_owned()))?;
+            (preset.params.clone(), preset.overlays(scale))
         }
-        _ => route.params.clone(),
+        _ => (route.params.clone(), Vec::new()),
     };
     let (mut w, mut h, mut crop, mut gravity, mut grayscale) =
         (0u32, 0u32, Crop::Exact, Gravity::NorthWest, false);
@@ -218,6 +223,8 @@ pub fn parse(
         },
         Crop::Keep => Op::Crop { size, gravity },
     }];
+    // Overlays are drawn on the result; pixlserv's grey filter applies to the whole output.
+    ops.extend(overlays);
     if grayscale {
         ops.push(Op::Grayscale);
     }

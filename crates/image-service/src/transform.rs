@@ -1,6 +1,7 @@
 //! What every dialect of the transformation API shares once its request is parsed:
 //! loading the source, choosing the output format from `Accept`, rendering a pipeline
-//! once per canonical key (memory, Redis, single-flight), and conditional answers.
+//! once per canonical key (memory, Redis, single-flight) with the overlay images it draws,
+//! and conditional answers.
 
 use std::sync::Arc;
 
@@ -9,7 +10,8 @@ use axum::response::Response;
 use bytes::Bytes;
 use http::StatusCode;
 use http::header::{self, HeaderMap, HeaderValue};
-use picsum_imaging::transform::{Format, Pipeline};
+use picsum_imaging::overlay::Layers;
+use picsum_imaging::transform::{Format, Op, Pipeline};
 
 use crate::AppState;
 use crate::error::ServiceError;
@@ -39,6 +41,48 @@ pub async fn load(state: &AppState, key: &str) -> Result<Bytes, ServiceError> {
         .get_or_load(&format!("src:{key}"), load)
         .await?;
     Ok(bytes)
+}
+
+/// Loads the overlay images `pipeline` draws, through the source cache. A missing `flat`
+/// image is the request's fault (404); a missing watermark is the configuration's (500);
+/// a missing retina variant falls back to the enlarged watermark.
+///
+/// # Errors
+/// As above, and 503 for storage outages.
+pub async fn load_layers(state: &AppState, pipeline: &Pipeline) -> Result<Layers, ServiceError> {
+    let mut layers = Layers::new();
+    for op in &pipeline.ops {
+        match op {
+            Op::Watermark(wm) => {
+                if let Some(retina) = &wm.retina {
+                    match load(state, retina).await {
+                        Ok(bytes) => {
+                            layers.insert(retina.clone(), bytes);
+                        }
+                        Err(ServiceError::ImageNotFound) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                let bytes = load(state, &wm.source).await.map_err(|e| match e {
+                    ServiceError::ImageNotFound => ServiceError::Internal(format!(
+                        "watermark {} is not in the storage",
+                        wm.source
+                    )),
+                    e => e,
+                })?;
+                layers.insert(wm.source.clone(), bytes);
+            }
+            Op::Flat(flat) => {
+                for key in &flat.layers {
+                    if !layers.contains_key(key) {
+                        layers.insert(key.clone(), load(state, key).await?);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(layers)
 }
 
 /// Fetches a remote source (`url=`) through the source cache.
@@ -98,9 +142,10 @@ pub async fn render(
     let limits = state.limits;
     let started = std::time::Instant::now();
     let work = async {
+        let layers = load_layers(state, &pipeline).await?;
         let rendered = state
             .pool
-            .run(move || picsum_imaging::process(&source, &pipeline, limits))
+            .run(move || picsum_imaging::process_layered(&source, &pipeline, limits, &layers))
             .await??;
         metrics::histogram!("picsum_transform_duration_seconds", "format" => format)
             .record(started.elapsed().as_secs_f64());

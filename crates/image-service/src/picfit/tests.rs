@@ -306,3 +306,83 @@ fn signatures_and_allowed_sizes() {
         );
     }
 }
+
+#[test]
+fn flat_composes_source_images() {
+    let flat = |qs: &str| {
+        let req = ok("", qs);
+        match req.pipeline.ops.last() {
+            Some(Op::Flat(flat)) => flat.clone(),
+            other => panic!("{qs}: {other:?}"),
+        }
+    };
+    // Two images side by side in a rectangle, filled; missing corner parts are 100.
+    let f = flat(
+        "path=bg.jpg&op=resize&w=400&h=200&op=op:flat+path:a.png+path:dir/b.png+pos:10.20+color:ff000080",
+    );
+    assert_eq!(f.layers, ["a.png", "dir/b.png"]);
+    assert_eq!(
+        f.placement,
+        Placement::Rect {
+            from: (10, 20),
+            to: (100, 100),
+            fill: [255, 0, 0, 128],
+        }
+    );
+    // No pos: the whole image (picfit draws nothing), transparent.
+    let f = flat("path=bg.jpg&op=op:flat+path:a.png");
+    assert_eq!(
+        f.placement,
+        Placement::Rect {
+            from: (0, 0),
+            to: (100, 100),
+            fill: [0; 4],
+        }
+    );
+    // Pinned to a corner, at the sub-operation's size.
+    let f = flat("path=bg.jpg&op=op:flat+path:a.png+stick:bottom-right+w:50+h:40");
+    assert_eq!(
+        f.placement,
+        Placement::Corner {
+            corner: Gravity::SouthEast,
+            size: Some((50, 40)),
+        }
+    );
+    for bad in [
+        "path=bg.jpg&op=flat",
+        "path=bg.jpg&op=op:flat",
+        "path=bg.jpg&op=op:flat+path:../etc/passwd",
+        "path=bg.jpg&op=op:flat+path:a.png+stick:middle",
+        "path=bg.jpg&op=op:flat+path:a.png+pos:10.10.200.90",
+        "path=bg.jpg&op=op:flat+path:a.png+pos:1.2.3.4.5",
+        "path=bg.jpg&op=op:flat+path:a.png+pos:x",
+        "path=bg.jpg&op=op:flat+path:a.png+color:red",
+    ] {
+        assert!(
+            matches!(err("", bad, OPEN), PicfitError::InvalidParameter(_)),
+            "{bad}"
+        );
+    }
+    // Allowed sizes: a sized flat is checked, an unsized one is not.
+    let strict = Settings {
+        allowed_sizes: &[(100, 100)],
+        ..OPEN
+    };
+    assert!(
+        parse(
+            Method::Display,
+            "",
+            "path=a.jpg&op=resize&w=100&h=100&op=op:flat+path:b.png",
+            strict
+        )
+        .is_ok()
+    );
+    assert_eq!(
+        err(
+            "",
+            "path=a.jpg&op=resize&w=100&h=100&op=op:flat+path:b.png+stick:top-left+w:30+h:30",
+            strict
+        ),
+        PicfitError::SizeNotAllowed
+    );
+}

@@ -21,7 +21,7 @@ pub async fn serve(
     route: Route,
     headers: &HeaderMap,
 ) -> Result<Response, ServiceError> {
-    let req = super::parse(&route, |name| state.presets.get(name).cloned())?;
+    let req = super::parse(&route, |name| state.presets.get(name))?;
     match &req.api_key {
         Some(key) => {
             crate::keys::require(&state, key, crate::keys::Permission::Get).await?;

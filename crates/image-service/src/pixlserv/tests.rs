@@ -6,8 +6,69 @@ fn route(path: &str) -> Route {
     Route::parse(path).unwrap_or_else(|| panic!("{path} does not route"))
 }
 
-fn presets(name: &str) -> Option<String> {
-    (name == "square").then(|| "w_200,h_200,c_p".to_owned())
+static SQUARE: std::sync::LazyLock<Preset> = std::sync::LazyLock::new(|| Preset {
+    params: "w_200,h_200,c_p".into(),
+    ..Preset::default()
+});
+
+static MARKED: std::sync::LazyLock<Preset> = std::sync::LazyLock::new(|| Preset {
+    params: "w_100,h_50,f_grayscale".into(),
+    eager: false,
+    watermark: Some(crate::presets::WatermarkSpec {
+        source: "marks/logo.png".into(),
+        gravity: Gravity::SouthEast,
+        offset: (5, 3),
+    }),
+    text: vec![crate::presets::TextSpec {
+        content: "hi".into(),
+        gravity: Gravity::North,
+        offset: (0, 4),
+        colour: [255, 255, 255, 255],
+        font: None,
+        size: 12,
+    }],
+});
+
+fn presets(name: &str) -> Option<&'static Preset> {
+    match name {
+        "square" => Some(&SQUARE),
+        "marked" => Some(&MARKED),
+        _ => None,
+    }
+}
+
+#[test]
+fn presets_bring_their_overlays_scaled_for_retina() {
+    use picsum_imaging::overlay::{Text, Watermark};
+    let one = ok("/image/t_marked/a.jpg");
+    let two = ok("/image/t_marked/a@2x.jpg");
+    let ops = |r: &Request| r.pipeline.ops.iter().map(|o| o.name()).collect::<Vec<_>>();
+    assert_eq!(ops(&one), ["resize", "watermark", "text", "grayscale"]);
+    let Some(Op::Watermark(Watermark {
+        retina: None,
+        scale: 1,
+        offset: (5, 3),
+        ..
+    })) = one.pipeline.ops.get(1)
+    else {
+        panic!("{:?}", one.pipeline.ops);
+    };
+    let Some(Op::Watermark(wm)) = two.pipeline.ops.get(1) else {
+        panic!("{:?}", two.pipeline.ops);
+    };
+    assert_eq!(
+        (wm.retina.as_deref(), wm.scale, wm.offset),
+        (Some("marks/logo@2x.png"), 2, (10, 6))
+    );
+    let Some(Op::Text(Text {
+        size: 24,
+        offset: (0, 8),
+        ..
+    })) = two.pipeline.ops.get(2)
+    else {
+        panic!("{:?}", two.pipeline.ops);
+    };
+    assert_ne!(one.pipeline.canonical(), two.pipeline.canonical());
 }
 
 fn ok(path: &str) -> Request {
