@@ -159,7 +159,11 @@ enum Dialect {
 /// A successful upload, or the error with the dialect it should be reported in.
 type Outcome = Result<(Dialect, String), (Dialect, ServiceError)>;
 
-async fn handle_upload(state: &AppState, api_key: Option<String>, mut form: Multipart) -> Outcome {
+async fn handle_upload(
+    state: &Arc<AppState>,
+    api_key: Option<String>,
+    mut form: Multipart,
+) -> Outcome {
     let mut dialect = if api_key.is_some() {
         Dialect::Pixlserv
     } else {
@@ -278,10 +282,11 @@ async fn handle_upload(state: &AppState, api_key: Option<String>, mut form: Mult
     }
     state
         .storage
-        .put(&key, bytes)
+        .put(&key, bytes.clone())
         .await
         .map_err(|e| (dialect, e.into()))?;
     metrics::counter!("picsum_uploads_total").increment(1);
+    crate::pixlserv::serve::eager(state, &key, bytes);
     Ok((dialect, key))
 }
 

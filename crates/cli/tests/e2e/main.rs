@@ -11,6 +11,7 @@ mod access;
 mod cache;
 mod images;
 mod keys;
+mod overlays;
 mod picfit;
 mod pixlserv;
 mod production;

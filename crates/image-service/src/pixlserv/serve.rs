@@ -61,3 +61,42 @@ pub async fn serve(
         &etag,
     ))
 }
+
+/// Renders every eager preset of a freshly uploaded original into the caches, one after
+/// the other on the render pool, so that the first requests for them are hits. Failures
+/// are logged and counted, never reported to the uploader.
+pub fn eager(state: &Arc<AppState>, key: &str, source: bytes::Bytes) {
+    let mut names: Vec<String> = state
+        .presets
+        .iter()
+        .filter(|(_, p)| p.eager)
+        .map(|(name, _)| name.clone())
+        .collect();
+    if names.is_empty() {
+        return;
+    }
+    names.sort_unstable();
+    let (state, key) = (Arc::clone(state), key.to_owned());
+    tokio::spawn(async move {
+        for name in names {
+            let route = Route {
+                api_key: None,
+                params: format!("t_{name}"),
+                path: key.clone(),
+            };
+            let result = match super::parse(&route, |n| state.presets.get(n)) {
+                Ok(req) => transform::render(&state, &req.path, source.clone(), req.pipeline)
+                    .await
+                    .map(drop),
+                Err(e) => Err(e.into()),
+            };
+            let outcome = if let Err(e) = result {
+                tracing::warn!(preset = %name, key = %key, error = %e, "eager transformation failed");
+                "error"
+            } else {
+                "ok"
+            };
+            metrics::counter!("picsum_eager_renders_total", "outcome" => outcome).increment(1);
+        }
+    });
+}
