@@ -4,6 +4,7 @@
 //! and conditional answers.
 
 use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
 use axum::response::Response;
@@ -41,6 +42,30 @@ pub async fn load(state: &AppState, key: &str) -> Result<Bytes, ServiceError> {
         .get_or_load(&format!("src:{key}"), load)
         .await?;
     Ok(bytes)
+}
+
+/// When the original at `key` was last written, through the source cache (one storage
+/// `HEAD` per key and cache lifetime). `None` when unknown or when storage fails: it only
+/// feeds `Last-Modified`, never an error.
+pub async fn modified(state: &AppState, key: &str) -> Option<SystemTime> {
+    let head = async {
+        let time = state
+            .storage
+            .modified(key)
+            .await
+            .map_err(ServiceError::from)?;
+        let secs = time
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_secs());
+        Ok::<_, ServiceError>(Bytes::copy_from_slice(&secs.to_be_bytes()))
+    };
+    let (bytes, _) = state
+        .sources
+        .get_or_load(&format!("mtime:{key}"), head)
+        .await
+        .ok()?;
+    let secs = u64::from_be_bytes(bytes.as_ref().try_into().ok()?);
+    (secs > 0).then(|| UNIX_EPOCH + Duration::from_secs(secs))
 }
 
 /// Loads the overlay images `pipeline` draws, through the source cache. A missing `flat`
@@ -155,43 +180,69 @@ pub async fn render(
     Ok(bytes)
 }
 
-/// Whether `If-None-Match` already names `etag` (weak or strong, or `*`).
+/// What a client may revalidate with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Validators {
+    /// Quoted entity tag.
+    pub etag: String,
+    /// The original's modification time, when known.
+    pub modified: Option<SystemTime>,
+}
+
+/// Whether the client's copy is current: `If-None-Match` names the tag (weak or strong, or
+/// `*`), or, without `If-None-Match`, `If-Modified-Since` is not older than the original.
 #[must_use]
-pub fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
-    headers
+pub fn not_modified(headers: &HeaderMap, v: &Validators) -> bool {
+    let mut tags = headers
         .get_all(header::IF_NONE_MATCH)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|t| t.trim().trim_start_matches("W/"))
-        .any(|t| t == "*" || t == etag || t.trim_matches('"') == etag.trim_matches('"'))
+        .peekable();
+    if tags.peek().is_some() {
+        let etag = v.etag.as_str();
+        return tags
+            .flat_map(|v| v.split(','))
+            .map(|t| t.trim().trim_start_matches("W/"))
+            .any(|t| t == "*" || t == etag || t.trim_matches('"') == etag.trim_matches('"'));
+    }
+    let since = headers
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| httpdate::parse_http_date(v).ok());
+    matches!((since, v.modified), (Some(since), Some(modified)) if modified <= since)
 }
 
 /// `304 Not Modified` with the validators.
 #[must_use]
-pub fn not_modified_response(etag: &str, negotiated: bool) -> Response {
+pub fn not_modified_response(v: &Validators, negotiated: bool) -> Response {
     let mut res = Response::new(Body::empty());
     *res.status_mut() = StatusCode::NOT_MODIFIED;
-    common_headers(res.headers_mut(), etag, negotiated);
+    common_headers(res.headers_mut(), v, negotiated);
     res
 }
 
 /// `200` with the image.
 #[must_use]
-pub fn image_response(derived: Derived, etag: &str) -> Response {
+pub fn image_response(derived: Derived, v: &Validators) -> Response {
     let mut res = Response::new(Body::from(derived.bytes));
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(derived.format.content_type()),
     );
-    common_headers(h, etag, derived.negotiated);
+    common_headers(h, v, derived.negotiated);
     res
 }
 
-fn common_headers(h: &mut HeaderMap, etag: &str, negotiated: bool) {
-    if let Ok(v) = HeaderValue::from_str(etag) {
-        h.insert(header::ETAG, v);
+fn common_headers(h: &mut HeaderMap, v: &Validators, negotiated: bool) {
+    if let Ok(value) = HeaderValue::from_str(&v.etag) {
+        h.insert(header::ETAG, value);
+    }
+    if let Some(value) = v
+        .modified
+        .and_then(|t| HeaderValue::from_str(&httpdate::fmt_http_date(t)).ok())
+    {
+        h.insert(header::LAST_MODIFIED, value);
     }
     h.insert(
         header::CACHE_CONTROL,
@@ -237,7 +288,11 @@ mod tests {
 
     #[test]
     fn conditional_matching() {
-        let etag = "\"abc\"";
+        let modified = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let v = Validators {
+            etag: "\"abc\"".into(),
+            modified: Some(modified),
+        };
         for (value, want) in [
             ("\"abc\"", true),
             ("W/\"abc\"", true),
@@ -247,11 +302,28 @@ mod tests {
             ("\"abd\"", false),
         ] {
             assert_eq!(
-                not_modified(&headers(header::IF_NONE_MATCH, value), etag),
+                not_modified(&headers(header::IF_NONE_MATCH, value), &v),
                 want,
                 "{value}"
             );
         }
-        assert!(!not_modified(&HeaderMap::new(), etag));
+        assert!(!not_modified(&HeaderMap::new(), &v));
+        let since = |t: SystemTime| headers(header::IF_MODIFIED_SINCE, &httpdate::fmt_http_date(t));
+        assert!(not_modified(&since(modified), &v));
+        assert!(not_modified(&since(modified + Duration::from_secs(60)), &v));
+        assert!(!not_modified(&since(modified - Duration::from_secs(1)), &v));
+        assert!(!not_modified(
+            &headers(header::IF_MODIFIED_SINCE, "yesterday"),
+            &v
+        ));
+        let unknown = Validators {
+            modified: None,
+            ..v.clone()
+        };
+        assert!(!not_modified(&since(modified), &unknown));
+        // If-None-Match wins over If-Modified-Since.
+        let mut both = since(modified);
+        both.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"other\""));
+        assert!(!not_modified(&both, &v));
     }
 }

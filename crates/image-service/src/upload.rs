@@ -358,8 +358,10 @@ async fn handle_delete(state: &AppState, path: &str) -> Result<(), ServiceError>
     let derived = derived_folder(&state.picfit.derived_prefix, path);
     let children = state.storage.delete_prefix(&derived).await?;
     // Variants of Picsum ids share the photo's cache entries only by key; drop the source.
-    if let Err(e) = state.sources.remove(&format!("src:{path}")).await {
-        tracing::warn!(error = %e, "cache invalidation failed");
+    for key in [format!("src:{path}"), format!("mtime:{path}")] {
+        if let Err(e) = state.sources.remove(&key).await {
+            tracing::warn!(error = %e, "cache invalidation failed");
+        }
     }
     tracing::info!(path, children, "deleted");
     Ok(())

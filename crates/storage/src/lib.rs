@@ -225,6 +225,21 @@ impl Storage {
         Ok(objects.len())
     }
 
+    /// When an object was last written, to the second (`None` when the backend does not
+    /// say).
+    ///
+    /// # Errors
+    /// Not found, invalid key, or backend failure.
+    pub async fn modified(&self, key: &str) -> Result<Option<std::time::SystemTime>, StorageError> {
+        let meta = self
+            .store
+            .head(&self.path(key)?)
+            .await
+            .map_err(|e| classify(key, e))?;
+        let secs = u64::try_from(meta.last_modified.timestamp()).ok();
+        Ok(secs.map(|s| std::time::UNIX_EPOCH + std::time::Duration::from_secs(s)))
+    }
+
     /// Whether an object exists.
     ///
     /// # Errors
@@ -286,6 +301,16 @@ mod tests {
         std::fs::write(dir.join("big.jpg"), vec![0u8; 11]).unwrap();
         let s = Storage::from_url(&format!("file://{}", dir.display()), 10).unwrap();
         assert_eq!(&s.get("1.jpg").await.unwrap()[..], b"abc");
+        let file_time = std::fs::metadata(dir.join("1.jpg"))
+            .unwrap()
+            .modified()
+            .unwrap();
+        let stored = s.modified("1.jpg").await.unwrap().unwrap();
+        assert!(file_time.duration_since(stored).unwrap() < std::time::Duration::from_secs(1));
+        assert!(matches!(
+            s.modified("2.jpg").await,
+            Err(StorageError::NotFound(_))
+        ));
         assert!(matches!(
             s.get("2.jpg").await,
             Err(StorageError::NotFound(_))

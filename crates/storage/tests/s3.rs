@@ -28,6 +28,10 @@ async fn reads_writes_and_classifies_errors() {
     ));
     assert!(s.exists("1.jpg").await.unwrap());
     assert!(!s.exists("2.jpg").await.unwrap());
+    // Last-Modified from a HEAD, close to the file's time.
+    let stored = s.modified("1.jpg").await.unwrap().unwrap();
+    let age = std::time::SystemTime::now().duration_since(stored).unwrap();
+    assert!(age < std::time::Duration::from_secs(120), "{age:?}");
     s.put("2.jpg", Bytes::from_static(b"new")).await.unwrap();
     assert_eq!(
         std::fs::read(server.bucket_dir("photos").join("originals/2.jpg")).unwrap(),

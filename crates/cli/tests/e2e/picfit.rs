@@ -382,6 +382,37 @@ async fn negotiation_and_conditional_requests() {
         .await
         .unwrap();
     assert_eq!(forced.status(), 200);
+    // Last-Modified is the original's modification time; If-Modified-Since revalidates
+    // when no If-None-Match is sent.
+    let file_time = std::fs::metadata(gallery.dir.join("photos/quadrants.png"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let last = res.headers()["last-modified"].to_str().unwrap().to_owned();
+    let parsed = httpdate::parse_http_date(&last).unwrap();
+    assert!(
+        file_time.duration_since(parsed).unwrap() < std::time::Duration::from_secs(1),
+        "{last}"
+    );
+    let since = |date: String| {
+        http.get(format!("{url}&fmt=jpg"))
+            .header("if-modified-since", date)
+            .send()
+    };
+    let res = since(last.clone()).await.unwrap();
+    assert_eq!(res.status(), 304);
+    assert_eq!(res.headers()["last-modified"], last.as_str());
+    let earlier = httpdate::fmt_http_date(parsed - std::time::Duration::from_secs(3600));
+    assert_eq!(since(earlier).await.unwrap().status(), 200);
+    assert_eq!(since("not a date".into()).await.unwrap().status(), 200);
+    // pixlserv's dialect carries it too.
+    let res = http
+        .get(format!("{}/image/w_20/quadrants.png", images.base))
+        .header("if-modified-since", &last)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 304);
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use picsum_imaging::transform::Format;
 use super::{Method, Settings, Source};
 use crate::AppState;
 use crate::error::ServiceError;
-use crate::transform::{self, Derived};
+use crate::transform::{self, Derived, Validators};
 
 /// Serves one picfit request; `tail` is the path after the method segment.
 ///
@@ -33,26 +33,34 @@ pub async fn serve(
         allowed_sizes: &state.picfit.allowed_sizes,
     };
     let mut req = super::parse(method, tail, raw_query, settings)?;
-    let (source_key, source) = match &req.source {
-        Source::Path(path) => (path.clone(), transform::load(&state, path).await?),
+    let (source_key, source, modified) = match &req.source {
+        Source::Path(path) => (
+            path.clone(),
+            transform::load(&state, path).await?,
+            transform::modified(&state, path).await,
+        ),
         Source::Url(url) => (
             format!("url:{url}"),
             transform::load_remote(&state, url).await?,
+            None,
         ),
     };
     let source_format = Format::sniff(&source);
     if req.passthrough && method == Method::Display {
         let format = source_format.unwrap_or(Format::Jpeg);
-        let etag = format!("\"{}\"", req.key);
-        if !req.force && transform::not_modified(headers, &etag) {
-            return Ok(transform::not_modified_response(&etag, false));
+        let v = Validators {
+            etag: format!("\"{}\"", req.key),
+            modified,
+        };
+        if !req.force && transform::not_modified(headers, &v) {
+            return Ok(transform::not_modified_response(&v, false));
         }
         let derived = Derived {
             bytes: source,
             format,
             negotiated: false,
         };
-        return Ok(transform::image_response(derived, &etag));
+        return Ok(transform::image_response(derived, &v));
     }
     let negotiated = req.pipeline.output.format.is_none() && method == Method::Display;
     let format = match req.pipeline.output.format {
@@ -66,8 +74,9 @@ pub async fn serve(
     } else {
         format!("\"{}\"", req.key)
     };
-    if method == Method::Display && !req.force && transform::not_modified(headers, &etag) {
-        return Ok(transform::not_modified_response(&etag, negotiated));
+    let v = Validators { etag, modified };
+    if method == Method::Display && !req.force && transform::not_modified(headers, &v) {
+        return Ok(transform::not_modified_response(&v, negotiated));
     }
     let bytes = transform::render(&state, &source_key, source, req.pipeline).await?;
     let derived = Derived {
@@ -76,7 +85,7 @@ pub async fn serve(
         negotiated,
     };
     match method {
-        Method::Display => Ok(transform::image_response(derived, &etag)),
+        Method::Display => Ok(transform::image_response(derived, &v)),
         Method::Get | Method::Redirect => {
             let filename = format!("{}.{}", req.key, format.extension());
             let folder = crate::upload::derived_folder(&state.picfit.derived_prefix, &source_key);

@@ -9,7 +9,7 @@ use md5::{Digest, Md5};
 use super::Route;
 use crate::AppState;
 use crate::error::ServiceError;
-use crate::transform::{self, Derived};
+use crate::transform::{self, Derived, Validators};
 
 /// Serves one pixlserv image request.
 ///
@@ -40,16 +40,19 @@ pub async fn serve(
         .output
         .format
         .unwrap_or(picsum_imaging::transform::Format::Jpeg);
-    let etag = format!(
-        "\"{}\"",
-        hex::encode(Md5::digest(format!(
-            "{}\n{}",
-            req.path,
-            req.pipeline.canonical()
-        )))
-    );
-    if transform::not_modified(headers, &etag) {
-        return Ok(transform::not_modified_response(&etag, false));
+    let v = Validators {
+        etag: format!(
+            "\"{}\"",
+            hex::encode(Md5::digest(format!(
+                "{}\n{}",
+                req.path,
+                req.pipeline.canonical()
+            )))
+        ),
+        modified: transform::modified(&state, &req.path).await,
+    };
+    if transform::not_modified(headers, &v) {
+        return Ok(transform::not_modified_response(&v, false));
     }
     let bytes = transform::render(&state, &req.path, source, req.pipeline).await?;
     Ok(transform::image_response(
@@ -58,7 +61,7 @@ pub async fn serve(
             format,
             negotiated: false,
         },
-        &etag,
+        &v,
     ))
 }
 
