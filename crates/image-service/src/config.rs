@@ -90,6 +90,17 @@ pub struct ImageConfig {
     /// Public base URL of the derived images (`/redirect` targets `{base}/{prefix}{key}.{ext}`).
     #[arg(long, env = "IMAGE_DERIVED_BASE_URL")]
     pub derived_base_url: Option<String>,
+    /// picfit's `shard.width`: derived file names are split into `depth` folders of this
+    /// many characters of their key (0: not sharded).
+    #[arg(long, env = "IMAGE_DERIVED_SHARD_WIDTH", default_value_t = 0)]
+    pub derived_shard_width: u8,
+    /// picfit's `shard.depth`: how many such folders.
+    #[arg(long, env = "IMAGE_DERIVED_SHARD_DEPTH", default_value_t = 0)]
+    pub derived_shard_depth: u8,
+    /// picfit's `shard.restonly`: the file is named by the rest of the key (true) or the
+    /// whole key (false).
+    #[arg(long, env = "IMAGE_DERIVED_SHARD_RESTONLY", default_value_t = true, action = clap::ArgAction::Set)]
+    pub derived_shard_rest_only: bool,
     /// Named transformations for pixlserv's `t_NAME`: `name=params` pairs separated by `;`,
     /// e.g. `square=w_200,h_200,c_p;avatar=w_64,h_64,c_p,g_c`. Checked at start-up.
     #[arg(long, env = "IMAGE_PRESETS", default_value = "")]

@@ -152,6 +152,8 @@ pub struct PicfitSettings {
     pub derived_prefix: String,
     /// Their public base URL.
     pub base_url: Option<String>,
+    /// How their file names are split into folders.
+    pub shard: picfit::Shard,
 }
 
 impl AppState {
@@ -189,6 +191,11 @@ impl AppState {
                 allowed_sizes: config.allowed_sizes.0.clone(),
                 derived_prefix: config.derived_prefix.clone(),
                 base_url: config.derived_base_url.clone().filter(|u| !u.is_empty()),
+                shard: picfit::Shard::new(
+                    config.derived_shard_width,
+                    config.derived_shard_depth,
+                    config.derived_shard_rest_only,
+                )?,
             },
             presets: config.presets()?,
             access: config.access()?,

@@ -110,6 +110,12 @@ static PATH_FORM: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r"^/(?:([0-9A-Za-z_]+)/)?([0-9A-Za-z_]+)/([0-9]*)x([0-9]*)/(.+)$").ok()
 });
 
+/// Whether `tail` (the path after the method segment) is picfit's path form.
+#[must_use]
+pub fn is_path_form(tail: &str) -> bool {
+    PATH_FORM.as_ref().is_some_and(|re| re.is_match(tail))
+}
+
 /// Parses a request: `tail` is the path after `/display` (empty for the query form).
 ///
 /// # Errors
@@ -529,6 +535,51 @@ fn store_key(all: &Query, query: &Query, from_path: &Query) -> String {
     }
     json.push('}');
     hex::encode(Md5::digest(json.as_bytes()))
+}
+
+/// picfit's `shard` settings: a derived file's name is its key split into `depth` folders
+/// of `width` characters, then the rest of the key (or all of it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Shard {
+    width: usize,
+    depth: usize,
+    rest_only: bool,
+}
+
+impl Shard {
+    /// Checked settings: the folders must leave part of the 32-character key.
+    ///
+    /// # Errors
+    /// `width × depth` of 32 or more.
+    pub fn new(width: u8, depth: u8, rest_only: bool) -> anyhow::Result<Self> {
+        let (width, depth) = (usize::from(width), usize::from(depth));
+        anyhow::ensure!(
+            width * depth < 32,
+            "shard width x depth must be below 32 (the key's length), not {width} x {depth}"
+        );
+        Ok(Self {
+            width,
+            depth,
+            rest_only,
+        })
+    }
+
+    /// The path of `key` (ASCII hex), without extension: `Shard("1234567890", 1, 2)` is
+    /// `1/2/34567890`, or `1/2/1234567890` when not rest-only.
+    #[must_use]
+    pub fn apply(&self, key: &str) -> String {
+        let split = (self.width * self.depth).min(key.len());
+        let mut parts: Vec<&str> = (0..self.depth)
+            .filter_map(|i| key.get(i * self.width..(i + 1) * self.width))
+            .filter(|p| !p.is_empty())
+            .collect();
+        parts.push(if self.rest_only {
+            key.get(split..).unwrap_or_default()
+        } else {
+            key
+        });
+        parts.join("/")
+    }
 }
 
 /// A JSON string as Go's encoder writes it (`<`, `>`, `&`, U+2028, U+2029 escaped).

@@ -6,7 +6,8 @@
 //! streams (413), the bytes must sniff as an image (415) and decode within the pixel limit
 //! (422) before anything is written; storage writes are atomic (a temporary file renamed,
 //! or one S3 PUT), and an existing original is never overwritten (409). A delete removes
-//! the original, every stored derivative of it and its cached copy.
+//! the original, every stored derivative of it and its cached copy; picfit's
+//! `DELETE /{method}/{op}/{W}x{H}/{path}` removes the one derivative it names.
 
 use std::sync::Arc;
 
@@ -346,6 +347,13 @@ async fn verify(state: &AppState, bytes: Bytes) -> Result<(), ServiceError> {
 async fn handle_delete(state: &AppState, path: &str) -> Result<(), ServiceError> {
     if !state.uploads.deletes {
         return Err(UploadError::Disabled("deletes").into());
+    }
+    // picfit's `DELETE /{method}/{op}/{W}x{H}/{path}`: one derivative.
+    if let Some((first, rest)) = path.split_once('/')
+        && let Some(method) = crate::picfit::Method::from_segment(first)
+        && crate::picfit::is_path_form(&format!("/{rest}"))
+    {
+        return crate::picfit::serve::delete_derived(state, method, &format!("/{rest}")).await;
     }
     let bad = || ServiceError::Upload(UploadError::BadPath(path.to_owned()));
     if path.is_empty() || path.starts_with(&state.picfit.derived_prefix) {

@@ -26,6 +26,16 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format.
+    pub const ALL: [Self; 6] = [
+        Self::Jpeg,
+        Self::Png,
+        Self::Gif,
+        Self::Bmp,
+        Self::Webp,
+        Self::Avif,
+    ];
+
     /// Parses a `fmt` value or file extension (`jpg`, `jpeg`, `png`, `gif`, `bmp`, `webp`,
     /// `avif`), case-insensitively.
     #[must_use]

@@ -41,6 +41,8 @@ async fn uploads_are_checked_before_anything_is_written() {
             ("IMAGE_UPLOADS", "true".into()),
             ("IMAGE_DELETES", "true".into()),
             ("IMAGE_UPLOAD_MAX_BYTES", "200000".into()),
+            ("IMAGE_DERIVED_SHARD_WIDTH", "2".into()),
+            ("IMAGE_DERIVED_SHARD_DEPTH", "1".into()),
         ],
     );
     let http = client();
@@ -153,6 +155,31 @@ async fn uploads_are_checked_before_anything_is_written() {
         "not overwritten"
     );
 
+    // Derivatives are stored sharded (width 2, depth 1); picfit's path-form DELETE removes
+    // just the one it names.
+    let mut stored_at = Vec::new();
+    for w in [40, 20] {
+        let res = http
+            .get(format!("{}/get/resize/{w}x0/new.png", images.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let json: serde_json::Value = serde_json::from_slice(&res.bytes().await.unwrap()).unwrap();
+        let key = json["key"].as_str().unwrap();
+        let path = json["path"].as_str().unwrap();
+        assert!(
+            path.ends_with(&format!("/{}/{}.png", &key[..2], &key[2..])),
+            "{path}"
+        );
+        assert!(photos.join(path).exists());
+        stored_at.push(photos.join(path));
+    }
+    let one = format!("{}/get/resize/40x0/new.png", images.base);
+    assert_eq!(http.delete(&one).send().await.unwrap().status(), 200);
+    assert!(!stored_at[0].exists() && stored_at[1].exists() && photos.join("new.png").exists());
+    assert_eq!(http.delete(&one).send().await.unwrap().status(), 404);
+
     // Delete cascades to stored derivatives and the cached copy.
     let res = http
         .get(format!("{}/get?path=new.png&op=resize&w=40", images.base))
@@ -169,7 +196,7 @@ async fn uploads_are_checked_before_anything_is_written() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    assert!(!photos.join("new.png").exists() && !derived.exists());
+    assert!(!photos.join("new.png").exists() && !derived.exists() && !stored_at[1].exists());
     let (status, _, _) = get(
         &http,
         &format!("{}/display?path=new.png&op=resize&w=100", images.base),

@@ -88,8 +88,7 @@ pub async fn serve(
         Method::Display => Ok(transform::image_response(derived, &v)),
         Method::Get | Method::Redirect => {
             let filename = format!("{}.{}", req.key, format.extension());
-            let folder = crate::upload::derived_folder(&state.picfit.derived_prefix, &source_key);
-            let path = format!("{folder}/{filename}");
+            let path = derived_path(&state, &source_key, &req.key, format);
             if req.force || !state.storage.exists(&path).await? {
                 state.storage.put(&path, derived.bytes).await?;
             }
@@ -118,6 +117,51 @@ pub async fn serve(
             }
         }
     }
+}
+
+/// Where a derivative is stored: `{prefix}{md5(source)}/{shard(key)}.{ext}`.
+fn derived_path(state: &AppState, source_key: &str, key: &str, format: Format) -> String {
+    let folder = crate::upload::derived_folder(&state.picfit.derived_prefix, source_key);
+    format!(
+        "{folder}/{}.{}",
+        state.picfit.shard.apply(key),
+        format.extension()
+    )
+}
+
+/// picfit's `DELETE /{method}/{op}/{W}x{H}/{path}`: removes the one stored derivative
+/// that URL names (in whichever format it was stored), leaving the original and its other
+/// derivatives.
+///
+/// # Errors
+/// Parse errors as for a request (400/401/403), 404 when nothing was stored for it.
+pub async fn delete_derived(
+    state: &AppState,
+    method: Method,
+    tail: &str,
+) -> Result<(), ServiceError> {
+    let settings = Settings {
+        secret: state.picfit.secret.as_deref(),
+        quality: state.picfit.quality,
+        allowed_sizes: &state.picfit.allowed_sizes,
+    };
+    let req = super::parse(method, tail, "", settings)?;
+    let Source::Path(source_key) = &req.source else {
+        return Err(ServiceError::ImageNotFound);
+    };
+    let mut deleted = 0;
+    for format in Format::ALL {
+        let path = derived_path(state, source_key, &req.key, format);
+        if state.storage.exists(&path).await? {
+            state.storage.delete(&path).await?;
+            deleted += 1;
+        }
+    }
+    if deleted == 0 {
+        return Err(ServiceError::ImageNotFound);
+    }
+    tracing::info!(source = %source_key, key = %req.key, "deleted one derivative");
+    Ok(())
 }
 
 fn json(value: &serde_json::Value) -> Response {

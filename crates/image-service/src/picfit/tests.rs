@@ -386,3 +386,27 @@ fn flat_composes_source_images() {
         PicfitError::SizeNotAllowed
     );
 }
+
+#[test]
+fn shards_like_picfit() {
+    let key = "895b545d9dca01413aec42d6ae3c6197";
+    let cases = [
+        ((0, 0, true), key.to_owned()),
+        ((1, 2, true), format!("8/9/{}", &key[2..])),
+        ((2, 3, true), format!("89/5b/54/{}", &key[6..])),
+        ((1, 2, false), format!("8/9/{key}")),
+    ];
+    for ((w, d, rest), want) in cases {
+        assert_eq!(
+            Shard::new(w, d, rest).unwrap().apply(key),
+            want,
+            "{w} {d} {rest}"
+        );
+    }
+    assert_eq!(
+        Shard::new(1, 2, true).unwrap().apply("1234567890"),
+        "1/2/34567890"
+    );
+    assert!(Shard::new(4, 8, true).is_err());
+    assert!(Shard::new(31, 1, true).is_ok());
+}
