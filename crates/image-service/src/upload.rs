@@ -255,7 +255,7 @@ async fn handle_upload(
                 .next()
                 .unwrap_or_default()
                 .to_owned();
-            if base.is_empty() || base.starts_with('.') {
+            if base.is_empty() || base.starts_with('.') || base.chars().any(char::is_control) {
                 return Err((dialect, UploadError::BadName(name).into()));
             }
             base

@@ -114,6 +114,8 @@ async fn uploads_are_checked_before_anything_is_written() {
         (form("data", "anim.gif", animated), 422),
         (form("data", "new.png", jpeg.clone()), 409),
         (form("data", ".hidden.jpg", jpeg.clone()), 400),
+        (form("data", "nul\u{0}.jpg", jpeg.clone()), 400),
+        (form("data", "tab\t.jpg", jpeg.clone()), 400),
         (form("other", "x.jpg", jpeg.clone()), 400),
     ];
     for (i, (form, status)) in cases.into_iter().enumerate() {
