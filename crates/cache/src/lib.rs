@@ -57,6 +57,9 @@ impl std::fmt::Debug for Cache {
     }
 }
 
+/// Channel (after the prefix) on which removals are announced.
+const REMOVALS: &str = "removals";
+
 impl Cache {
     /// A memory-only cache holding at most `capacity_bytes` (keys included). Objects larger
     /// than a shard's share of the capacity are served but not kept.
@@ -132,17 +135,40 @@ impl Cache {
         Ok((value, hit))
     }
 
-    /// Forgets `key` in memory and in Redis (other replicas' memory tiers keep their copy
-    /// until it is evicted).
+    /// Forgets `key` in memory and in Redis, and tells the other replicas to forget their
+    /// memory copy (see [`Cache::listen_for_removals`]; best effort: a replica that is not
+    /// subscribed at that moment keeps its copy until it is evicted).
     ///
     /// # Errors
     /// The Redis error, after the memory entry is gone.
     pub async fn remove(&self, key: &str) -> Result<(), CacheError> {
         self.memory.remove(key);
         match &self.redis {
-            Some(redis) => redis.del(key).await,
+            Some(redis) => {
+                redis.del(key).await?;
+                redis
+                    .publish(REMOVALS, &format!("{}\n{key}", self.name))
+                    .await
+            }
             None => Ok(()),
         }
+    }
+
+    /// Drops the memory copies of keys other replicas [`remove`](Cache::remove), for ever
+    /// (re-subscribing after Redis outages); returns at once without a Redis tier. Spawn it.
+    pub async fn listen_for_removals(&self) {
+        let Some(redis) = self.redis.clone() else {
+            return;
+        };
+        redis
+            .listen(REMOVALS, |message| {
+                if let Some((name, key)) = message.split_once('\n')
+                    && name == self.name
+                {
+                    self.memory.remove(key);
+                }
+            })
+            .await;
     }
 
     fn redis_error(&self, op: &'static str, e: &CacheError) {

@@ -34,7 +34,9 @@ pub enum CacheError {
 
 enum Target {
     Single(redis::Client),
-    Cluster(ClusterClient),
+    /// The cluster, and its first node for subscriptions (a cluster delivers `PUBLISH` to
+    /// subscribers on every node).
+    Cluster(ClusterClient, redis::Client),
 }
 
 #[derive(Clone)]
@@ -93,12 +95,14 @@ impl RedisTier {
             if nodes.is_empty() {
                 return Err(CacheError::InvalidUrl(url.to_owned()));
             }
+            let first = redis::Client::open(nodes.first().map_or("", String::as_str))?;
             Target::Cluster(
                 ClusterClient::builder(nodes)
                     .connection_timeout(settings.timeout.max(Duration::from_millis(500)))
                     .response_timeout(settings.timeout)
                     .retries(1)
                     .build()?,
+                first,
             )
         } else if url.starts_with("redis://") || url.starts_with("rediss://") {
             Target::Single(redis::Client::open(url)?)
@@ -148,7 +152,7 @@ impl RedisTier {
                 .map_err(|_| CacheError::Timeout)??;
                 Conn::Single(manager)
             }
-            Target::Cluster(client) => Conn::Cluster(
+            Target::Cluster(client, _) => Conn::Cluster(
                 tokio::time::timeout(connect_limit, client.get_async_connection())
                     .await
                     .map_err(|_| CacheError::Timeout)??,
@@ -215,6 +219,51 @@ impl RedisTier {
         self.run::<i64>(redis::cmd("DEL").arg(self.key(key)))
             .await
             .map(|_| ())
+    }
+
+    /// `PUBLISH` on the prefixed `channel`.
+    ///
+    /// # Errors
+    /// Unavailable, timeout or a Redis error.
+    pub async fn publish(&self, channel: &str, message: &str) -> Result<(), CacheError> {
+        self.run::<i64>(redis::cmd("PUBLISH").arg(self.key(channel)).arg(message))
+            .await
+            .map(|_| ())
+    }
+
+    /// Subscribes to the prefixed `channel` and calls `on_message` with every message, for
+    /// ever: a lost connection is re-made after a second (messages published meanwhile are
+    /// missed). Meant to be spawned.
+    pub async fn listen(self: std::sync::Arc<Self>, channel: &str, on_message: impl Fn(&str)) {
+        use futures::StreamExt as _;
+        let channel = self.key(channel);
+        let client = match &self.target {
+            Target::Single(client) | Target::Cluster(_, client) => client.clone(),
+        };
+        loop {
+            let connect = tokio::time::timeout(
+                self.settings.timeout.max(Duration::from_millis(500)),
+                client.get_async_pubsub(),
+            );
+            match connect.await {
+                Ok(Ok(mut pubsub)) => match pubsub.subscribe(&channel).await {
+                    Ok(()) => {
+                        tracing::debug!(channel, "listening for invalidations");
+                        let mut messages = pubsub.on_message();
+                        while let Some(message) = messages.next().await {
+                            if let Ok(text) = message.get_payload::<String>() {
+                                on_message(&text);
+                            }
+                        }
+                        tracing::warn!(channel, "subscription lost; re-subscribing");
+                    }
+                    Err(e) => tracing::warn!(channel, error = %e, "subscribe failed"),
+                },
+                Ok(Err(e)) => tracing::debug!(channel, error = %e, "pub/sub connection failed"),
+                Err(_) => tracing::debug!(channel, "pub/sub connection timed out"),
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
     }
 
     /// `PING`, for health checks.

@@ -300,6 +300,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let state = Arc::new(AppState::from_config(&config)?);
+    // Sources deleted through another replica leave this one's memory tier too.
+    let listening = Arc::clone(&state);
+    let removals = tokio::spawn(async move { listening.sources.listen_for_removals().await });
     let ops = TcpListener::bind(config.metrics_listen).await?;
     picsum_common::server::prometheus();
     let checked = Arc::clone(&state);
@@ -315,13 +318,15 @@ pub async fn serve(
         }
     });
     tracing::info!(listen = %listener.local_addr()?, metrics = %ops.local_addr()?, vips = %picsum_imaging::version(), "image service started");
-    picsum_common::server::serve_with_ops(
+    let served = picsum_common::server::serve_with_ops(
         listener,
         router(state),
         ops,
         ops_router(health),
         shutdown,
     )
-    .await?;
+    .await;
+    removals.abort();
+    served?;
     Ok(())
 }

@@ -151,3 +151,84 @@ async fn image_service_on_a_redis_cluster() {
         "{metrics}"
     );
 }
+
+/// Two replicas on `env`'s Redis: a source both hold in memory, deleted through one, is
+/// gone from the other too (its memory tier hears the removal on Redis pub/sub).
+async fn deletes_reach_every_replica(
+    gallery: &Gallery,
+    env: Vec<(&'static str, String)>,
+    node: String,
+    prefix: &str,
+) {
+    std::fs::copy(
+        fixture("../transform/quadrants.png"),
+        gallery.dir.join("photos/quadrants.png"),
+    )
+    .unwrap();
+    let mut env = env;
+    env.push(("IMAGE_DELETES", "true".into()));
+    let a = gallery.image_service_with(1, 16, env.clone());
+    let b = gallery.image_service_with(1, 16, env);
+    let http = client();
+    // Both replicas subscribed (on the node subscriptions go to).
+    let node = probe(node, prefix);
+    let mut subscribers = 0;
+    for _ in 0..100 {
+        let mut cmd = picsum_cache::redis::cmd("PUBSUB");
+        cmd.arg("NUMSUB").arg(format!("{prefix}removals"));
+        let (_, n): (String, i64) = node.query(&cmd).await.unwrap();
+        subscribers = n;
+        if n >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(subscribers, 2);
+    let display = |base: &str, w: u32| format!("{base}/display?path=quadrants.png&op=resize&w={w}");
+    for base in [&a.base, &b.base] {
+        let res = http.get(display(base, 40)).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    let res = http
+        .delete(format!("{}/quadrants.png", a.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    // A new size needs the source: B no longer has it in memory.
+    let mut status = 0;
+    for _ in 0..100 {
+        status = http
+            .get(display(&b.base, 41))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        if status == 404 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(status, 404, "replica B still serves the deleted source");
+}
+
+#[tokio::test]
+async fn deletes_reach_every_replica_through_redis() {
+    let server = RedisServer::start();
+    let gallery = Gallery::new("redis-delete");
+    deletes_reach_every_replica(&gallery, redis_env(&server), server.url(), "e2e:").await;
+}
+
+#[tokio::test]
+async fn deletes_reach_every_replica_of_a_cluster() {
+    let cluster = picsum_testkit::RedisCluster::start();
+    let gallery = Gallery::new("cluster-delete");
+    let env = vec![
+        ("IMAGE_CACHE_URL", cluster.url()),
+        ("IMAGE_CACHE_PREFIX", "cl:".into()),
+    ];
+    let first = cluster.url().replace("redis+cluster://", "redis://");
+    let first = first.split(',').next().unwrap().to_owned();
+    deletes_reach_every_replica(&gallery, env, first, "cl:").await;
+}
