@@ -34,9 +34,7 @@ pub enum CacheError {
 
 enum Target {
     Single(redis::Client),
-    /// The cluster, and its first node for subscriptions (a cluster delivers `PUBLISH` to
-    /// subscribers on every node).
-    Cluster(ClusterClient, redis::Client),
+    Cluster(ClusterClient),
 }
 
 #[derive(Clone)]
@@ -63,6 +61,9 @@ pub struct RedisSettings {
 /// A connection to Redis or a Redis Cluster.
 pub struct RedisTier {
     target: Target,
+    /// Where subscriptions go: the server, or the cluster's first node (a cluster delivers
+    /// `PUBLISH` to subscribers on every node).
+    subscriber: redis::Client,
     settings: RedisSettings,
     conn: tokio::sync::Mutex<Option<Conn>>,
     last_attempt: Mutex<Option<Instant>>,
@@ -83,7 +84,7 @@ impl RedisTier {
     /// [`CacheError::InvalidUrl`] or a URL redis-rs refuses.
     pub fn open(settings: RedisSettings) -> Result<Self, CacheError> {
         let url = settings.url.as_str();
-        let target = if let Some((scheme, nodes)) = url.split_once("+cluster://") {
+        let (target, subscriber) = if let Some((scheme, nodes)) = url.split_once("+cluster://") {
             if scheme != "redis" && scheme != "rediss" {
                 return Err(CacheError::InvalidUrl(url.to_owned()));
             }
@@ -96,21 +97,25 @@ impl RedisTier {
                 return Err(CacheError::InvalidUrl(url.to_owned()));
             }
             let first = redis::Client::open(nodes.first().map_or("", String::as_str))?;
-            Target::Cluster(
-                ClusterClient::builder(nodes)
-                    .connection_timeout(settings.timeout.max(Duration::from_millis(500)))
-                    .response_timeout(settings.timeout)
-                    .retries(1)
-                    .build()?,
+            (
+                Target::Cluster(
+                    ClusterClient::builder(nodes)
+                        .connection_timeout(settings.timeout.max(Duration::from_millis(500)))
+                        .response_timeout(settings.timeout)
+                        .retries(1)
+                        .build()?,
+                ),
                 first,
             )
         } else if url.starts_with("redis://") || url.starts_with("rediss://") {
-            Target::Single(redis::Client::open(url)?)
+            let client = redis::Client::open(url)?;
+            (Target::Single(client.clone()), client)
         } else {
             return Err(CacheError::InvalidUrl(url.to_owned()));
         };
         Ok(Self {
             target,
+            subscriber,
             settings,
             conn: tokio::sync::Mutex::new(None),
             last_attempt: Mutex::new(None),
@@ -152,7 +157,7 @@ impl RedisTier {
                 .map_err(|_| CacheError::Timeout)??;
                 Conn::Single(manager)
             }
-            Target::Cluster(client, _) => Conn::Cluster(
+            Target::Cluster(client) => Conn::Cluster(
                 tokio::time::timeout(connect_limit, client.get_async_connection())
                     .await
                     .map_err(|_| CacheError::Timeout)??,
@@ -237,9 +242,7 @@ impl RedisTier {
     pub async fn listen(self: std::sync::Arc<Self>, channel: &str, on_message: impl Fn(&str)) {
         use futures::StreamExt as _;
         let channel = self.key(channel);
-        let client = match &self.target {
-            Target::Single(client) | Target::Cluster(_, client) => client.clone(),
-        };
+        let client = self.subscriber.clone();
         loop {
             let connect = tokio::time::timeout(
                 self.settings.timeout.max(Duration::from_millis(500)),
