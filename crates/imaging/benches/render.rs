@@ -1,5 +1,6 @@
-//! Render-path benchmarks: Picsum's pipeline on the sample gallery and the 6000×4000 fixture.
-//! Run: `cargo bench -p picsum-imaging`.
+//! Render-path benchmarks: Picsum's pipeline on the sample gallery and the 6000×4000 fixture,
+//! and the transformation pipeline with and without overlays (what a watermark and a line
+//! of text add to a 400x300 thumbnail). Run: `cargo bench -p picsum-imaging`.
 
 use std::hint::black_box;
 
@@ -68,6 +69,86 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 render(black_box(source), black_box(task), Limits::default())
                     .unwrap_or_else(|e| panic!("{e}"))
+            });
+        });
+    }
+    group.finish();
+    overlays(c, &original_1200);
+}
+
+fn overlays(c: &mut Criterion, source: &[u8]) {
+    use picsum_imaging::overlay::{Layers, Text, Watermark};
+    use picsum_imaging::transform::{Format, Gravity, Op, Output, Pipeline, Size};
+    let fill = Op::Fill {
+        size: Size {
+            width: Some(400),
+            height: Some(300),
+        },
+        gravity: Gravity::Centre,
+        upscale: false,
+    };
+    let mark = Op::Watermark(Watermark {
+        source: "mark.png".into(),
+        retina: None,
+        scale: 1,
+        gravity: Gravity::SouthEast,
+        offset: (10, 10),
+    });
+    let text = Op::Text(Text {
+        content: "© Picsum".into(),
+        font: None,
+        colour: [255, 255, 255, 255],
+        size: 16,
+        gravity: Gravity::SouthWest,
+        offset: (8, 8),
+    });
+    let layers: Layers = [(
+        "mark.png".to_owned(),
+        read("fixtures/transform/mark.png").into(),
+    )]
+    .into_iter()
+    .collect();
+    let pipeline = |ops: Vec<Op>| Pipeline {
+        ops,
+        output: Output {
+            format: Some(Format::Jpeg),
+            quality: Some(80),
+        },
+    };
+    let cases = [
+        ("400x300_fill", pipeline(vec![fill.clone()])),
+        (
+            "400x300_fill_flip",
+            pipeline(vec![
+                fill.clone(),
+                Op::Flip(picsum_imaging::transform::Axis::Horizontal),
+            ]),
+        ),
+        (
+            "400x300_fill_watermark",
+            pipeline(vec![fill.clone(), mark.clone()]),
+        ),
+        (
+            "400x300_fill_text",
+            pipeline(vec![fill.clone(), text.clone()]),
+        ),
+        (
+            "400x300_fill_watermark_text",
+            pipeline(vec![fill, mark, text]),
+        ),
+    ];
+    let mut group = c.benchmark_group("transform");
+    group.sample_size(20);
+    for (name, pipeline) in &cases {
+        group.bench_function(*name, |b| {
+            b.iter(|| {
+                picsum_imaging::process_layered(
+                    black_box(source),
+                    black_box(pipeline),
+                    Limits::default(),
+                    &layers,
+                )
+                .unwrap_or_else(|e| panic!("{e}"))
             });
         });
     }
