@@ -160,6 +160,10 @@ pub struct ImageConfig {
     /// Time limit of one remote fetch (redirects included), in milliseconds.
     #[arg(long, env = "IMAGE_REMOTE_TIMEOUT_MS", default_value_t = 10_000)]
     pub remote_timeout_ms: u64,
+    /// How long a fetched `url=` source (and what is rendered from it) is reused before it
+    /// is fetched again, in seconds; 0 keeps it for the cache's lifetime.
+    #[arg(long, env = "IMAGE_REMOTE_REFRESH_SECONDS", default_value_t = 3600)]
+    pub remote_refresh_seconds: u64,
     /// Log filter: `debug`, `info`, `warn`, `error`, or a `tracing` directive list.
     #[arg(long, env = "IMAGE_LOG_LEVEL", default_value = "info")]
     pub log_level: String,
@@ -248,6 +252,7 @@ impl ImageConfig {
             private_hosts: list(&self.remote_private_hosts),
             max_bytes: self.remote_max_bytes,
             timeout: std::time::Duration::from_millis(self.remote_timeout_ms),
+            refresh: std::time::Duration::from_secs(self.remote_refresh_seconds),
         }
     }
 

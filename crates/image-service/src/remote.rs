@@ -30,6 +30,8 @@ pub struct RemoteSettings {
     pub max_bytes: u64,
     /// Time limit of the whole fetch, redirects included.
     pub timeout: Duration,
+    /// How long a fetched source is reused; zero: as long as the cache keeps it.
+    pub refresh: Duration,
 }
 
 /// Why a remote source was not fetched.
@@ -99,6 +101,26 @@ impl Fetcher {
             }))
             .build()?;
         Ok(Self { client, settings })
+    }
+
+    /// The period `url` is in: cache keys of remote sources and their renders carry it, so
+    /// a new period fetches the source again. Each URL's periods are offset by a hash of it,
+    /// so that sources do not all expire at the same moment. Always 0 without a refresh
+    /// interval.
+    #[must_use]
+    pub fn generation(&self, url: &str) -> u64 {
+        let period = self.settings.refresh.as_secs();
+        if period == 0 {
+            return 0;
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        // FNV-1a: stable across processes (replicas agree on the periods).
+        let phase = url.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        }) % period;
+        (now + phase) / period
     }
 
     /// Fetches `url`, following up to five redirects, each checked like the first.

@@ -110,15 +110,20 @@ pub async fn load_layers(state: &AppState, pipeline: &Pipeline) -> Result<Layers
     Ok(layers)
 }
 
-/// Fetches a remote source (`url=`) through the source cache.
+/// Fetches a remote source (`url=`) through the source cache, once per refresh period
+/// (`generation`, from [`crate::remote::Fetcher::generation`]).
 ///
 /// # Errors
 /// [`crate::remote::RemoteError`] as a 4xx (or 502/504 for origin failures).
-pub async fn load_remote(state: &AppState, url: &str) -> Result<Bytes, ServiceError> {
+pub async fn load_remote(
+    state: &AppState,
+    url: &str,
+    generation: u64,
+) -> Result<Bytes, ServiceError> {
     let fetch = async { state.remote.fetch(url).await.map_err(ServiceError::Remote) };
     let (bytes, _) = state
         .sources
-        .get_or_load(&format!("src:url:{url}"), fetch)
+        .get_or_load(&format!("src:url:{generation}:{url}"), fetch)
         .await?;
     Ok(bytes)
 }

@@ -198,3 +198,62 @@ async fn remote_sources_are_fetched_safely() {
         assert_eq!(res.text().await.unwrap().trim_end(), message);
     }
 }
+
+/// A fetched source is reused within its refresh period and fetched again after it, and so
+/// are the renders made from it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remote_sources_are_fetched_again_after_their_period() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let first = std::fs::read(fixture("../transform/quadrants.jpg")).unwrap(); // 200x100
+    let second = std::fs::read(fixture("file/1_500.jpg")).unwrap(); // 500x333
+    let counter = Arc::clone(&fetches);
+    let app = Router::new().route(
+        "/changing.jpg",
+        route(move || {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            let body = if n == 0 {
+                first.clone()
+            } else {
+                second.clone()
+            };
+            async move { body }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let origin = format!("127.0.0.1:{}", listener.local_addr().unwrap().port());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let gallery = gallery("remote-refresh");
+    let images = gallery.image_service_with(
+        1,
+        4,
+        vec![
+            ("IMAGE_REMOTE_PRIVATE_HOSTS", origin.clone()),
+            ("IMAGE_REMOTE_REFRESH_SECONDS", "1".into()),
+        ],
+    );
+    let http = client();
+    let url = format!(
+        "{}/display?op=resize&w=50&fmt=png&url=http://{origin}/changing.jpg",
+        images.base
+    );
+    let (status, ct, body) = get(&http, &url).await;
+    assert_eq!(status, 200);
+    assert_eq!(dimensions(&ct, &body), (50, 25));
+    let mut seen = (50, 25);
+    for _ in 0..60 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let (status, ct, body) = get(&http, &url).await;
+        assert_eq!(status, 200);
+        seen = dimensions(&ct, &body);
+        if seen != (50, 25) {
+            break;
+        }
+    }
+    assert_eq!(seen, (50, 33), "the new source is served after its period");
+    assert!(
+        fetches.load(Ordering::SeqCst) <= 3,
+        "reused within a period"
+    );
+}

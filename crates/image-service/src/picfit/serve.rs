@@ -33,17 +33,24 @@ pub async fn serve(
         allowed_sizes: &state.picfit.allowed_sizes,
     };
     let mut req = super::parse(method, tail, raw_query, settings)?;
-    let (source_key, source, modified) = match &req.source {
+    // `render_key` names the source in render-cache keys: for `url=` it changes with every
+    // refresh period, so renders follow the re-fetched source.
+    let (source_key, render_key, source, modified) = match &req.source {
         Source::Path(path) => (
+            path.clone(),
             path.clone(),
             transform::load(&state, path).await?,
             transform::modified(&state, path).await,
         ),
-        Source::Url(url) => (
-            format!("url:{url}"),
-            transform::load_remote(&state, url).await?,
-            None,
-        ),
+        Source::Url(url) => {
+            let generation = state.remote.generation(url);
+            (
+                format!("url:{url}"),
+                format!("url:{generation}:{url}"),
+                transform::load_remote(&state, url, generation).await?,
+                None,
+            )
+        }
     };
     let source_format = Format::sniff(&source);
     if req.passthrough && method == Method::Display {
@@ -78,7 +85,7 @@ pub async fn serve(
     if method == Method::Display && !req.force && transform::not_modified(headers, &v) {
         return Ok(transform::not_modified_response(&v, negotiated));
     }
-    let bytes = transform::render(&state, &source_key, source, req.pipeline).await?;
+    let bytes = transform::render(&state, &render_key, source, req.pipeline).await?;
     let derived = Derived {
         bytes,
         format,
