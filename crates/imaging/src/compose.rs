@@ -4,6 +4,9 @@
 //! it. Overlay images are checked against the same limits as sources, and whatever falls
 //! outside the image is clipped, so no placement can fail or grow the output.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
 use rs_vips::VipsImage;
 use rs_vips::enums::{BandFormat, BlendMode, Interpretation, Size as VipsSize};
 use rs_vips::voption::{Setter, VOption};
@@ -57,21 +60,8 @@ pub(crate) fn text(
     if text.content.trim().is_empty() || text.colour[3] == 0 {
         return Ok(image);
     }
-    let size = text.size.clamp(1, MAX_TEXT_SIZE);
-    let font = fonts::resolve(text.font.as_deref())?;
-    let file = font.file.to_string_lossy();
-    // Pango reads markup: the content is escaped so it is drawn as written. The comma ends
-    // the family list, so a family ending in a style word stays a family.
-    let mask = VipsImage::text_with_opts(
-        &escape(&text.content),
-        VOption::new()
-            .set("font", format!("{}, {size}", font.family).as_str())
-            .set("fontfile", file.as_ref())
-            .set("dpi", 72),
-    )
-    .map_err(|_| vips_error("text"))?;
+    let mask = text_mask(text, limits)?;
     let (w, h) = dims(&mask);
-    check_output(w, h, limits)?;
     let [r, g, b, a] = text.colour.map(f64::from);
     let alpha = if text.colour[3] == 255 {
         mask.clone()
@@ -90,6 +80,67 @@ pub(crate) fn text(
         .map_err(|_| vips_error("bandjoin"))?;
     let at = anchor(text.gravity, dims(&image), (w, h), text.offset);
     draw(image, &overlay, at)
+}
+
+/// A rendered line of text: its coverage mask.
+struct Mask {
+    width: u32,
+    height: u32,
+    coverage: Vec<u8>,
+}
+
+/// The coverage mask of `text` (one band, 0..255). Preset text repeats on every request, so
+/// masks are kept (up to 256 of them; Pango's layout costs milliseconds, a copy does not).
+fn text_mask(text: &Text, limits: Limits) -> Result<VipsImage, ImagingError> {
+    type Key = (String, Option<String>, u32);
+    static MASKS: OnceLock<Mutex<HashMap<Key, Arc<Mask>>>> = OnceLock::new();
+    let size = text.size.clamp(1, MAX_TEXT_SIZE);
+    let key = (text.content.clone(), text.font.clone(), size);
+    let masks = MASKS.get_or_init(Mutex::default);
+    let known = masks
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&key)
+        .cloned();
+    let mask = match known {
+        Some(mask) => mask,
+        None => {
+            let font = fonts::resolve(text.font.as_deref())?;
+            let file = font.file.to_string_lossy();
+            // Pango reads markup: the content is escaped so it is drawn as written. The
+            // comma ends the family list, so a family ending in a style word stays one.
+            let image = VipsImage::text_with_opts(
+                &escape(&text.content),
+                VOption::new()
+                    .set("font", format!("{}, {size}", font.family).as_str())
+                    .set("fontfile", file.as_ref())
+                    .set("dpi", 72),
+            )
+            .map_err(|_| vips_error("text"))?;
+            let (width, height) = dims(&image);
+            check_output(width, height, limits)?;
+            let mask = Arc::new(Mask {
+                width,
+                height,
+                coverage: image.write_to_memory(),
+            });
+            let mut masks = masks.lock().unwrap_or_else(PoisonError::into_inner);
+            if masks.len() >= 256 {
+                masks.clear();
+            }
+            masks.insert(key, Arc::clone(&mask));
+            mask
+        }
+    };
+    check_output(mask.width, mask.height, limits)?;
+    VipsImage::new_from_memory_copy(
+        &mask.coverage,
+        side(mask.width)?,
+        side(mask.height)?,
+        1,
+        BandFormat::Uchar,
+    )
+    .map_err(|_| vips_error("new_from_memory_copy"))
 }
 
 /// picfit's `flat`.
@@ -211,7 +262,8 @@ fn with_alpha(image: VipsImage) -> Result<VipsImage, ImagingError> {
         .map_err(|_| vips_error("bandjoin_const"))
 }
 
-/// Composites the part of `overlay` that falls inside `image` at `at`.
+/// Composites the part of `overlay` that falls inside `image` at `at`. Only the covered
+/// rectangle is blended (compositing works in floating point); the rest is copied.
 fn draw(image: VipsImage, overlay: &VipsImage, at: (i64, i64)) -> Result<VipsImage, ImagingError> {
     let (bw, bh) = dims(&image);
     let (ow, oh) = dims(overlay);
@@ -223,28 +275,28 @@ fn draw(image: VipsImage, overlay: &VipsImage, at: (i64, i64)) -> Result<VipsIma
         return Ok(image);
     }
     let int = |v: i64| i32::try_from(v).map_err(|_| vips_error("composite2"));
+    let (x, y, w, h) = (int(x0)?, int(y0)?, int(x1 - x0)?, int(y1 - y0)?);
     let visible = overlay
-        .extract_area(
-            int(x0 - at.0)?,
-            int(y0 - at.1)?,
-            int(x1 - x0)?,
-            int(y1 - y0)?,
-        )
+        .extract_area(int(x0 - at.0)?, int(y0 - at.1)?, w, h)
         .map_err(|_| vips_error("extract_area"))?;
     let opaque = !image.hasalpha();
-    let out = srgb(image)?
-        .composite2_with_opts(
-            &visible,
-            BlendMode::Over,
-            VOption::new().set("x", int(x0)?).set("y", int(y0)?),
-        )
+    let image = srgb(image)?;
+    let under = image
+        .extract_area(x, y, w, h)
+        .map_err(|_| vips_error("extract_area"))?;
+    let format = image.get_format().map_err(|_| vips_error("get_format"))?;
+    let mut blended = under
+        .composite2(&visible, BlendMode::Over)
+        .and_then(|b| b.cast(format))
         .map_err(|_| vips_error("composite2"))?;
     if opaque {
-        return out
+        blended = blended
             .extract_band_with_opts(0, VOption::new().set("n", 3))
-            .map_err(|_| vips_error("extract_band"));
+            .map_err(|_| vips_error("extract_band"))?;
     }
-    Ok(out)
+    image
+        .insert(&blended, x, y)
+        .map_err(|_| vips_error("insert"))
 }
 
 /// Escapes Pango markup.

@@ -86,9 +86,11 @@ pub fn process_layered(
                     .set("option-string", "fail-on=truncated"),
             )
             .map_err(|_| decode_error())?;
-            // The shrunk decode reads its source once, top to bottom; smart crops and any
-            // later step may read it in another order, so keep it (output-sized) in memory.
-            let scaled = if ops.peek().is_some() || needs_random_access(first) {
+            // The shrunk decode reads its source once, top to bottom; smart crops and later
+            // steps that may read it in another order need it (output-sized) in memory.
+            // Overlays, grey and mirroring read row by row and stream.
+            let rest = pipeline.ops.get(1..).unwrap_or_default();
+            let scaled = if !rest.iter().all(streams) || needs_random_access(first) {
                 scaled.copy_memory().map_err(|_| decode_error())?
             } else {
                 scaled
@@ -126,6 +128,14 @@ fn oriented_size(image: &VipsImage) -> (u32, u32) {
             (w, h)
         }
     }
+}
+
+/// Steps that read their input top to bottom, so they can follow a streaming decode.
+fn streams(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Watermark(_) | Op::Text(_) | Op::Flat(_) | Op::Grayscale | Op::Flip(Axis::Horizontal)
+    )
 }
 
 /// Steps that read their input out of order.
