@@ -244,8 +244,9 @@ fn decode(bytes: &[u8], limits: Limits) -> Result<VipsImage, ImagingError> {
     with_alpha(srgb(image)?)
 }
 
+/// 8-bit sRGB (grey and 16-bit images are converted), alpha kept.
 fn srgb(image: VipsImage) -> Result<VipsImage, ImagingError> {
-    if image.get_bands() >= 3 {
+    if image.get_bands() >= 3 && matches!(image.get_format(), Ok(BandFormat::Uchar)) {
         return Ok(image);
     }
     image

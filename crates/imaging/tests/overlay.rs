@@ -150,6 +150,22 @@ fn watermarks_sit_at_their_gravity_and_use_retina_variants() {
     let out = run(&grey, vec![mark(Gravity::NorthWest, (0, 0), 1, None)], &set).unwrap();
     assert_eq!(px(&out, 0, 0), RED);
     assert_eq!(px(&out, 30, 30), [128, 128, 128]);
+    // A 16-bit image is drawn on in 8-bit sRGB, not darkened.
+    let deep = VipsImage::black_with_opts(60, 40, VOption::new().set("bands", 3))
+        .unwrap()
+        .linear(&[0.0; 3], &[65535.0, 65535.0, 65535.0])
+        .unwrap()
+        .cast(rs_vips::enums::BandFormat::Ushort)
+        .unwrap()
+        .copy_with_opts(VOption::new().set(
+            "interpretation",
+            rs_vips::enums::Interpretation::Rgb16 as i32,
+        ))
+        .unwrap();
+    let deep = Bytes::from(deep.pngsave_buffer().unwrap());
+    let out = run(&deep, vec![mark(Gravity::NorthWest, (0, 0), 1, None)], &set).unwrap();
+    assert_eq!(px(&out, 0, 0), RED);
+    assert_eq!(px(&out, 30, 30), WHITE);
     assert!(matches!(
         run(&base, vec![mark(Gravity::NorthWest, (0, 0), 1, None)], &Layers::new()),
         Err(ImagingError::MissingLayer(k)) if k == "logo.png"
