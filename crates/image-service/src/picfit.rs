@@ -385,6 +385,9 @@ fn operation(name: &str, p: &Params<'_>, size: Size) -> Result<Option<Op>, Picfi
     }))
 }
 
+/// Most images one `flat` draws.
+const MAX_FLAT_LAYERS: usize = 16;
+
 /// picfit's `flat`: its images are the sub-operation's `path:` values (source storage),
 /// placed at a `stick` corner, or else in the `pos` rectangle (`x0.y0.x1.y1` percent,
 /// missing parts 100) filled with `color`.
@@ -394,10 +397,10 @@ fn flat(p: &Params<'_>, size: Option<(u32, u32)>) -> Result<Op, PicfitError> {
             .filter(|(k, _)| *k == "path")
             .map(|(_, v)| clean_path(v))
             .collect::<Result<Vec<_>, _>>()?;
-    if layers.is_empty() {
-        return Err(PicfitError::InvalidParameter(
-            "flat needs at least one path:".into(),
-        ));
+    if layers.is_empty() || layers.len() > MAX_FLAT_LAYERS {
+        return Err(PicfitError::InvalidParameter(format!(
+            "flat needs 1 to {MAX_FLAT_LAYERS} path: images"
+        )));
     }
     let placement = match p.get("stick") {
         Some(corner) => Placement::Corner {

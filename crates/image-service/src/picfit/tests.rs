@@ -348,6 +348,11 @@ fn flat_composes_source_images() {
             size: Some((50, 40)),
         }
     );
+    let many = format!("path=bg.jpg&op=op:flat{}", "+path:a.png".repeat(17));
+    assert!(matches!(
+        err("", &many, OPEN),
+        PicfitError::InvalidParameter(_)
+    ));
     for bad in [
         "path=bg.jpg&op=flat",
         "path=bg.jpg&op=op:flat",
