@@ -128,8 +128,9 @@ pub async fn load_remote(
     Ok(bytes)
 }
 
-/// The format to encode when the request names none: AVIF or WebP when `Accept` lists
-/// them, else the source's own format when it can be written, else JPEG.
+/// The format to encode when the request names none: AVIF (not for GIF sources, which may
+/// be animated) or WebP when `Accept` lists them, else the source's own format when it can
+/// be written, else JPEG.
 #[must_use]
 pub fn negotiate(headers: &HeaderMap, source: Option<Format>) -> Format {
     let accept = headers
@@ -144,7 +145,7 @@ pub fn negotiate(headers: &HeaderMap, source: Option<Format>) -> Format {
             fields.next() == Some(mime) && !fields.any(|f| f.replace(' ', "") == "q=0")
         })
     };
-    if accepts("image/avif") {
+    if accepts("image/avif") && source != Some(Format::Gif) {
         Format::Avif
     } else if accepts("image/webp") {
         Format::Webp
@@ -277,6 +278,8 @@ mod tests {
             ("*/*", Some(Format::Png), Format::Png),
             ("*/*", None, Format::Jpeg),
             ("text/html", Some(Format::Gif), Format::Gif),
+            ("image/avif,image/webp,*/*", Some(Format::Gif), Format::Webp),
+            ("image/avif,*/*", Some(Format::Gif), Format::Gif),
         ];
         for (accept, source, want) in cases {
             assert_eq!(

@@ -320,7 +320,8 @@ async fn drain(mut form: Multipart) {
 }
 
 /// Decodes the whole image (into a small thumbnail) on the render pool: truncated data,
-/// decompression bombs and animations are refused before anything is stored.
+/// decompression bombs (every frame of an animation counted) are refused before anything
+/// is stored.
 async fn verify(state: &AppState, bytes: Bytes) -> Result<(), ServiceError> {
     let limits = state.limits;
     let check = Pipeline {
@@ -332,8 +333,9 @@ async fn verify(state: &AppState, bytes: Bytes) -> Result<(), ServiceError> {
             upscale: false,
             rounding: Rounding::Nearest,
         }],
+        // The source's own format: an animation is checked frame by frame.
         output: Output {
-            format: Some(Format::Jpeg),
+            format: None,
             quality: Some(50),
         },
     };

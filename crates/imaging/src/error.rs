@@ -22,9 +22,12 @@ pub enum ImagingError {
     /// Decoding failed: truncated or corrupt data.
     #[error("source image is truncated or corrupt: {0}")]
     Corrupt(String),
-    /// The source has several frames (animated GIF or WebP); they are refused, not
-    /// decoded frame by frame into unbounded memory.
-    #[error("animated images are not supported ({pages} frames)")]
+    /// The source has several frames (animated GIF or WebP) and the request asks for
+    /// something that cannot be done frame by frame (only resize, fit, fill and grey into
+    /// GIF or WebP can).
+    #[error(
+        "animated images ({pages} frames) can only be resized, fitted or filled into GIF or WebP"
+    )]
     Animated {
         /// Frames in the header.
         pages: u32,

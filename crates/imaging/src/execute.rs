@@ -8,12 +8,12 @@ use rs_vips::VipsImage;
 use rs_vips::enums::{Angle, Direction, Extend, Interesting, Interpretation, Size as VipsSize};
 use rs_vips::voption::{Setter, VOption};
 
-use crate::compose;
 use crate::overlay::Layers;
 use crate::pipeline::{check_limits, decode_error, vips_error};
 use crate::transform::{Axis, Format, Gravity, Op, Pipeline, Rounding, Size, Turn};
 use crate::vips::take_error;
 use crate::{ImagingError, Limits, probe};
+use crate::{animation, compose};
 
 /// An encoded result.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,16 +56,27 @@ pub fn process_layered(
 ) -> Result<Rendered, ImagingError> {
     let header = probe(source)?;
     check_limits(&header, limits)?;
-    if header.pages > 1 {
-        return Err(ImagingError::Animated {
-            pages: header.pages,
-        });
-    }
     let format = pipeline
         .output
         .format
         .or_else(|| Format::from_loader(&header.loader))
         .unwrap_or(Format::Jpeg);
+    if header.pages > 1 {
+        if !animation::supported(pipeline, format) {
+            return Err(ImagingError::Animated {
+                pages: header.pages,
+            });
+        }
+        let strip = animation::process(source, pipeline, &header, limits)?;
+        let (width, height) = dims(&strip);
+        let bytes = encode(&strip, format, pipeline.output.quality)?;
+        return Ok(Rendered {
+            bytes,
+            format,
+            width,
+            height: height / header.pages,
+        });
+    }
     let lazy =
         VipsImage::new_from_buffer(source, "[fail-on=truncated]").map_err(|_| decode_error())?;
     let oriented = oriented_size(&lazy);
@@ -155,7 +166,7 @@ fn needs_random_access(op: Option<&Op>) -> bool {
 }
 
 /// What a scaling step does to an image of `(w, h)`.
-enum Scale {
+pub(crate) enum Scale {
     /// Scale to exactly this size first.
     To(u32, u32),
     /// Leave the size alone.
@@ -164,7 +175,7 @@ enum Scale {
 
 /// The scaling part of `op` on an image of `current` size; `None` for steps that do not
 /// scale.
-fn plan(op: &Op, current: (u32, u32)) -> Option<Scale> {
+pub(crate) fn plan(op: &Op, current: (u32, u32)) -> Option<Scale> {
     let (cw, ch) = (f64::from(current.0.max(1)), f64::from(current.1.max(1)));
     let scale_to = |factor: f64, upscale: bool, target: (u32, u32)| {
         if factor >= 1.0 && !upscale || target == current {

@@ -12,10 +12,12 @@
 //!
 //! * [`process`] runs a [`transform::Pipeline`], the one model every URL dialect of the
 //!   general transformation API parses into; [`process_layered`] also draws overlays
-//!   (watermarks, text, picfit's `flat`) from images the caller loaded.
+//!   (watermarks, text, picfit's `flat`) from images the caller loaded. Animated GIF and
+//!   WebP sources are resized, fitted or filled frame by frame into animated GIF or WebP.
 //!
 //! All FFI lives in [`vips`].
 
+mod animation;
 mod bmp;
 mod compose;
 mod error;

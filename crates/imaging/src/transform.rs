@@ -15,7 +15,7 @@ pub enum Format {
     Jpeg,
     /// PNG.
     Png,
-    /// GIF (first frame, 256 colours).
+    /// GIF (256 colours; every frame of an animated source).
     Gif,
     /// Uncompressed 24-bit BMP.
     Bmp,

@@ -505,7 +505,7 @@ async fn bad_input_gets_a_clear_4xx() {
             "Image cannot be processed",
         ),
         (
-            "path=animated.gif&op=resize&w=10",
+            "path=animated.gif&op=rotate&deg=90",
             422,
             "Image cannot be processed",
         ),
@@ -665,4 +665,47 @@ fn sign_reads_paths_from_stdin() {
             signed("http://img", "/id/2/10/10.webp?blur=2"),
         ]
     );
+}
+
+/// Occurrences of `needle` in `hay`.
+fn count(hay: &[u8], needle: &[u8]) -> usize {
+    hay.windows(needle.len()).filter(|w| *w == needle).count()
+}
+
+#[tokio::test]
+async fn animations_stay_animated() {
+    let gallery = gallery("picfit-anim");
+    let images = gallery.image_service(2, 16);
+    let http = client();
+    let url = |qs: &str| format!("{}/display?path=animated.gif&{qs}", images.base);
+    // Every frame (2) resized, fitted or filled; a GIF keeps one graphic control block per frame.
+    for (qs, w, h) in [
+        ("op=resize&w=32&h=20", 32, 20),
+        ("op=fit&w=40&h=30", 30, 30),
+        ("op=thumbnail&w=20&h=40", 20, 40),
+    ] {
+        let (status, ct, body) = get(&http, &url(qs)).await;
+        assert_eq!((status, ct.as_str()), (200, "image/gif"), "{qs}");
+        assert_eq!(dimensions(&ct, &body), (w, h), "{qs}");
+        assert_eq!(count(&body, b"\x21\xF9\x04"), 2, "{qs}: frames");
+    }
+    // Browsers that take AVIF and WebP get an animated WebP (AVIF cannot animate here).
+    let res = http
+        .get(url("op=resize&w=32&h=20"))
+        .header("accept", "image/avif,image/webp,*/*")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["content-type"], "image/webp");
+    let body = res.bytes().await.unwrap();
+    assert_eq!(count(&body, b"ANMF"), 2, "animated WebP frames");
+    // What cannot be done frame by frame, or written as a still format, is refused.
+    for qs in [
+        "op=rotate&deg=90",
+        "op=resize&w=32&fmt=jpg",
+        "op=thumbnail&w=20&h=20&gravity=smart",
+    ] {
+        let (status, _, _) = get(&http, &url(qs)).await;
+        assert_eq!(status, 422, "{qs}");
+    }
 }

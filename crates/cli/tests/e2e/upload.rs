@@ -111,7 +111,6 @@ async fn uploads_are_checked_before_anything_is_written() {
         ),
         (form("data", "t.jpg", truncated), 422),
         (form("data", "bomb.jpg", bomb), 422),
-        (form("data", "anim.gif", animated), 422),
         (form("data", "new.png", jpeg.clone()), 409),
         (form("data", ".hidden.jpg", jpeg.clone()), 400),
         (form("data", "nul\u{0}.jpg", jpeg.clone()), 400),
@@ -156,6 +155,16 @@ async fn uploads_are_checked_before_anything_is_written() {
         png,
         "not overwritten"
     );
+    // An animation is an image: stored, and served animated.
+    let res = upload(form("data", "anim.gif", animated)).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let (status, ct, body) = get(
+        &http,
+        &format!("{}/display?path=anim.gif&op=resize&w=32&h=20", images.base),
+    )
+    .await;
+    assert_eq!((status, ct.as_str()), (200, "image/gif"));
+    assert_eq!(dimensions(&ct, &body), (32, 20));
 
     // Derivatives are stored sharded (width 2, depth 1); picfit's path-form DELETE removes
     // just the one it names.
