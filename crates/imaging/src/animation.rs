@@ -15,8 +15,11 @@ use crate::pipeline::{decode_error, vips_error};
 use crate::transform::{Format, Gravity, Op, Pipeline};
 use crate::{ImagingError, Limits, Probe};
 
-/// Whether `pipeline` can run on an animation written as `format`.
-pub(crate) fn supported(pipeline: &Pipeline, format: Format) -> bool {
+/// Most frames an animation may have (each is a libvips image while it is cropped).
+pub(crate) const MAX_FRAMES: u32 = 1_000;
+
+/// Whether `pipeline` can run on an animation of `pages` frames written as `format`.
+pub(crate) fn supported(pipeline: &Pipeline, format: Format, pages: u32) -> bool {
     let mut ops = pipeline.ops.iter();
     let first_scales = match ops.next() {
         None => true,
@@ -24,7 +27,8 @@ pub(crate) fn supported(pipeline: &Pipeline, format: Format) -> bool {
         Some(Op::Fill { gravity, .. }) => !matches!(gravity, Gravity::Attention | Gravity::Entropy),
         Some(_) => false,
     };
-    first_scales
+    pages <= MAX_FRAMES
+        && first_scales
         && ops.all(|op| matches!(op, Op::Grayscale))
         && matches!(format, Format::Gif | Format::Webp)
 }

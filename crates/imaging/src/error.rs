@@ -24,9 +24,9 @@ pub enum ImagingError {
     Corrupt(String),
     /// The source has several frames (animated GIF or WebP) and the request asks for
     /// something that cannot be done frame by frame (only resize, fit, fill and grey into
-    /// GIF or WebP can).
+    /// GIF or WebP can), or it has more than 1000 frames.
     #[error(
-        "animated images ({pages} frames) can only be resized, fitted or filled into GIF or WebP"
+        "animated images (up to 1000 frames; this one has {pages}) can only be resized, fitted or filled into GIF or WebP"
     )]
     Animated {
         /// Frames in the header.

@@ -62,7 +62,7 @@ pub fn process_layered(
         .or_else(|| Format::from_loader(&header.loader))
         .unwrap_or(Format::Jpeg);
     if header.pages > 1 {
-        if !animation::supported(pipeline, format) {
+        if !animation::supported(pipeline, format, header.pages) {
             return Err(ImagingError::Animated {
                 pages: header.pages,
             });

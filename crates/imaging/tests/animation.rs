@@ -159,6 +159,22 @@ fn other_steps_and_still_formats_are_refused() {
         );
         assert!(err.is_client_error());
     }
+    // More than 1000 frames (1x1 each) is refused whatever the step.
+    let mut strip = VipsImage::black(1, 1001).unwrap();
+    strip.set_int("page-height", 1).unwrap();
+    let many = strip.gifsave_buffer().unwrap();
+    let resize = pipeline(
+        vec![Op::Resize {
+            size: size(2, 2),
+            upscale: true,
+            rounding: Rounding::Nearest,
+        }],
+        Format::Gif,
+    );
+    assert!(matches!(
+        process(&many, &resize, Limits::default()),
+        Err(ImagingError::Animated { pages: 1001 })
+    ));
     // The output limit counts every frame: 2 frames of 100x100 pass 20,000 pixels, not 19,999.
     let big = pipeline(
         vec![Op::Resize {
