@@ -57,6 +57,12 @@ impl Access {
         self.trusted_proxies.iter().any(|net| net.contains(&ip))
     }
 
+    /// Whether the client of a request from `peer` may upload and delete.
+    #[must_use]
+    pub fn allows_writes(&self, headers: &HeaderMap, peer: Option<SocketAddr>) -> bool {
+        self.may_write(self.client_ip(headers, peer))
+    }
+
     /// Whether `client` may upload and delete.
     #[must_use]
     pub fn may_write(&self, client: Option<IpAddr>) -> bool {

@@ -174,10 +174,7 @@ pub async fn sys_health(
     if !state.health_endpoint {
         return ServiceError::PageNotFound.into_response(true);
     }
-    if !state
-        .access
-        .may_write(state.access.client_ip(&headers, peer.0))
-    {
+    if !state.access.allows_writes(&headers, peer.0) {
         return ServiceError::Upload(UploadError::Restricted).into_response(true);
     }
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();

@@ -92,11 +92,8 @@ pub async fn upload(
     headers: HeaderMap,
     multipart: Multipart,
 ) -> Response {
-    if !state
-        .access
-        .may_write(state.access.client_ip(&headers, peer.0))
-    {
-        return ServiceError::Upload(UploadError::Restricted).into_response(false);
+    if !state.access.allows_writes(&headers, peer.0) {
+        return restricted();
     }
     answer(handle_upload(&state, None, multipart).await)
 }
@@ -112,12 +109,9 @@ pub async fn upload_with_key(
         .strip_suffix("/upload")
         .filter(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric()));
     // Only uploads are restricted; other POSTs route as usual below.
-    let restricted = key.is_some()
-        && !state
-            .access
-            .may_write(state.access.client_ip(req.headers(), peer.0));
+    let refused = key.is_some() && !state.access.allows_writes(req.headers(), peer.0);
     match key {
-        Some(_) if restricted => ServiceError::Upload(UploadError::Restricted).into_response(false),
+        Some(_) if refused => restricted(),
         Some(key) => match Multipart::from_request(req, &state).await {
             Ok(form) => answer(handle_upload(&state, Some(key.to_owned()), form).await),
             Err(rejection) => rejection.into_response(),
@@ -133,16 +127,18 @@ pub async fn delete(
     peer: Peer,
     headers: HeaderMap,
 ) -> Response {
-    if !state
-        .access
-        .may_write(state.access.client_ip(&headers, peer.0))
-    {
-        return ServiceError::Upload(UploadError::Restricted).into_response(false);
+    if !state.access.allows_writes(&headers, peer.0) {
+        return restricted();
     }
     match handle_delete(&state, &path).await {
         Ok(()) => text(StatusCode::OK, "Ok"),
         Err(e) => e.into_response(false),
     }
+}
+
+/// 401 `Endpoint restricted` for clients outside `IMAGE_ALLOWED_IPS`.
+fn restricted() -> Response {
+    ServiceError::Upload(UploadError::Restricted).into_response(false)
 }
 
 /// `DELETE /` (picfit would try to remove the storage root).

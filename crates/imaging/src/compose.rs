@@ -105,6 +105,22 @@ fn text_mask(text: &Text, limits: Limits) -> Result<VipsImage, ImagingError> {
     let mask = match known {
         Some(mask) => mask,
         None => {
+            // Bound the layout before Pango allocates it: no glyph of a text face is wider
+            // than about one em, no line taller than two.
+            let lines = text.content.lines().count().max(1) as u64;
+            let longest = text
+                .content
+                .lines()
+                .map(|l| l.chars().count())
+                .max()
+                .unwrap_or(0) as u64;
+            let (em, bound) = (u64::from(size), 2 * u64::from(crate::MAX_SIDE));
+            if longest * em > bound || lines * em * 2 > bound {
+                return Err(ImagingError::OutputTooLarge {
+                    width: u32::try_from(longest * em).unwrap_or(u32::MAX),
+                    height: u32::try_from(lines * em * 2).unwrap_or(u32::MAX),
+                });
+            }
             let font = fonts::resolve(text.font.as_deref())?;
             let file = font.file.to_string_lossy();
             // Pango reads markup: the content is escaped so it is drawn as written. The

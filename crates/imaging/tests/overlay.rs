@@ -252,6 +252,16 @@ fn text_is_drawn_in_its_colour_at_its_gravity() {
         )
         .is_ok()
     );
+    // Text that would lay out larger than any output is refused before it is drawn.
+    let long = "x".repeat(1000);
+    assert!(matches!(
+        run(
+            &base,
+            vec![text(&long, 1000, [255; 4], Gravity::Centre)],
+            &none
+        ),
+        Err(ImagingError::OutputTooLarge { .. })
+    ));
     // A font file that is not a font is refused, as a server fault.
     let err = run(
         &base,
