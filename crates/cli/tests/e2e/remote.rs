@@ -238,6 +238,8 @@ async fn remote_sources_are_fetched_again_after_their_period() {
         "{}/display?op=resize&w=50&fmt=png&url=http://{origin}/changing.jpg",
         images.base
     );
+    let first = http.get(&url).send().await.unwrap();
+    let first_tag = first.headers()["etag"].to_str().unwrap().to_owned();
     let (status, ct, body) = get(&http, &url).await;
     assert_eq!(status, 200);
     assert_eq!(dimensions(&ct, &body), (50, 25));
@@ -252,6 +254,15 @@ async fn remote_sources_are_fetched_again_after_their_period() {
         }
     }
     assert_eq!(seen, (50, 33), "the new source is served after its period");
+    // The entity tag names the period, so a revalidating client gets the new image.
+    let res = http
+        .get(&url)
+        .header("if-none-match", &first_tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_ne!(res.headers()["etag"].to_str().unwrap(), first_tag);
     assert!(
         fetches.load(Ordering::SeqCst) <= 3,
         "reused within a period"

@@ -27,12 +27,12 @@ pub async fn serve(
     raw_query: &str,
     headers: &HeaderMap,
 ) -> Result<Response, ServiceError> {
-    let settings = Settings {
-        secret: state.picfit.secret.as_deref(),
-        quality: state.picfit.quality,
-        allowed_sizes: &state.picfit.allowed_sizes,
+    let mut req = super::parse(method, tail, raw_query, settings(&state))?;
+    // A `url=` source is fetched again in every refresh period (always 0 for `path=`).
+    let generation = match &req.source {
+        Source::Url(url) => state.remote.generation(url),
+        Source::Path(_) => 0,
     };
-    let mut req = super::parse(method, tail, raw_query, settings)?;
     // `render_key` names the source in render-cache keys: for `url=` it changes with every
     // refresh period, so renders follow the re-fetched source.
     let (source_key, render_key, source, modified) = match &req.source {
@@ -42,21 +42,24 @@ pub async fn serve(
             transform::load(&state, path).await?,
             transform::modified(&state, path).await,
         ),
-        Source::Url(url) => {
-            let generation = state.remote.generation(url);
-            (
-                format!("url:{url}"),
-                format!("url:{generation}:{url}"),
-                transform::load_remote(&state, url, generation).await?,
-                None,
-            )
-        }
+        Source::Url(url) => (
+            format!("url:{url}"),
+            format!("url:{generation}:{url}"),
+            transform::load_remote(&state, url, generation).await?,
+            None,
+        ),
+    };
+    // The entity tag is picfit's key; a `url=` source may change with every refresh
+    // period, so its tag names the period too.
+    let tag = match &req.source {
+        Source::Path(_) => req.key.clone(),
+        Source::Url(_) => format!("{}-{generation}", req.key),
     };
     let source_format = Format::sniff(&source);
     if req.passthrough && method == Method::Display {
         let format = source_format.unwrap_or(Format::Jpeg);
         let v = Validators {
-            etag: format!("\"{}\"", req.key),
+            etag: format!("\"{tag}\""),
             modified,
         };
         if !req.force && transform::not_modified(headers, &v) {
@@ -77,9 +80,9 @@ pub async fn serve(
     };
     req.pipeline.output.format = Some(format);
     let etag = if negotiated {
-        format!("\"{}.{}\"", req.key, format.extension())
+        format!("\"{tag}.{}\"", format.extension())
     } else {
-        format!("\"{}\"", req.key)
+        format!("\"{tag}\"")
     };
     let v = Validators { etag, modified };
     if method == Method::Display && !req.force && transform::not_modified(headers, &v) {
@@ -147,12 +150,7 @@ pub async fn delete_derived(
     method: Method,
     tail: &str,
 ) -> Result<(), ServiceError> {
-    let settings = Settings {
-        secret: state.picfit.secret.as_deref(),
-        quality: state.picfit.quality,
-        allowed_sizes: &state.picfit.allowed_sizes,
-    };
-    let req = super::parse(method, tail, "", settings)?;
+    let req = super::parse(method, tail, "", settings(state))?;
     let Source::Path(source_key) = &req.source else {
         return Err(ServiceError::ImageNotFound);
     };
@@ -169,6 +167,15 @@ pub async fn delete_derived(
     }
     tracing::info!(source = %source_key, key = %req.key, "deleted one derivative");
     Ok(())
+}
+
+/// The parser's view of the picfit settings.
+fn settings(state: &AppState) -> Settings<'_> {
+    Settings {
+        secret: state.picfit.secret.as_deref(),
+        quality: state.picfit.quality,
+        allowed_sizes: &state.picfit.allowed_sizes,
+    }
 }
 
 fn json(value: &serde_json::Value) -> Response {
