@@ -9,10 +9,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use picsum_api::AppState;
 use picsum_api::routes::Route;
 use picsum_catalog::{Catalog, Image};
-use picsum_common::http::RouteTable;
-use picsum_common::params::{RawParams, SizeSpec};
-use picsum_common::query::Query;
 use picsum_signing::Signer;
+use picsum_url::params::{RawParams, SizeSpec};
+use picsum_url::query::Query;
+use picsum_web::routing::RouteTable;
 use tower::ServiceExt;
 
 fn catalog(n: usize) -> Catalog {

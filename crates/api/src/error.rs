@@ -2,8 +2,8 @@
 
 use axum::response::Response;
 use http::StatusCode;
-use picsum_common::http::error_response;
-use picsum_common::params::ParamError;
+use picsum_url::params::ParamError;
+use picsum_web::response::error_response;
 
 /// Everything an API request can fail with; messages are Picsum's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

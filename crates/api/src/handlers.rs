@@ -7,9 +7,9 @@ use http::StatusCode;
 use http::header::{self, HeaderValue};
 use picsum_catalog::info::{Info, Page, legacy_list, list_page};
 use picsum_catalog::{Catalog, Image};
-use picsum_common::http::NO_CACHE;
-use picsum_common::params::RawParams;
-use picsum_common::query::Query;
+use picsum_url::params::RawParams;
+use picsum_url::query::Query;
+use picsum_web::response::NO_CACHE;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -48,7 +48,7 @@ pub fn image_redirect(
     )))
 }
 
-fn count_request(params: &picsum_common::params::ImageParams) {
+fn count_request(params: &picsum_url::params::ImageParams) {
     let bucket = |v: u32| (v + 250) / 500 * 500;
     let dimension = bucket(params.width).max(bucket(params.height));
     metrics::counter!("image_requests_dimension_total", "dimension" => dimension.to_string())

@@ -19,10 +19,11 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use http::Method;
-use picsum_common::http::{Cors, RequestInfo};
-use picsum_common::query::Query;
-use picsum_common::server::{Component, Health, ops_router};
 use picsum_signing::Signer;
+use picsum_url::query::Query;
+use picsum_web::cors::Cors;
+use picsum_web::health::{Component, Health, ops_router};
+use picsum_web::routing::RequestInfo;
 use tokio::net::TcpListener;
 
 pub use config::ApiConfig;
@@ -76,12 +77,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(
             CORS,
-            picsum_common::http::cors,
+            picsum_web::cors::cors,
         ))
 }
 
 async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response {
-    picsum_common::http::dispatch(
+    picsum_web::routing::dispatch(
         req,
         |json| ApiError::PageNotFound.into_response(json),
         |route: Route, info| async move { handle(&state, route, &info) },
@@ -140,20 +141,14 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let state = Arc::new(AppState::from_config(&config).await?);
     let ops = TcpListener::bind(config.metrics_listen).await?;
-    picsum_common::server::prometheus();
+    picsum_web::telemetry::prometheus();
     let catalog = state.catalog.clone();
     let health = Health::spawn(&["database"], move || {
         let ok = catalog.current().random().is_some();
         async move { vec![("database", Component::from_ok(ok))] }
     });
     tracing::info!(listen = %listener.local_addr()?, metrics = %ops.local_addr()?, "api started");
-    picsum_common::server::serve_with_ops(
-        listener,
-        router(state),
-        ops,
-        ops_router(health),
-        shutdown,
-    )
-    .await?;
+    picsum_web::server::serve_with_ops(listener, router(state), ops, ops_router(health), shutdown)
+        .await?;
     Ok(())
 }

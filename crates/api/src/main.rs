@@ -4,8 +4,8 @@ use picsum_api::ApiConfig;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let config: ApiConfig = picsum_common::config::load("PICSUM").unwrap_or_else(|e| e.exit());
-    picsum_common::server::init_tracing(&config.log_level);
+    let config: ApiConfig = picsum_web::config::load("PICSUM").unwrap_or_else(|e| e.exit());
+    picsum_web::telemetry::init_tracing(&config.log_level);
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
-    picsum_api::serve(config, listener, picsum_common::server::shutdown_signal()).await
+    picsum_api::serve(config, listener, picsum_web::server::shutdown_signal()).await
 }

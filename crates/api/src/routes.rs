@@ -3,7 +3,7 @@
 //! axum's router cannot express `{ext:(?:\..*)?}` (an extension that may contain slashes)
 //! or mux's redirects, so routes are matched here, in one place, in Picsum's order.
 
-use picsum_common::http::leading_digits;
+use picsum_url::params::leading_digits;
 
 /// A size as matched: `{size}` or `{width}/{height}`, digits only.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,10 +16,10 @@ pub enum Size {
 
 impl Size {
     /// Borrowed form for parsing.
-    pub fn spec(&self) -> picsum_common::params::SizeSpec<'_> {
+    pub fn spec(&self) -> picsum_url::params::SizeSpec<'_> {
         match self {
-            Self::Square(s) => picsum_common::params::SizeSpec::Square(s),
-            Self::Rect(w, h) => picsum_common::params::SizeSpec::Rect(w, h),
+            Self::Square(s) => picsum_url::params::SizeSpec::Square(s),
+            Self::Rect(w, h) => picsum_url::params::SizeSpec::Rect(w, h),
         }
     }
 }
@@ -61,7 +61,7 @@ pub enum Route {
     Static(&'static crate::web::File),
 }
 
-impl picsum_common::http::RouteTable for Route {
+impl picsum_web::routing::RouteTable for Route {
     /// Matches a decoded path.
     fn parse(path: &str) -> Option<Self> {
         if let Some(file) = crate::web::lookup(path) {
@@ -156,7 +156,7 @@ fn image(pick: Pick, s: &str) -> Option<Route> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use picsum_common::http::RouteTable;
+    use picsum_web::routing::RouteTable;
 
     fn img(pick: Pick, size: Size, ext: &str) -> Option<Route> {
         Some(Route::Image {

@@ -16,9 +16,9 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use picsum_api::ApiConfig;
-use picsum_common::query::Query;
 use picsum_image_service::ImageConfig;
 use picsum_signing::Signer;
+use picsum_url::query::Query;
 
 #[derive(Debug, Parser)]
 #[command(name = "picsum", version, about = "Operate picsum-rs")]
@@ -144,7 +144,7 @@ enum KeyAction {
 
 /// Runs an `api-key` command, printing what pixlserv's CLI prints.
 async fn api_key(cache_url: &str, action: KeyAction) -> anyhow::Result<()> {
-    use picsum_image_service::keys::{ApiKeys, Permission, describe};
+    use picsum_guard::keys::{ApiKeys, Permission, describe};
     let tier = picsum_cache::RedisTier::open(picsum_cache::RedisSettings {
         url: cache_url.to_owned(),
         prefix: String::new(),
@@ -289,7 +289,7 @@ fn sign(key: &str, base: &str, path_and_query: &str) -> String {
 async fn dev(listen: Option<SocketAddr>, image_listen: Option<SocketAddr>) -> anyhow::Result<()> {
     let mut api = ApiConfig::from_env()?;
     let mut image = ImageConfig::from_env()?;
-    picsum_common::server::init_tracing(&api.log_level);
+    picsum_web::telemetry::init_tracing(&api.log_level);
     if let Some(addr) = listen {
         api.listen = addr;
         api.root_url = format!("http://{addr}");
@@ -316,7 +316,7 @@ async fn dev(listen: Option<SocketAddr>, image_listen: Option<SocketAddr>) -> an
         }
     };
     tokio::spawn(async move {
-        picsum_common::server::shutdown_signal().await;
+        picsum_web::server::shutdown_signal().await;
         let _ = stop_tx.send(true);
     });
     let (a, i) = tokio::join!(

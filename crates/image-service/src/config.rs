@@ -227,8 +227,9 @@ impl ImageConfig {
     ///
     /// # Errors
     /// An entry of an address list that does not parse.
-    pub fn access(&self) -> anyhow::Result<crate::access::Access> {
-        use crate::access::{Access, RateLimiter, parse_nets};
+    pub fn access(&self) -> anyhow::Result<picsum_guard::access::Access> {
+        use picsum_guard::access::{Access, parse_nets};
+        use picsum_guard::ratelimit::RateLimiter;
         Ok(Access {
             trusted_proxies: parse_nets(&self.trusted_proxies).map_err(anyhow::Error::msg)?,
             allowed_ips: parse_nets(&self.allowed_ips).map_err(anyhow::Error::msg)?,
@@ -239,14 +240,14 @@ impl ImageConfig {
 
     /// Remote-source settings.
     #[must_use]
-    pub fn remote(&self) -> crate::remote::RemoteSettings {
+    pub fn remote(&self) -> picsum_image_core::remote::RemoteSettings {
         let list = |s: &str| {
             s.split(',')
                 .map(|h| h.trim().to_ascii_lowercase())
                 .filter(|h| !h.is_empty())
                 .collect()
         };
-        crate::remote::RemoteSettings {
+        picsum_image_core::remote::RemoteSettings {
             enabled: self.remote_sources,
             allowed_hosts: list(&self.remote_allowed_hosts),
             private_hosts: list(&self.remote_private_hosts),
@@ -262,8 +263,9 @@ impl ImageConfig {
     /// An unreadable presets file, a bad name, parameters, overlay or font.
     pub fn presets(
         &self,
-    ) -> anyhow::Result<std::collections::HashMap<String, crate::presets::Preset>> {
-        crate::presets::load(&self.presets, self.presets_file.as_deref())
+    ) -> anyhow::Result<std::collections::HashMap<String, picsum_dialect_pixlserv::presets::Preset>>
+    {
+        picsum_dialect_pixlserv::presets::load(&self.presets, self.presets_file.as_deref())
     }
 
     /// Defaults and environment only (no command line), as `picsum dev` uses it.

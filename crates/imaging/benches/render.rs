@@ -5,8 +5,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use picsum_common::params::OutputFormat;
 use picsum_imaging::{Limits, RenderTask, render};
+use picsum_url::params::OutputFormat;
 
 fn read(rel: &str) -> Vec<u8> {
     let path = format!("{}/../../{rel}", env!("CARGO_MANIFEST_DIR"));
@@ -77,16 +77,16 @@ fn bench(c: &mut Criterion) {
 }
 
 fn overlays(c: &mut Criterion, source: &[u8]) {
-    use picsum_imaging::overlay::{Layers, Text, Watermark};
-    use picsum_imaging::transform::{Format, Gravity, Op, Output, Pipeline, Size};
-    let fill = Op::Fill {
+    use picsum_imaging::model::{Fill, Flip, Layers, Text, Watermark};
+    use picsum_imaging::model::{Format, Gravity, Op, Output, Pipeline, Size};
+    let fill = Op::Fill(Fill {
         size: Size {
             width: Some(400),
             height: Some(300),
         },
         gravity: Gravity::Centre,
         upscale: false,
-    };
+    });
     let mark = Op::Watermark(Watermark {
         source: "mark.png".into(),
         retina: None,
@@ -121,7 +121,7 @@ fn overlays(c: &mut Criterion, source: &[u8]) {
             "400x300_fill_flip",
             pipeline(vec![
                 fill.clone(),
-                Op::Flip(picsum_imaging::transform::Axis::Horizontal),
+                Op::Flip(Flip(picsum_imaging::model::Axis::Horizontal)),
             ]),
         ),
         (

@@ -10,27 +10,27 @@ use rs_vips::VipsImage;
 use rs_vips::enums::{Interpretation, Size as VipsSize};
 use rs_vips::voption::{Setter, VOption};
 
-use crate::execute::{Scale, check_output, dims, plan, side};
-use crate::pipeline::{decode_error, vips_error};
-use crate::transform::{Format, Gravity, Op, Pipeline};
-use crate::{ImagingError, Limits, Probe};
+use crate::ImagingError;
+use crate::bounds::{check_output, dims, side};
+use crate::model::format::Format;
+use crate::model::geometry::Gravity;
+use crate::ops::step::Scale;
+use crate::pipeline::{Op, Pipeline};
+use crate::source::{Limits, Probe};
+use crate::vips::{decode_error, vips_error};
 
 /// Most frames an animation may have (each is a libvips image while it is cropped).
 pub(crate) const MAX_FRAMES: u32 = 1_000;
 
 /// Whether `pipeline` can run on an animation of `pages` frames written as `format`.
 pub(crate) fn supported(pipeline: &Pipeline, format: Format, pages: u32) -> bool {
-    let mut ops = pipeline.ops.iter();
-    let first_scales = match ops.next() {
-        None => true,
-        Some(Op::Resize { .. } | Op::Fit { .. }) => true,
-        Some(Op::Fill { gravity, .. }) => !matches!(gravity, Gravity::Attention | Gravity::Entropy),
-        Some(_) => false,
-    };
     pages <= MAX_FRAMES
-        && first_scales
-        && ops.all(|op| matches!(op, Op::Grayscale))
         && matches!(format, Format::Gif | Format::Webp)
+        && pipeline
+            .ops
+            .iter()
+            .enumerate()
+            .all(|(i, op)| op.step().animates(i == 0))
 }
 
 /// Runs a [`supported`] pipeline on every frame; returns the strip, `page-height` set.
@@ -43,7 +43,7 @@ pub(crate) fn process(
     let pages = header.pages.max(1);
     let frame = (header.width, header.height);
     let first = pipeline.ops.first();
-    let target = match first.and_then(|op| plan(op, frame)) {
+    let target = match first.and_then(|op| op.step().plan(frame)) {
         Some(Scale::To(w, h)) => (w, h),
         _ => frame,
     };
@@ -62,20 +62,21 @@ pub(crate) fn process(
         )
     }
     .map_err(|_| decode_error())?;
-    if let Some(Op::Fill { size, gravity, .. }) = first {
+    if let Some(Op::Fill(fill)) = first {
+        let (size, gravity) = (fill.size, fill.gravity);
         let cut = (
             size.width.unwrap_or(target.0).min(target.0),
             size.height.unwrap_or(target.1).min(target.1),
         );
         if cut != target {
-            strip = crop_frames(&strip, target, cut, *gravity, pages)?;
+            strip = crop_frames(&strip, target, cut, gravity, pages)?;
         }
     }
     if pipeline
         .ops
         .iter()
         .skip(1)
-        .any(|op| matches!(op, Op::Grayscale))
+        .any(|op| matches!(op, Op::Grayscale(_)))
     {
         strip = strip
             .colourspace(Interpretation::BW)

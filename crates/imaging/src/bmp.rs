@@ -6,7 +6,7 @@ use rs_vips::enums::{BandFormat, Interpretation};
 use rs_vips::voption::{Setter, VOption};
 
 use crate::ImagingError;
-use crate::pipeline::vips_error;
+use crate::vips::vips_error;
 
 /// Encodes `image` (alpha already flattened) as a 24-bit BMP.
 ///

@@ -5,32 +5,35 @@
 //!   untrusted loaders blocked, only JPEG/PNG/WebP/GIF loaders allowed).
 //! * [`probe`] reads a source's header without decoding it; [`jpeg_dimensions`] reads a
 //!   JPEG's size without libvips, for the async side.
-//! * [`render`] refuses sources over the pixel limit or truncated, then runs Lorem Picsum's
-//!   pipeline: thumbnail with centre crop, gaussian blur, B_W, metadata reset with the
-//!   `Picsum ID` comment, progressive optimised JPEG or default WebP. On libvips 8.14.1 the
-//!   bytes equal Picsum's own fixtures.
+//! * [`picsum`]: Lorem Picsum's byte-exact render ([`render`]) and pre-sized variants.
+//! * [`model`]: the transformation model every URL dialect parses into, a [`model::Pipeline`]
+//!   of [`model::Op`]s; `ops/` holds one file per operation, listed once in `pipeline.rs`.
+//!   [`process`] runs a pipeline ([`process_layered`] with the overlay images the caller
+//!   loaded): the executor for still images, `animation` for animated GIF and WebP.
 //!
-//! * [`process`] runs a [`transform::Pipeline`], the one model every URL dialect of the
-//!   general transformation API parses into; [`process_layered`] also draws overlays
-//!   (watermarks, text, picfit's `flat`) from images the caller loaded. Animated GIF and
-//!   WebP sources are resized, fitted or filled frame by frame into animated GIF or WebP.
-//!
-//! All FFI lives in [`vips`].
+//! All FFI lives in `vips`.
 
 mod animation;
 mod bmp;
-mod compose;
+mod bounds;
+mod draw;
+mod encode;
 mod error;
 mod execute;
 pub mod fonts;
 mod jpeg;
-pub mod overlay;
+pub mod model;
+pub mod ops;
+pub mod picsum;
 mod pipeline;
-pub mod transform;
+mod process;
+mod source;
 mod vips;
 
+pub use bounds::MAX_SIDE;
 pub use error::ImagingError;
-pub use execute::{MAX_SIDE, Rendered, process, process_layered};
 pub use jpeg::jpeg_dimensions;
-pub use pipeline::{Limits, Probe, RenderTask, fit_within, probe, render};
+pub use picsum::{RenderTask, fit_within, render};
+pub use process::{Rendered, process, process_layered};
+pub use source::{Limits, Probe, probe};
 pub use vips::{init, release_thread_state, trim_memory, version};

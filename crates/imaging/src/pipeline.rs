@@ -1,233 +1,238 @@
-//! Lorem Picsum's render pipeline, with limits checked before any pixel is decoded.
+//! A pipeline: an ordered list of operations plus output settings, what one request asks
+//! for. [`Op`] is generated from the one list of operations below, each defined in its own
+//! file under `ops/`; [`Pipeline::canonical`] is the one textual form, used in cache keys.
 
-use picsum_common::params::OutputFormat;
-use rs_vips::VipsImage;
-use rs_vips::enums::{Interesting, Interpretation};
-use rs_vips::voption::{Setter, VOption};
+use std::fmt::{self, Write as _};
 
-use crate::ImagingError;
-use crate::vips::{field_names, take_error};
+use crate::model::format::Format;
+use crate::ops::step::Step;
+use crate::ops::{
+    Blur, Crop, Fill, Fit, Flat, Flip, Grayscale, Pad, Resize, Rotate, Text, Watermark,
+};
 
-/// Metadata fields removed before the `Picsum ID` comment is set, besides every `exif-*`.
-const STRIPPED_FIELDS: [&str; 6] = [
-    "exif-data",
-    "xmp-data",
-    "iptc-data",
-    "icc-profile-data",
-    "orientation",
-    "jpeg-thumbnail-data",
-];
-/// Where libvips reads the EXIF UserComment it writes.
-const USER_COMMENT_FIELD: &str = "exif-ifd2-UserComment";
-
-/// Resource limits applied to every source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// Largest `width × height × pages` a source may announce in its header.
-    pub max_source_pixels: u64,
-}
-
-impl Default for Limits {
-    /// 100 megapixels: four times Picsum's largest originals (5000×5000).
-    fn default() -> Self {
-        Self {
-            max_source_pixels: 100_000_000,
+/// Declares [`Op`] with one variant per operation and dispatches [`Step`] to them.
+macro_rules! operations {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {
+        /// One step of a pipeline.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum Op {
+            $($(#[$doc])* $name($name),)*
         }
-    }
-}
 
-/// What a source's header says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Probe {
-    /// Width in pixels.
-    pub width: u32,
-    /// Height of one page in pixels.
-    pub height: u32,
-    /// Pages (frames); 1 for still images.
-    pub pages: u32,
-    /// The libvips loader that recognised it (e.g. `jpegload_buffer`).
-    pub loader: String,
-}
+        impl Op {
+            /// The operation, as the executor sees it.
+            pub(crate) fn step(&self) -> &dyn Step {
+                match self {
+                    $(Self::$name(op) => op,)*
+                }
+            }
+        }
 
-/// One render: output box, effects, comment and format.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RenderTask {
-    /// Output width (the image is covered then centre-cropped to exactly this).
-    pub width: u32,
-    /// Output height.
-    pub height: u32,
-    /// Gaussian blur sigma in output pixels.
-    pub blur: Option<f64>,
-    /// Convert to single-band grey (after the blur).
-    pub grayscale: bool,
-    /// EXIF UserComment to write after all other metadata is removed; `None` keeps metadata.
-    pub comment: Option<String>,
-    /// Encoding.
-    pub format: OutputFormat,
-}
-
-/// Reads the header of `source` without decoding pixels.
-///
-/// # Errors
-/// [`ImagingError::UnsupportedInput`] when no allowed loader recognises the bytes.
-pub fn probe(source: &[u8]) -> Result<Probe, ImagingError> {
-    let header = VipsImage::new_from_buffer(source, "").map_err(|_| {
-        let _ = take_error();
-        ImagingError::UnsupportedInput
-    })?;
-    let dim = |v: i32| u32::try_from(v).unwrap_or(0);
-    Ok(Probe {
-        width: dim(header.get_width()),
-        height: dim(header.get_height()),
-        pages: dim(header.get_n_pages()).max(1),
-        loader: header.get_string("vips-loader").unwrap_or_default(),
-    })
-}
-
-/// Renders `source` as `task` describes.
-///
-/// The header is checked against `limits` first; decoding then fails on truncated data
-/// instead of padding it with grey.
-///
-/// # Errors
-/// Client errors for unsupported, oversized or corrupt sources; [`ImagingError::Vips`] for
-/// libvips faults.
-pub fn render(source: &[u8], task: &RenderTask, limits: Limits) -> Result<Vec<u8>, ImagingError> {
-    let header = probe(source)?;
-    check_limits(&header, limits)?;
-    let width = vips_dim(task.width)?;
-    let height = vips_dim(task.height)?;
-
-    let mut image = VipsImage::thumbnail_buffer_with_opts(
-        source,
-        width,
-        VOption::new()
-            .set("height", height)
-            .set("crop", Interesting::Centre as i32)
-            // libvips 8.14's thumbnail ignores its own `fail-on`; the loader option string works.
-            .set("option-string", "fail-on=truncated"),
-    )
-    .map_err(|_| decode_error())?;
-    if let Some(sigma) = task.blur {
-        image = image
-            .gaussblur(sigma)
-            .map_err(|_| vips_error("gaussblur"))?;
-    }
-    if task.grayscale {
-        image = image
-            .colourspace(Interpretation::BW)
-            .map_err(|_| vips_error("colourspace"))?;
-    }
-    if let Some(comment) = &task.comment {
-        reset_metadata(&mut image, comment)?;
-    }
-    let encoded = match task.format {
-        OutputFormat::Jpeg => image.jpegsave_buffer_with_opts(
-            VOption::new()
-                .set("interlace", true)
-                .set("optimize_coding", true),
-        ),
-        OutputFormat::Webp => image.webpsave_buffer(),
+        $(impl From<$name> for Op {
+            fn from(op: $name) -> Self {
+                Self::$name(op)
+            }
+        })*
     };
-    encoded.map_err(|_| decode_error())
 }
 
-/// Refuses empty headers and sources above the pixel limit.
-pub(crate) fn check_limits(header: &Probe, limits: Limits) -> Result<(), ImagingError> {
-    let pixels = u64::from(header.width) * u64::from(header.height) * u64::from(header.pages);
-    if pixels > limits.max_source_pixels || header.width == 0 || header.height == 0 {
-        return Err(ImagingError::SourceTooLarge {
-            width: header.width,
-            height: header.height,
-            pages: header.pages,
-            max_pixels: limits.max_source_pixels,
-        });
+operations! {
+    /// Scale to the box.
+    Resize,
+    /// Cover the box, then crop to it.
+    Fill,
+    /// Fit inside the box.
+    Fit,
+    /// Fit, then extend to the box.
+    Pad,
+    /// Cut the box without scaling.
+    Crop,
+    /// Quarter turns.
+    Rotate,
+    /// Mirror.
+    Flip,
+    /// Gaussian blur.
+    Blur,
+    /// Single-band grey.
+    Grayscale,
+    /// An image drawn over the output.
+    Watermark,
+    /// Text drawn over the output.
+    Text,
+    /// picfit's `flat`: images drawn into a rectangle or at a corner.
+    Flat,
+}
+
+impl Op {
+    /// The operation's name, for metrics.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        self.step().name()
     }
-    Ok(())
 }
 
-/// Removes EXIF, XMP, IPTC, ICC, orientation and thumbnail, then sets the comment. libvips
-/// then writes a minimal EXIF block (orientation 1, resolution, the comment).
-fn reset_metadata(image: &mut VipsImage, comment: &str) -> Result<(), ImagingError> {
-    for name in field_names(image) {
-        if name.starts_with("exif-") || STRIPPED_FIELDS.contains(&name.as_str()) {
-            let _ = image.remove(&name);
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.step().fmt(f)
+    }
+}
+
+/// Encoding settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Output {
+    /// Format; `None` keeps the source's (JPEG for sources that cannot be written back).
+    pub format: Option<Format>,
+    /// Quality 1..=100 for JPEG, WebP and AVIF; `None` is the encoder's default.
+    pub quality: Option<u8>,
+}
+
+/// An ordered list of operations and the output settings: what one request asks for.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Pipeline {
+    /// Steps, applied in order after EXIF auto-orientation.
+    pub ops: Vec<Op>,
+    /// Encoding.
+    pub output: Output,
+}
+
+impl Pipeline {
+    /// The canonical text of the pipeline: equal pipelines give equal strings, different
+    /// ones different strings. Cache keys are built from it.
+    #[must_use]
+    pub fn canonical(&self) -> String {
+        let mut s = String::new();
+        for op in &self.ops {
+            let _ = write!(s, "{op}/");
+        }
+        let _ = write!(
+            s,
+            "out:{}:q{}",
+            self.output.format.map_or("src", Format::extension),
+            self.output.quality.map_or(0, u16::from)
+        );
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::geometry::{Gravity, Rounding, Size};
+    use crate::ops::{Axis, Placement, Turn};
+
+    fn size(w: u32, h: u32) -> Size {
+        Size {
+            width: (w > 0).then_some(w),
+            height: (h > 0).then_some(h),
         }
     }
-    image
-        .set_string(USER_COMMENT_FIELD, comment)
-        .map_err(|_| vips_error("set UserComment"))
-}
 
-fn vips_dim(v: u32) -> Result<i32, ImagingError> {
-    i32::try_from(v)
-        .ok()
-        .filter(|&v| v > 0)
-        .ok_or(ImagingError::Vips {
-            op: "thumbnail",
-            detail: format!("invalid output dimension {v}"),
-        })
-}
-
-/// Errors while pixels are read: libvips reports truncation and bad data here.
-pub(crate) fn decode_error() -> ImagingError {
-    let detail = take_error();
-    if detail.contains("blocked")
-        || detail.contains("not a known")
-        || detail.contains("not in a known format")
-    {
-        ImagingError::UnsupportedInput
-    } else if detail.is_empty() {
-        ImagingError::Vips {
-            op: "render",
-            detail: "unknown libvips error".into(),
+    #[test]
+    fn canonical_distinguishes_every_field() {
+        let base = Pipeline {
+            ops: vec![Op::Resize(Resize {
+                size: size(100, 0),
+                upscale: true,
+                rounding: Rounding::Nearest,
+            })],
+            output: Output::default(),
+        };
+        let mut seen = std::collections::HashSet::new();
+        let variants = [
+            base.clone(),
+            Pipeline {
+                ops: vec![Op::Resize(Resize {
+                    size: size(0, 100),
+                    upscale: true,
+                    rounding: Rounding::Nearest,
+                })],
+                ..base.clone()
+            },
+            Pipeline {
+                ops: vec![Op::Resize(Resize {
+                    size: size(100, 0),
+                    upscale: false,
+                    rounding: Rounding::Nearest,
+                })],
+                ..base.clone()
+            },
+            Pipeline {
+                ops: vec![Op::Resize(Resize {
+                    size: size(100, 0),
+                    upscale: true,
+                    rounding: Rounding::Generous,
+                })],
+                ..base.clone()
+            },
+            Pipeline {
+                output: Output {
+                    format: Some(Format::Webp),
+                    quality: None,
+                },
+                ..base.clone()
+            },
+            Pipeline {
+                output: Output {
+                    format: None,
+                    quality: Some(80),
+                },
+                ..base.clone()
+            },
+            Pipeline {
+                ops: vec![
+                    Op::Rotate(Rotate(Turn::Cw90)),
+                    Op::Flip(Flip(Axis::Vertical)),
+                ],
+                ..base.clone()
+            },
+            Pipeline {
+                ops: vec![
+                    Op::Flip(Flip(Axis::Vertical)),
+                    Op::Rotate(Rotate(Turn::Cw90)),
+                ],
+                ..base.clone()
+            },
+        ];
+        for p in &variants {
+            assert!(seen.insert(p.canonical()), "{}", p.canonical());
         }
-    } else if detail.contains("load")
-        || detail.contains("truncat")
-        || detail.contains("Premature")
-        || detail.contains("read")
-    {
-        ImagingError::Corrupt(detail)
-    } else {
-        ImagingError::Vips {
-            op: "render",
-            detail,
-        }
+        assert_eq!(base.canonical(), "resize:100x-:u1:rn/out:src:q0");
     }
-}
 
-pub(crate) fn vips_error(op: &'static str) -> ImagingError {
-    ImagingError::Vips {
-        op,
-        detail: take_error(),
+    #[test]
+    fn canonical_forms_differ() {
+        let wm = Watermark {
+            source: "a/b.png".into(),
+            retina: None,
+            scale: 1,
+            gravity: Gravity::SouthEast,
+            offset: (1, 2),
+        };
+        let mut other = wm.clone();
+        other.source = "a:b.png".into();
+        assert_ne!(wm.to_string(), other.to_string());
+        let text = Text {
+            content: "a:b".into(),
+            font: None,
+            colour: [255, 255, 255, 255],
+            size: 12,
+            gravity: Gravity::North,
+            offset: (0, 0),
+        };
+        let mut other = text.clone();
+        other.colour = [255, 255, 255, 254];
+        assert_ne!(text.to_string(), other.to_string());
+        let flat = Flat {
+            layers: vec!["x,y".into()],
+            placement: Placement::Corner {
+                corner: Gravity::NorthEast,
+                size: None,
+            },
+        };
+        let other = Flat {
+            layers: vec!["x".into(), "y".into()],
+            ..flat.clone()
+        };
+        assert_ne!(flat.to_string(), other.to_string());
     }
-}
-
-/// Re-encodes `source` as a JPEG scaled down to fit inside `size`×`size` (never up), as
-/// Picsum's pre-sized `{id}_{size}.jpg` variants are: EXIF orientation applied, metadata
-/// stripped, quality 90.
-///
-/// # Errors
-/// As [`render`].
-pub fn fit_within(source: &[u8], size: u32, limits: Limits) -> Result<Vec<u8>, ImagingError> {
-    let header = probe(source)?;
-    check_limits(&header, limits)?;
-    let size = vips_dim(size)?;
-    let image = VipsImage::thumbnail_buffer_with_opts(
-        source,
-        size,
-        VOption::new()
-            .set("height", size)
-            .set("size", "down")
-            .set("option-string", "fail-on=truncated"),
-    )
-    .map_err(|_| decode_error())?;
-    image
-        .jpegsave_buffer_with_opts(
-            VOption::new()
-                .set("Q", 90)
-                .set("strip", true)
-                .set("optimize_coding", true),
-        )
-        .map_err(|_| decode_error())
 }

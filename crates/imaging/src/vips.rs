@@ -124,3 +124,37 @@ pub(crate) fn take_error() -> String {
     Vips::error_clear();
     msg.trim().to_owned()
 }
+
+/// Errors while pixels are read: libvips reports truncation and bad data here.
+pub(crate) fn decode_error() -> ImagingError {
+    let detail = take_error();
+    if detail.contains("blocked")
+        || detail.contains("not a known")
+        || detail.contains("not in a known format")
+    {
+        ImagingError::UnsupportedInput
+    } else if detail.is_empty() {
+        ImagingError::Vips {
+            op: "render",
+            detail: "unknown libvips error".into(),
+        }
+    } else if detail.contains("load")
+        || detail.contains("truncat")
+        || detail.contains("Premature")
+        || detail.contains("read")
+    {
+        ImagingError::Corrupt(detail)
+    } else {
+        ImagingError::Vips {
+            op: "render",
+            detail,
+        }
+    }
+}
+
+pub(crate) fn vips_error(op: &'static str) -> ImagingError {
+    ImagingError::Vips {
+        op,
+        detail: take_error(),
+    }
+}

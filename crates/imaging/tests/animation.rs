@@ -2,7 +2,10 @@
 //! (decoded back and checked frame by frame); other steps or still formats are refused.
 #![expect(clippy::unwrap_used, reason = "test code")]
 
-use picsum_imaging::transform::{Axis, Format, Gravity, Op, Output, Pipeline, Rounding, Size};
+use picsum_imaging::model::{
+    Axis, Blur, Fill, Fit, Flip, Format, Gravity, Grayscale, Op, Output, Pipeline, Resize,
+    Rounding, Size,
+};
 use picsum_imaging::{ImagingError, Limits, init, process};
 use rs_vips::VipsImage;
 
@@ -60,38 +63,38 @@ fn frames_are_resized_fitted_and_filled() {
     );
     let cases = [
         (
-            Op::Resize {
+            Op::Resize(Resize {
                 size: size(32, 20),
                 upscale: true,
                 rounding: Rounding::Nearest,
-            },
+            }),
             Format::Gif,
             (32, 20),
         ),
         (
-            Op::Fit {
+            Op::Fit(Fit {
                 size: size(40, 30),
                 upscale: false,
                 rounding: Rounding::Down,
-            },
+            }),
             Format::Gif,
             (30, 30),
         ),
         (
-            Op::Fill {
+            Op::Fill(Fill {
                 size: size(20, 40),
                 gravity: Gravity::Centre,
                 upscale: true,
-            },
+            }),
             Format::Gif,
             (20, 40),
         ),
         (
-            Op::Fill {
+            Op::Fill(Fill {
                 size: size(48, 16),
                 gravity: Gravity::South,
                 upscale: true,
-            },
+            }),
             Format::Webp,
             (48, 16),
         ),
@@ -116,12 +119,12 @@ fn frames_are_resized_fitted_and_filled() {
     // Grey after the resize keeps the animation.
     let grey = pipeline(
         vec![
-            Op::Resize {
+            Op::Resize(Resize {
                 size: size(16, 16),
                 upscale: true,
                 rounding: Rounding::Nearest,
-            },
-            Op::Grayscale,
+            }),
+            Op::Grayscale(Grayscale),
         ],
         Format::Gif,
     );
@@ -133,22 +136,22 @@ fn frames_are_resized_fitted_and_filled() {
 fn other_steps_and_still_formats_are_refused() {
     init().unwrap();
     let source = animated();
-    let resize = Op::Resize {
+    let resize = Op::Resize(Resize {
         size: size(10, 10),
         upscale: true,
         rounding: Rounding::Nearest,
-    };
+    });
     for (ops, format) in [
         (vec![resize.clone()], Format::Jpeg),
         (vec![resize.clone()], Format::Png),
-        (vec![Op::Flip(Axis::Vertical)], Format::Gif),
-        (vec![resize, Op::Blur { sigma: 2.0 }], Format::Gif),
+        (vec![Op::Flip(Flip(Axis::Vertical))], Format::Gif),
+        (vec![resize, Op::Blur(Blur { sigma: 2.0 })], Format::Gif),
         (
-            vec![Op::Fill {
+            vec![Op::Fill(Fill {
                 size: size(10, 10),
                 gravity: Gravity::Attention,
                 upscale: true,
-            }],
+            })],
             Format::Gif,
         ),
     ] {
@@ -164,11 +167,11 @@ fn other_steps_and_still_formats_are_refused() {
     strip.set_int("page-height", 1).unwrap();
     let many = strip.gifsave_buffer().unwrap();
     let resize = pipeline(
-        vec![Op::Resize {
+        vec![Op::Resize(Resize {
             size: size(2, 2),
             upscale: true,
             rounding: Rounding::Nearest,
-        }],
+        })],
         Format::Gif,
     );
     assert!(matches!(
@@ -177,11 +180,11 @@ fn other_steps_and_still_formats_are_refused() {
     ));
     // The output limit counts every frame: 2 frames of 100x100 pass 20,000 pixels, not 19,999.
     let big = pipeline(
-        vec![Op::Resize {
+        vec![Op::Resize(Resize {
             size: size(100, 100),
             upscale: true,
             rounding: Rounding::Nearest,
-        }],
+        })],
         Format::Gif,
     );
     let tight = |max| Limits {

@@ -1,8 +1,8 @@
 //! Golden tests: on libvips 8.14.1 our pipeline reproduces every image fixture of Lorem
 //! Picsum byte for byte; hostile sources are refused before or during decoding.
 
-use picsum_common::params::OutputFormat;
 use picsum_imaging::{ImagingError, Limits, RenderTask, init, probe, render};
+use picsum_url::params::OutputFormat;
 
 fn fixture(rel: &str) -> Vec<u8> {
     let path = format!("{}/../../fixtures/picsum/{rel}", env!("CARGO_MANIFEST_DIR"));

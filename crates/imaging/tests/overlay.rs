@@ -4,8 +4,8 @@
 #![expect(clippy::unwrap_used, reason = "test code")]
 
 use bytes::Bytes;
-use picsum_imaging::overlay::{Flat, Layers, Placement, Text, Watermark};
-use picsum_imaging::transform::{Format, Gravity, Op, Output, Pipeline};
+use picsum_imaging::model::{Flat, Layers, Placement, Text, Watermark};
+use picsum_imaging::model::{Format, Gravity, Op, Output, Pipeline};
 use picsum_imaging::{ImagingError, Limits, init, process_layered};
 use rs_vips::VipsImage;
 use rs_vips::voption::{Setter, VOption};

@@ -8,7 +8,7 @@
 //!   minutes and never from the future.
 
 use hmac::{Hmac, Mac};
-use picsum_common::query::Query;
+use picsum_url::query::Query;
 use sha1::Sha1;
 use sha2::Sha256;
 

@@ -12,8 +12,8 @@ pub mod dialects;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
-use picsum_common::params::ImageParams;
-use picsum_common::query::Query;
+use picsum_url::params::ImageParams;
+use picsum_url::query::Query;
 use sha2::Sha256;
 
 /// The query key that carries the signature.
@@ -100,7 +100,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use picsum_common::params::OutputFormat;
+    use picsum_url::params::OutputFormat;
 
     const VECTORS: [(&str, &str); 6] = [
         (

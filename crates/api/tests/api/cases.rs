@@ -10,7 +10,7 @@ fn signed(path_and_query: &str) -> String {
         .unwrap_or((path_and_query, ""));
     format!(
         "{IMAGES}{}",
-        Signer::new("test").sign_path(path, picsum_common::query::Query::parse(query))
+        Signer::new("test").sign_path(path, picsum_url::query::Query::parse(query))
     )
 }
 

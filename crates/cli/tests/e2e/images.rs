@@ -1,8 +1,8 @@
 //! The redirect-and-sign flow end to end, with Picsum's exact bytes.
 
 use super::*;
-use picsum_common::params::OutputFormat;
 use picsum_imaging::{Limits, RenderTask};
+use picsum_url::params::OutputFormat;
 
 /// What the image service is expected to answer for one case.
 enum Want {

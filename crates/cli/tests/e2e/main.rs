@@ -202,7 +202,7 @@ pub fn signed(base: &str, path_and_query: &str) -> String {
         .unwrap_or((path_and_query, ""));
     format!(
         "{base}{}",
-        picsum_signing::Signer::new(KEY).sign_path(path, picsum_common::query::Query::parse(query))
+        picsum_signing::Signer::new(KEY).sign_path(path, picsum_url::query::Query::parse(query))
     )
 }
 

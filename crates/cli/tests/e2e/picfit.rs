@@ -545,7 +545,7 @@ async fn signatures_sizes_get_and_redirect() {
     let http = client();
     let sign = |qs: &str| {
         let message =
-            picsum_signing::dialects::picfit_message(&picsum_common::query::Query::parse(qs));
+            picsum_signing::dialects::picfit_message(&picsum_url::query::Query::parse(qs));
         format!(
             "{qs}&sig={}",
             picsum_signing::dialects::picfit_sign(b"dummy", &message)

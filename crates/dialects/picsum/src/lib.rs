@@ -1,0 +1,20 @@
+//! Lorem Picsum's dialect of the image service: the signed `/id/{id}/{w}/{h}{ext}` route
+//! the API redirects to. It verifies the HMAC, parses Picsum's parameters
+//! ([`picsum_url::params`]) and renders Picsum's byte-exact pipeline through the core.
+//!
+//! Shape shared by every dialect: [`route`] (matching), [`serve`] (parse and answer),
+//! [`error`] (its refusals), settings ([`Picsum`]), tests beside the code.
+
+pub mod error;
+pub mod route;
+pub mod serve;
+
+use picsum_signing::Signer;
+
+pub use route::ImageRoute as Route;
+
+/// The dialect's settings.
+pub struct Picsum {
+    /// Verifies URL signatures.
+    pub signer: Signer,
+}

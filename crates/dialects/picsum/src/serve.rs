@@ -1,0 +1,183 @@
+//! `GET /id/{id}/{width}/{height}{ext}`: verify, load the source (the smallest pre-sized
+//! variant that covers the output), render Picsum's pipeline once per key, answer.
+
+use axum::body::Body;
+use axum::response::Response;
+use bytes::Bytes;
+use http::header::{self, HeaderValue};
+use picsum_image_core::{Core, ServiceError, source};
+use picsum_imaging::RenderTask;
+use picsum_url::params::{ImageParams, OutputFormat, ParamError, RawParams, SizeSpec};
+use picsum_url::query::Query;
+
+use crate::Picsum;
+use crate::error::PicsumError;
+use crate::route::ImageRoute;
+
+/// `Cache-Control` of rendered images: 30 days, immutable (the URL is signed and fixed).
+pub const IMAGE_CACHE_CONTROL: &str =
+    "public, max-age=2592000, stale-while-revalidate=60, stale-if-error=43200, immutable";
+/// Pre-sized source variants come in 500-px steps up to this size.
+const LARGEST_VARIANT: u32 = 4500;
+
+/// Serves one image request.
+///
+/// # Errors
+/// Bad signature (400), malformed parameters (400), missing source (404), refused source
+/// (422), overload or storage outage (503).
+pub async fn serve(
+    core: &Core,
+    picsum: &Picsum,
+    route: &ImageRoute,
+    path: &str,
+    raw_query: &str,
+) -> Result<Response, ServiceError> {
+    let query = Query::parse(raw_query);
+    if !picsum.signer.verify(path, &query) {
+        return Err(PicsumError::BadSignature.into());
+    }
+    let params = RawParams::parse(
+        SizeSpec::Rect(&route.width, &route.height),
+        &route.ext,
+        &query,
+    )
+    .and_then(RawParams::validate)
+    .map_err(PicsumError::Params)?;
+    if params.width == 0 || params.height == 0 {
+        return Err(PicsumError::Params(ParamError::InvalidSize).into());
+    }
+    let key = render_key(&route.id, &params);
+    let (encoded, _) = core
+        .renders
+        .get_or_load(&key, render(core, &route.id, params))
+        .await?;
+    Ok(image_response(route, &params, encoded))
+}
+
+/// Cache key of a rendered image. The version prefix changes whenever the pipeline's output
+/// does, so old entries are never served for new renders.
+fn render_key(id: &str, params: &ImageParams) -> String {
+    format!(
+        "img:v1/{id}/{}x{}/b{}/g{}{}",
+        params.width,
+        params.height,
+        params.blur.unwrap_or(0),
+        u8::from(params.grayscale),
+        params.format.extension()
+    )
+}
+
+/// Loads the source and renders it on the pool.
+async fn render(core: &Core, id: &str, params: ImageParams) -> Result<Bytes, ServiceError> {
+    let source = load_source(core, id, &params).await?;
+    let task = RenderTask {
+        width: params.width,
+        height: params.height,
+        blur: params.blur.map(f64::from),
+        grayscale: params.grayscale,
+        comment: Some(format!("Picsum ID: {id}")),
+        format: params.format,
+    };
+    let limits = core.limits;
+    let started = std::time::Instant::now();
+    let encoded = core
+        .pool
+        .run(move || picsum_imaging::render(&source, &task, limits))
+        .await??;
+    metrics::histogram!("picsum_render_duration_seconds", "format" => format_label(params.format))
+        .record(started.elapsed().as_secs_f64());
+    metrics::counter!("image_processor_processed_images_total", "dimension" => variant_size(&params).to_string()).increment(1);
+    Ok(Bytes::from(encoded))
+}
+
+/// The smallest pre-sized variant that covers the output without upscaling, else the
+/// original.
+///
+/// Picsum's bucket (`variant_size`) fits the output's longer side only; when the output's
+/// aspect differs from the photo's, that variant is too small for a cover crop and would be
+/// enlarged (blurry). Larger variants are then tried, read from their headers, until one
+/// covers the output or none is left.
+async fn load_source(core: &Core, id: &str, params: &ImageParams) -> Result<Bytes, ServiceError> {
+    let mut size = variant_size(params);
+    while size <= LARGEST_VARIANT {
+        match source::load(core, &format!("{id}_{size}.jpg")).await {
+            Ok(bytes) if covers(&bytes, params) => return Ok(bytes),
+            Ok(_) => size += 500,
+            Err(ServiceError::ImageNotFound) => break,
+            Err(e) => return Err(e),
+        }
+    }
+    source::load(core, &format!("{id}.jpg")).await
+}
+
+/// Whether a variant covers the output without enlarging: a cover scale of at most 1, that
+/// is, at least as wide and as high as the output.
+fn covers(variant: &[u8], params: &ImageParams) -> bool {
+    picsum_imaging::jpeg_dimensions(variant)
+        .is_some_and(|(w, h)| params.width <= w && params.height <= h)
+}
+
+/// `max(ceil(w/500), ceil(h/500)) × 500`: the pre-sized bucket Picsum picks.
+fn variant_size(params: &ImageParams) -> u32 {
+    params.width.div_ceil(500).max(params.height.div_ceil(500)) * 500
+}
+
+fn format_label(format: OutputFormat) -> &'static str {
+    match format {
+        OutputFormat::Jpeg => "jpeg",
+        OutputFormat::Webp => "webp",
+    }
+}
+
+fn image_response(route: &ImageRoute, params: &ImageParams, encoded: Bytes) -> Response {
+    let mut filename = format!("{}-{}x{}", route.id, route.width, route.height);
+    if let Some(blur) = params.blur {
+        filename.push_str(&format!("-blur_{blur}"));
+    }
+    if params.grayscale {
+        filename.push_str("-grayscale");
+    }
+    filename.push_str(params.format.extension());
+    let disposition = format!(
+        "inline; filename=\"{}\"",
+        filename.replace(['"', '\\'], "_")
+    );
+    let mut res = Response::new(Body::from(encoded));
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(params.format.content_type()),
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(IMAGE_CACHE_CONTROL),
+    );
+    if let Ok(v) = HeaderValue::from_str(&route.id) {
+        h.insert("picsum-id", v);
+    }
+    h.insert("timing-allow-origin", HeaderValue::from_static("*"));
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variant_buckets() {
+        let p = |w, h| ImageParams {
+            width: w,
+            height: h,
+            format: OutputFormat::Jpeg,
+            grayscale: false,
+            blur: None,
+        };
+        assert_eq!(variant_size(&p(200, 120)), 500);
+        assert_eq!(variant_size(&p(500, 501)), 1000);
+        assert_eq!(variant_size(&p(4500, 1)), 4500);
+        assert_eq!(variant_size(&p(4501, 1)), 5000);
+    }
+}

@@ -1,0 +1,28 @@
+//! pixlserv's dialect of the image service: `/[{KEY}/]image/{params}/{path}[@{N}x].{ext}`
+//! with its parameters, API keys (checked by the guard), named transformations with
+//! watermark and text overlays, and eager presets rendered after every upload.
+//!
+//! Shape shared by every dialect: [`parse`] (URL to the model), [`serve`] (a parsed
+//! request answered through the core), [`error`] (its refusals), settings ([`Pixlserv`]
+//! and its [`presets`]), tests beside the code. [`eager`] is the upload hook it registers.
+
+pub mod eager;
+pub mod error;
+pub mod parse;
+pub mod presets;
+pub mod serve;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+
+pub use error::PixlservError;
+pub use parse::Route;
+
+/// The dialect's settings.
+#[derive(Debug, Clone, Default)]
+pub struct Pixlserv {
+    /// Named transformations (`t_NAME`).
+    pub presets: HashMap<String, presets::Preset>,
+}

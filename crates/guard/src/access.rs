@@ -1,0 +1,152 @@
+//! Who is asking: the client address (`X-Forwarded-For` only from trusted proxies) and the
+//! IP allowlist for writes.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use http::header::HeaderMap;
+use http::request::Parts;
+use ipnet::IpNet;
+
+use crate::ratelimit::RateLimiter;
+
+/// Access settings.
+#[derive(Debug, Default)]
+pub struct Access {
+    /// Peers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Clients allowed to upload and delete; empty: any.
+    pub allowed_ips: Vec<IpNet>,
+    /// Requests per minute per client; `None`: unlimited.
+    pub limiter: Option<RateLimiter>,
+}
+
+impl Access {
+    /// The client of a request from `peer`: the peer itself, unless it is a trusted proxy;
+    /// then the right-most `X-Forwarded-For` address that is not a trusted proxy.
+    #[must_use]
+    pub fn client_ip(&self, headers: &HeaderMap, peer: Option<SocketAddr>) -> Option<IpAddr> {
+        let peer = peer?.ip();
+        if !self.trusted(peer) {
+            return Some(peer);
+        }
+        let forwarded: Vec<IpAddr> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse().ok())
+            .collect();
+        Some(
+            forwarded
+                .iter()
+                .rev()
+                .find(|ip| !self.trusted(**ip))
+                .or(forwarded.first())
+                .copied()
+                .unwrap_or(peer),
+        )
+    }
+
+    fn trusted(&self, ip: IpAddr) -> bool {
+        self.trusted_proxies.iter().any(|net| net.contains(&ip))
+    }
+
+    /// Whether the client of a request from `peer` may upload and delete.
+    #[must_use]
+    pub fn allows_writes(&self, headers: &HeaderMap, peer: Option<SocketAddr>) -> bool {
+        self.may_write(self.client_ip(headers, peer))
+    }
+
+    /// Whether `client` may upload and delete.
+    #[must_use]
+    pub fn may_write(&self, client: Option<IpAddr>) -> bool {
+        self.allowed_ips.is_empty()
+            || client.is_some_and(|ip| self.allowed_ips.iter().any(|net| net.contains(&ip)))
+    }
+}
+
+/// Parses `10.0.0.0/8,192.168.1.7` (a bare address is a /32 or /128).
+///
+/// # Errors
+/// The entry that does not parse.
+pub fn parse_nets(list: &str) -> Result<Vec<IpNet>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(|e| {
+            e.parse::<IpNet>()
+                .or_else(|_| e.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| format!("{e}: not an IP address or CIDR"))
+        })
+        .collect()
+}
+
+/// The peer address the server recorded for this connection, if any.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(pub Option<SocketAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| *addr),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn access(trusted: &str) -> Access {
+        Access {
+            trusted_proxies: parse_nets(trusted).unwrap(),
+            ..Access::default()
+        }
+    }
+
+    fn xff(value: &str) -> HeaderMap {
+        use http::header::HeaderValue;
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", HeaderValue::from_str(value).unwrap());
+        h
+    }
+
+    #[test]
+    fn forwarded_for_only_from_trusted_proxies() {
+        let peer = Some("10.0.0.5:4000".parse().unwrap());
+        let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        // An untrusted peer cannot claim another address.
+        assert_eq!(access("").client_ip(&xff("1.2.3.4"), peer), ip("10.0.0.5"));
+        // Behind trusted proxies: the right-most untrusted address.
+        let a = access("10.0.0.0/8");
+        assert_eq!(a.client_ip(&xff("1.2.3.4"), peer), ip("1.2.3.4"));
+        assert_eq!(
+            a.client_ip(&xff("6.6.6.6, 1.2.3.4, 10.0.0.9"), peer),
+            ip("1.2.3.4")
+        );
+        assert_eq!(a.client_ip(&xff("10.0.0.7"), peer), ip("10.0.0.7"));
+        assert_eq!(a.client_ip(&xff("junk"), peer), ip("10.0.0.5"));
+        assert_eq!(a.client_ip(&HeaderMap::new(), None), None);
+    }
+
+    #[test]
+    fn allowlist_and_parsing() {
+        let a = Access {
+            allowed_ips: parse_nets("192.168.0.0/16, 2001:db8::1").unwrap(),
+            ..Access::default()
+        };
+        assert!(a.may_write("192.168.4.4".parse().ok()));
+        assert!(a.may_write("2001:db8::1".parse().ok()));
+        assert!(!a.may_write("10.0.0.1".parse().ok()));
+        assert!(!a.may_write(None));
+        assert!(Access::default().may_write(None));
+        assert!(parse_nets("10.0.0.0/33").is_err());
+        assert!(parse_nets("nope").is_err());
+    }
+}

@@ -1,0 +1,126 @@
+//! The guard: the admission step of the image service. It decides who is asking (the
+//! client address, behind trusted proxies only), what they may do (the write allowlist,
+//! pixlserv-style API keys with `get` and `upload` permissions) and how often (a per-client
+//! rate limit). Dialects and the upload and delete routes ask it before any work; it
+//! answers with a [`GuardError`], which becomes a response through the core's one mapping.
+//!
+//! The guard never imports a dialect; it knows requests only by the questions above.
+
+pub mod access;
+pub mod keys;
+pub mod ratelimit;
+
+use std::net::SocketAddr;
+
+use http::StatusCode;
+use http::header::HeaderMap;
+use picsum_image_core::ServiceError;
+
+use access::Access;
+use keys::{ApiKeys, Permission};
+
+/// Everything the guard decides with.
+#[derive(Debug, Default)]
+pub struct Guard {
+    /// Client addresses, write allowlist, rate limit.
+    pub access: Access,
+    /// API keys (in the Redis of `IMAGE_CACHE_URL`), when configured.
+    pub keys: Option<ApiKeys>,
+    /// Whether requests without an API key are refused.
+    pub auth: Auth,
+}
+
+/// pixlserv's `authorisation`: whether requests without an API key are refused.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Auth {
+    /// Image requests that can carry a key (pixlserv's dialect) need one with `get`.
+    pub get: bool,
+    /// Uploads need a key with `upload` (and a signature).
+    pub upload: bool,
+}
+
+/// Why the guard refused a request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GuardError {
+    /// The client is not on `IMAGE_ALLOWED_IPS`.
+    #[error("Endpoint restricted")]
+    Restricted,
+    /// An API key that no key store knows, one without the permission, or none.
+    #[error("API key invalid or missing")]
+    ApiKeyInvalid,
+    /// The API key store (Redis) cannot be reached.
+    #[error("Key store unavailable, retry shortly")]
+    KeyStoreUnavailable(String),
+}
+
+impl GuardError {
+    /// The status it answers with.
+    #[must_use]
+    pub const fn status(&self) -> StatusCode {
+        match self {
+            Self::Restricted | Self::ApiKeyInvalid => StatusCode::UNAUTHORIZED,
+            Self::KeyStoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+}
+
+impl From<GuardError> for ServiceError {
+    fn from(e: GuardError) -> Self {
+        Self::refused(e.status(), &e)
+    }
+}
+
+impl Guard {
+    /// Whether the client of a request from `peer` may write (upload, delete) or read
+    /// operator figures.
+    ///
+    /// # Errors
+    /// [`GuardError::Restricted`] outside `IMAGE_ALLOWED_IPS`.
+    pub fn admit_write(
+        &self,
+        headers: &HeaderMap,
+        peer: Option<SocketAddr>,
+    ) -> Result<(), GuardError> {
+        if self.access.allows_writes(headers, peer) {
+            Ok(())
+        } else {
+            Err(GuardError::Restricted)
+        }
+    }
+
+    /// An image request that may carry an API key: the key must have `get`; without one,
+    /// only when `IMAGE_AUTH_GET` is off.
+    ///
+    /// # Errors
+    /// 401 for a missing or insufficient key, 503 when the key store is down.
+    pub async fn admit_image(&self, api_key: Option<&str>) -> Result<(), GuardError> {
+        match api_key {
+            Some(key) => self.require(key, Permission::Get).await.map(drop),
+            None if self.auth.get => Err(GuardError::ApiKeyInvalid),
+            None => Ok(()),
+        }
+    }
+
+    /// An upload that may carry an API key: the key must have `upload`, and its secret
+    /// (returned) signs the upload; without one, only when `IMAGE_AUTH_UPLOAD` is off.
+    ///
+    /// # Errors
+    /// 401 for a missing or insufficient key, 503 when the key store is down.
+    pub async fn admit_upload(&self, api_key: Option<&str>) -> Result<Option<String>, GuardError> {
+        match api_key {
+            Some(key) => self.require(key, Permission::Upload).await.map(Some),
+            None if self.auth.upload => Err(GuardError::ApiKeyInvalid),
+            None => Ok(None),
+        }
+    }
+
+    /// The secret of `key` when the store knows it and it has `permission`.
+    async fn require(&self, key: &str, permission: Permission) -> Result<String, GuardError> {
+        let keys = self.keys.as_ref().ok_or(GuardError::ApiKeyInvalid)?;
+        match keys.lookup(key).await {
+            Ok(Some(info)) if info.permissions.contains(&permission) => Ok(info.secret),
+            Ok(_) => Err(GuardError::ApiKeyInvalid),
+            Err(e) => Err(GuardError::KeyStoreUnavailable(e.to_string())),
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! The store of derived images (picfit's `/get` and `/redirect` write them): each lives
+//! at `{prefix}{md5(source)}/{shard(key)}.{ext}` in the storage, so that deleting a source
+//! removes its derivatives with one prefix delete.
+
+use bytes::Bytes;
+use md5::{Digest, Md5};
+use picsum_imaging::model::Format;
+
+use crate::Core;
+use crate::error::ServiceError;
+
+/// Where derived images are stored and how they are named.
+#[derive(Debug, Clone, Default)]
+pub struct DerivedStore {
+    prefix: String,
+    shard: Shard,
+    base_url: Option<String>,
+}
+
+impl DerivedStore {
+    /// A store under `prefix`, its files split by `shard`, published at `base_url`.
+    #[must_use]
+    pub fn new(prefix: String, shard: Shard, base_url: Option<String>) -> Self {
+        Self {
+            prefix,
+            shard,
+            base_url: base_url.filter(|u| !u.is_empty()),
+        }
+    }
+
+    /// The storage prefix every derived image lives under.
+    #[must_use]
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The folder of a source's derivatives: `{prefix}{md5(source)}`.
+    #[must_use]
+    pub fn folder(&self, source_key: &str) -> String {
+        format!(
+            "{}{}",
+            self.prefix,
+            hex::encode(Md5::digest(source_key.as_bytes()))
+        )
+    }
+
+    /// Where the derivative `key` of `source_key` is stored in `format`.
+    #[must_use]
+    pub fn path(&self, source_key: &str, key: &str, format: Format) -> String {
+        format!(
+            "{}/{}.{}",
+            self.folder(source_key),
+            self.shard.apply(key),
+            format.extension()
+        )
+    }
+
+    /// The public URL of a stored path, when a base URL is configured.
+    #[must_use]
+    pub fn url(&self, path: &str) -> Option<String> {
+        self.base_url
+            .as_ref()
+            .map(|base| format!("{}/{path}", base.trim_end_matches('/')))
+    }
+
+    /// Writes `bytes` at `path` unless something is stored there already (or `overwrite`).
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn store(
+        &self,
+        core: &Core,
+        path: &str,
+        bytes: Bytes,
+        overwrite: bool,
+    ) -> Result<(), ServiceError> {
+        if overwrite || !core.storage.exists(path).await? {
+            core.storage.put(path, bytes).await?;
+        }
+        Ok(())
+    }
+
+    /// Removes the derivative `key` of `source_key` in whichever formats it was stored;
+    /// returns how many files went.
+    ///
+    /// # Errors
+    /// Storage failures.
+    pub async fn delete(
+        &self,
+        core: &Core,
+        source_key: &str,
+        key: &str,
+    ) -> Result<usize, ServiceError> {
+        let mut deleted = 0;
+        for format in Format::ALL {
+            let path = self.path(source_key, key, format);
+            if core.storage.exists(&path).await? {
+                core.storage.delete(&path).await?;
+                deleted += 1;
+            }
+        }
+        Ok(deleted)
+    }
+}
+
+/// How derived file names are split into folders (picfit's `shard` settings): a derived file's name is its key split into `depth` folders
+/// of `width` characters, then the rest of the key (or all of it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Shard {
+    width: usize,
+    depth: usize,
+    rest_only: bool,
+}
+
+impl Shard {
+    /// Checked settings: the folders must leave part of the 32-character key.
+    ///
+    /// # Errors
+    /// `width × depth` of 32 or more.
+    pub fn new(width: u8, depth: u8, rest_only: bool) -> anyhow::Result<Self> {
+        let (width, depth) = (usize::from(width), usize::from(depth));
+        anyhow::ensure!(
+            width * depth < 32,
+            "shard width x depth must be below 32 (the key's length), not {width} x {depth}"
+        );
+        Ok(Self {
+            width,
+            depth,
+            rest_only,
+        })
+    }
+
+    /// The path of `key` (ASCII hex), without extension: `Shard("1234567890", 1, 2)` is
+    /// `1/2/34567890`, or `1/2/1234567890` when not rest-only.
+    #[must_use]
+    pub fn apply(&self, key: &str) -> String {
+        let split = (self.width * self.depth).min(key.len());
+        let mut parts: Vec<&str> = (0..self.depth)
+            .filter_map(|i| key.get(i * self.width..(i + 1) * self.width))
+            .filter(|p| !p.is_empty())
+            .collect();
+        parts.push(if self.rest_only {
+            key.get(split..).unwrap_or_default()
+        } else {
+            key
+        });
+        parts.join("/")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_like_picfit() {
+        let key = "895b545d9dca01413aec42d6ae3c6197";
+        let cases = [
+            ((0, 0, true), key.to_owned()),
+            ((1, 2, true), format!("8/9/{}", &key[2..])),
+            ((2, 3, true), format!("89/5b/54/{}", &key[6..])),
+            ((1, 2, false), format!("8/9/{key}")),
+        ];
+        for ((w, d, rest), want) in cases {
+            assert_eq!(
+                Shard::new(w, d, rest).unwrap().apply(key),
+                want,
+                "{w} {d} {rest}"
+            );
+        }
+        assert_eq!(
+            Shard::new(1, 2, true).unwrap().apply("1234567890"),
+            "1/2/34567890"
+        );
+        assert!(Shard::new(4, 8, true).is_err());
+        assert!(Shard::new(31, 1, true).is_ok());
+    }
+}

@@ -1,0 +1,147 @@
+//! The image service's errors and their one mapping to HTTP answers. Dialects and the guard
+//! have their own error enums; each converts into [`ServiceError::Refused`] with its status
+//! and message, so this is the only place an error becomes a response.
+
+use axum::response::Response;
+use http::StatusCode;
+use http::header::{HeaderValue, RETRY_AFTER};
+use picsum_imaging::ImagingError;
+use picsum_storage::StorageError;
+use picsum_web::response::error_response;
+
+use crate::pool::PoolError;
+use crate::remote::RemoteError;
+use crate::upload::UploadError;
+
+/// Everything a request can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// No route matched.
+    #[error("page not found")]
+    PageNotFound,
+    /// No source photo for the id.
+    #[error("Image does not exist")]
+    ImageNotFound,
+    /// The source photo cannot be decoded safely (too large, truncated, unsupported).
+    #[error("Image cannot be processed")]
+    Unprocessable(#[source] ImagingError),
+    /// Every worker busy and the queue full.
+    #[error("Service overloaded, retry shortly")]
+    Overloaded,
+    /// Storage could not be read.
+    #[error("Storage unavailable, retry shortly")]
+    StorageUnavailable(#[source] StorageError),
+    /// An upload or delete refused.
+    #[error(transparent)]
+    Upload(#[from] UploadError),
+    /// A remote source (`url=`) refused or failed.
+    #[error(transparent)]
+    Remote(RemoteError),
+    /// Refused by a dialect's parser or by the guard, with its status and message.
+    #[error("{message}")]
+    Refused {
+        /// The status to answer with.
+        status: StatusCode,
+        /// The message of the body.
+        message: String,
+    },
+    /// The requested output exceeds the limits.
+    #[error("{0}")]
+    OutputTooLarge(#[source] ImagingError),
+    /// A fault of ours.
+    #[error("Something went wrong")]
+    Internal(String),
+}
+
+impl From<StorageError> for ServiceError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::NotFound(_) | StorageError::InvalidKey(_) => Self::ImageNotFound,
+            StorageError::TooLarge { .. } => Self::Unprocessable(ImagingError::SourceTooLarge {
+                width: 0,
+                height: 0,
+                pages: 0,
+                max_pixels: 0,
+            }),
+            StorageError::Unavailable(_) | StorageError::Config(_) => Self::StorageUnavailable(e),
+        }
+    }
+}
+
+impl From<ImagingError> for ServiceError {
+    fn from(e: ImagingError) -> Self {
+        if matches!(e, ImagingError::OutputTooLarge { .. }) {
+            Self::OutputTooLarge(e)
+        } else if e.is_client_error() {
+            Self::Unprocessable(e)
+        } else {
+            Self::Internal(e.to_string())
+        }
+    }
+}
+
+impl From<PoolError> for ServiceError {
+    fn from(e: PoolError) -> Self {
+        match e {
+            PoolError::Overloaded => Self::Overloaded,
+            PoolError::Failed => Self::Internal(e.to_string()),
+        }
+    }
+}
+
+impl ServiceError {
+    /// A refusal with `status` and the error's own message (dialects' and the guard's
+    /// errors convert through this).
+    pub fn refused(status: StatusCode, error: &impl std::fmt::Display) -> Self {
+        Self::Refused {
+            status,
+            message: error.to_string(),
+        }
+    }
+
+    /// The status this error answers with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::PageNotFound | Self::ImageNotFound => StatusCode::NOT_FOUND,
+            Self::OutputTooLarge(_) => StatusCode::BAD_REQUEST,
+            Self::Refused { status, .. } => *status,
+            Self::Upload(e) => e.status(),
+            Self::Remote(e) => {
+                use RemoteError as R;
+                match e {
+                    R::Disabled | R::HostNotAllowed(_) | R::PrivateAddress { .. } => {
+                        StatusCode::FORBIDDEN
+                    }
+                    R::InvalidUrl(_) | R::Unresolvable(_) | R::TooManyRedirects => {
+                        StatusCode::BAD_REQUEST
+                    }
+                    R::NotFound => StatusCode::NOT_FOUND,
+                    R::TooLarge(_) | R::NotAnImage => StatusCode::UNPROCESSABLE_ENTITY,
+                    R::Upstream(_) => StatusCode::BAD_GATEWAY,
+                    R::Timeout => StatusCode::GATEWAY_TIMEOUT,
+                }
+            }
+            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Overloaded | Self::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The answer: Picsum's text-or-JSON body, `Retry-After` on 503. Server faults and
+    /// refused sources are logged here, once.
+    pub fn into_response(self, json: bool) -> Response {
+        let status = self.status();
+        match &self {
+            Self::Internal(detail) => tracing::error!(error = %detail, "request failed"),
+            Self::StorageUnavailable(e) => tracing::error!(error = %e, "storage unavailable"),
+            Self::Unprocessable(e) => tracing::warn!(error = %e, "source refused"),
+            _ => {}
+        }
+        let mut res = error_response(status, &self.to_string(), json);
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            res.headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        res
+    }
+}

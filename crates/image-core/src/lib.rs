@@ -1,0 +1,59 @@
+//! The image service's core, shared by every URL dialect: where sources come from and how
+//! they are loaded ([`source`], [`remote`]), libvips work on a bounded pool of threads
+//! ([`pool`]), rendering a pipeline once per key ([`render`]), the one response policy for
+//! every route: format negotiation, validators, ETag, 304 ([`respond`]), uploads with their
+//! hooks and deletes ([`upload`], [`delete`]), the store of derived images ([`derived`]),
+//! and the one error enum with its one mapping to HTTP ([`error`]).
+//!
+//! The core knows no dialect: dialects parse their URLs into the imaging crate's model and
+//! call in here. Who may ask is the guard's business, not the core's.
+
+pub mod delete;
+pub mod derived;
+pub mod error;
+pub mod pool;
+pub mod remote;
+pub mod render;
+pub mod respond;
+pub mod source;
+pub mod upload;
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use picsum_cache::Cache;
+use picsum_imaging::Limits;
+use picsum_storage::Storage;
+
+pub use error::ServiceError;
+
+/// What every request shares, whatever its dialect.
+pub struct Core {
+    /// Where originals, uploads and derived images live.
+    pub storage: Storage,
+    /// Source photos: memory, then Redis when configured.
+    pub sources: Cache,
+    /// Rendered images: memory, then Redis when configured.
+    pub renders: Cache,
+    /// libvips workers.
+    pub pool: pool::RenderPool,
+    /// Number of libvips workers.
+    pub workers: u16,
+    /// Limits applied to sources.
+    pub limits: Limits,
+    /// Fetches `url=` sources.
+    pub remote: remote::Fetcher,
+    /// Upload and delete settings.
+    pub uploads: upload::UploadSettings,
+    /// Where derived images are stored.
+    pub derived: derived::DerivedStore,
+    /// Called after every stored upload (e.g. eager presets).
+    pub hooks: Vec<Arc<dyn UploadHook>>,
+}
+
+/// Something to do after an upload was stored: registered by whoever needs it (a dialect's
+/// eager presets), so the core never calls a dialect by name.
+pub trait UploadHook: Send + Sync {
+    /// Called once the original at `key` is stored; must not block (spawn instead).
+    fn uploaded(&self, core: &Arc<Core>, key: &str, source: Bytes);
+}

@@ -1,0 +1,383 @@
+//! Remote sources (`url=`), fetched without server-side request forgery.
+//!
+//! Only `http` and `https`; an optional host allowlist; every address a name resolves to
+//! must be public (no loopback, private, link-local, CGNAT, unique-local, multicast or
+//! unspecified addresses; cloud metadata endpoints are link-local), checked by our own
+//! resolver at connect time, so the address checked is the address connected to (no DNS
+//! rebinding), and again on every redirect (followed by hand, at most five). The body is
+//! capped in bytes while it streams, the whole fetch is time-bounded, and the bytes must
+//! sniff as JPEG, PNG, GIF or WebP whatever the `Content-Type` says.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use reqwest::{StatusCode, Url};
+
+/// Remote-source settings.
+#[derive(Debug, Clone)]
+pub struct RemoteSettings {
+    /// Whether `url=` is served at all.
+    pub enabled: bool,
+    /// Hosts allowed (`example.com`, or `*.example.com` for its subdomains); empty: any.
+    pub allowed_hosts: Vec<String>,
+    /// Hosts (`host` or `host:port`) that may resolve to non-public addresses, e.g. an
+    /// internal origin. Empty by default.
+    pub private_hosts: Vec<String>,
+    /// Largest body accepted.
+    pub max_bytes: u64,
+    /// Time limit of the whole fetch, redirects included.
+    pub timeout: Duration,
+    /// How long a fetched source is reused; zero: as long as the cache keeps it.
+    pub refresh: Duration,
+}
+
+/// Why a remote source was not fetched.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RemoteError {
+    /// `url=` is switched off.
+    #[error("url= sources are disabled on this server")]
+    Disabled,
+    /// Not an absolute http(s) URL.
+    #[error("URL {0} is not valid")]
+    InvalidUrl(String),
+    /// Not on the allowlist.
+    #[error("host {0} is not allowed")]
+    HostNotAllowed(String),
+    /// Resolves to an address that is not public.
+    #[error("host {host} resolves to a non-public address ({addr})")]
+    PrivateAddress {
+        /// The host.
+        host: String,
+        /// The refused address.
+        addr: IpAddr,
+    },
+    /// The name does not resolve.
+    #[error("host {0} cannot be resolved")]
+    Unresolvable(String),
+    /// The origin answered 404.
+    #[error("remote image not found")]
+    NotFound,
+    /// The origin answered another error, or the connection failed.
+    #[error("remote source failed: {0}")]
+    Upstream(String),
+    /// Over the time limit.
+    #[error("remote source timed out")]
+    Timeout,
+    /// More than five redirects.
+    #[error("too many redirects")]
+    TooManyRedirects,
+    /// Over the byte cap.
+    #[error("remote source is larger than {0} bytes")]
+    TooLarge(u64),
+    /// The bytes are not JPEG, PNG, GIF or WebP.
+    #[error("remote source is not a supported image")]
+    NotAnImage,
+}
+
+/// Fetches remote sources under [`RemoteSettings`].
+#[derive(Debug, Clone)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    settings: Arc<RemoteSettings>,
+}
+
+impl Fetcher {
+    /// A fetcher with its own public-only resolver.
+    ///
+    /// # Errors
+    /// When the HTTP client cannot be built (TLS roots).
+    pub fn new(settings: RemoteSettings) -> Result<Self, reqwest::Error> {
+        let settings = Arc::new(settings);
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(settings.timeout)
+            .connect_timeout(settings.timeout)
+            .user_agent(concat!("picsum-rs/", env!("CARGO_PKG_VERSION")))
+            .dns_resolver(Arc::new(PublicOnly {
+                private_hosts: settings.private_hosts.clone(),
+            }))
+            .build()?;
+        Ok(Self { client, settings })
+    }
+
+    /// The period `url` is in: cache keys of remote sources and their renders carry it, so
+    /// a new period fetches the source again. Each URL's periods are offset by a hash of it,
+    /// so that sources do not all expire at the same moment. Always 0 without a refresh
+    /// interval.
+    #[must_use]
+    pub fn generation(&self, url: &str) -> u64 {
+        let period = self.settings.refresh.as_secs();
+        if period == 0 {
+            return 0;
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        // FNV-1a: stable across processes (replicas agree on the periods).
+        let phase = url.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        }) % period;
+        (now + phase) / period
+    }
+
+    /// Fetches `url`, following up to five redirects, each checked like the first.
+    ///
+    /// # Errors
+    /// [`RemoteError`].
+    pub async fn fetch(&self, url: &str) -> Result<Bytes, RemoteError> {
+        if !self.settings.enabled {
+            return Err(RemoteError::Disabled);
+        }
+        let work = async {
+            let mut url = Url::parse(url).map_err(|_| RemoteError::InvalidUrl(url.to_owned()))?;
+            for _ in 0..=5 {
+                self.check(&url)?;
+                let res = self
+                    .client
+                    .get(url.clone())
+                    .send()
+                    .await
+                    .map_err(classify)?;
+                let status = res.status();
+                if status.is_redirection() {
+                    let location = res
+                        .headers()
+                        .get(reqwest::header::LOCATION)
+                        .and_then(|v| v.to_str().ok())
+                        .ok_or_else(|| {
+                            RemoteError::Upstream(format!("{status} without Location"))
+                        })?;
+                    url = url
+                        .join(location)
+                        .map_err(|_| RemoteError::InvalidUrl(location.to_owned()))?;
+                    continue;
+                }
+                if status == StatusCode::NOT_FOUND {
+                    return Err(RemoteError::NotFound);
+                }
+                if !status.is_success() {
+                    return Err(RemoteError::Upstream(format!("origin answered {status}")));
+                }
+                return self.body(res).await;
+            }
+            Err(RemoteError::TooManyRedirects)
+        };
+        tokio::time::timeout(self.settings.timeout, work)
+            .await
+            .map_err(|_| RemoteError::Timeout)?
+    }
+
+    /// Scheme, allowlist and literal addresses (names are checked by the resolver).
+    fn check(&self, url: &Url) -> Result<(), RemoteError> {
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(RemoteError::InvalidUrl(url.to_string()));
+        }
+        let host = url
+            .host_str()
+            .ok_or_else(|| RemoteError::InvalidUrl(url.to_string()))?
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase();
+        let allowed = &self.settings.allowed_hosts;
+        if !allowed.is_empty() && !allowed.iter().any(|pattern| host_matches(pattern, &host)) {
+            return Err(RemoteError::HostNotAllowed(host));
+        }
+        if let Ok(ip) = host.parse::<IpAddr>() {
+            let with_port = format!("{host}:{}", url.port_or_known_default().unwrap_or(0));
+            let trusted = self
+                .settings
+                .private_hosts
+                .iter()
+                .any(|h| *h == host || *h == with_port);
+            if !trusted && !is_public(ip) {
+                return Err(RemoteError::PrivateAddress { host, addr: ip });
+            }
+        }
+        Ok(())
+    }
+
+    async fn body(&self, mut res: reqwest::Response) -> Result<Bytes, RemoteError> {
+        let max = self.settings.max_bytes;
+        if res.content_length().is_some_and(|len| len > max) {
+            return Err(RemoteError::TooLarge(max));
+        }
+        let mut body = BytesMut::new();
+        while let Some(chunk) = res.chunk().await.map_err(classify)? {
+            if (body.len() + chunk.len()) as u64 > max {
+                return Err(RemoteError::TooLarge(max));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        if !sniff(&body) {
+            return Err(RemoteError::NotAnImage);
+        }
+        Ok(body.freeze())
+    }
+}
+
+/// The resolver: every address of a name must be public unless the name is trusted.
+struct PublicOnly {
+    private_hosts: Vec<String>,
+}
+
+impl Resolve for PublicOnly {
+    fn resolve(&self, name: Name) -> Resolving {
+        let host = name.as_str().to_ascii_lowercase();
+        let trusted = self
+            .private_hosts
+            .iter()
+            .any(|h| *h == host || h.rsplit_once(':').is_some_and(|(name, _)| name == host));
+        Box::pin(async move {
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await
+                .map_err(|_| RemoteError::Unresolvable(host.clone()))?
+                .collect();
+            if addrs.is_empty() {
+                return Err(RemoteError::Unresolvable(host).into());
+            }
+            if !trusted && let Some(bad) = addrs.iter().find(|a| !is_public(a.ip())) {
+                return Err(RemoteError::PrivateAddress {
+                    host,
+                    addr: bad.ip(),
+                }
+                .into());
+            }
+            Ok(Box::new(addrs.into_iter()) as Addrs)
+        })
+    }
+}
+
+/// Our error when the resolver refused, else a timeout or an upstream failure.
+fn classify(e: reqwest::Error) -> RemoteError {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    while let Some(err) = source {
+        if let Some(ours) = err.downcast_ref::<RemoteError>() {
+            return ours.clone();
+        }
+        source = err.source();
+    }
+    if e.is_timeout() {
+        RemoteError::Timeout
+    } else {
+        RemoteError::Upstream(e.to_string())
+    }
+}
+
+/// `example.com` matches itself; `*.example.com` matches its subdomains only.
+fn host_matches(pattern: &str, host: &str) -> bool {
+    let pattern = pattern.to_ascii_lowercase();
+    match pattern.strip_prefix("*.") {
+        Some(domain) => host
+            .strip_suffix(domain)
+            .is_some_and(|sub| sub.ends_with('.') && sub.len() > 1),
+        None => pattern == host,
+    }
+}
+
+/// Whether an address is reachable on the public internet.
+#[must_use]
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_unspecified()
+                || v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local() // 169.254/16: cloud metadata
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b)) // CGNAT 100.64/10
+                || (a == 192 && b == 0 && v4.octets()[2] == 0) // 192.0.0/24 IETF
+                || (a == 198 && (b == 18 || b == 19)) // benchmarking
+                || a >= 240) // reserved
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            !(v6.is_unspecified()
+                || v6.is_loopback()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00 // unique local fc00::/7 (AWS metadata fd00:ec2::254)
+                || (first & 0xffc0) == 0xfe80 // link-local
+                || first == 0x2001 && v6.segments()[1] == 0x0db8 // documentation
+                || first == 0x0064 && v6.segments()[1] == 0xff9b) // NAT64 to anywhere
+        }
+    }
+}
+
+/// JPEG, PNG, GIF or WebP (the loaders the service allows).
+fn sniff(bytes: &[u8]) -> bool {
+    use picsum_imaging::model::Format;
+    matches!(
+        Format::sniff(bytes),
+        Some(Format::Jpeg | Format::Png | Format::Gif | Format::Webp)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_addresses_only() {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "100.127.255.254",
+            "0.0.0.0",
+            "0.1.2.3",
+            "255.255.255.255",
+            "224.0.0.1",
+            "192.0.2.1",
+            "240.0.0.1",
+            "::1",
+            "::",
+            "fc00::1",
+            "fd00:ec2::254",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+            "2001:db8::1",
+            "64:ff9b::7f00:1",
+        ] {
+            assert!(!is_public(private.parse().unwrap()), "{private}");
+        }
+        for public in [
+            "93.184.216.34",
+            "1.1.1.1",
+            "100.128.0.1",
+            "2606:4700::1111",
+            "::ffff:8.8.8.8",
+        ] {
+            assert!(is_public(public.parse().unwrap()), "{public}");
+        }
+    }
+
+    #[test]
+    fn allowlist_patterns() {
+        assert!(host_matches("example.com", "example.com"));
+        assert!(!host_matches("example.com", "img.example.com"));
+        assert!(host_matches("*.example.com", "img.example.com"));
+        assert!(host_matches("*.Example.com", "a.b.example.com"));
+        assert!(!host_matches("*.example.com", "example.com"));
+        assert!(!host_matches("*.example.com", "badexample.com"));
+    }
+
+    #[test]
+    fn sniffs_loadable_images_only() {
+        assert!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]));
+        assert!(!sniff(b"\0\0\0\x1cftypavif"), "AVIF cannot be loaded");
+        assert!(!sniff(b"<html>"));
+    }
+}

@@ -1,0 +1,119 @@
+//! Renders a pipeline once per canonical key: the render cache (memory, Redis,
+//! single-flight) in front of the pool, overlay images loaded first; and the one way every
+//! dialect answers with a transformed image ([`answer`]).
+
+use axum::response::Response;
+use bytes::Bytes;
+use http::header::HeaderMap;
+use picsum_imaging::model::{Format, Pipeline};
+
+use crate::Core;
+use crate::error::ServiceError;
+use crate::respond::{self, Derived};
+use crate::source::load_layers;
+
+/// Renders `pipeline` (its format already chosen) on `source`, once per canonical key.
+///
+/// # Errors
+/// Refused sources (422), overload (503), libvips faults (500).
+pub async fn render(
+    core: &Core,
+    source_key: &str,
+    source: Bytes,
+    pipeline: Pipeline,
+) -> Result<Bytes, ServiceError> {
+    let key = format!("tx:v1/{source_key}/{}", pipeline.canonical());
+    for op in &pipeline.ops {
+        metrics::counter!("picsum_transform_operations_total", "op" => op.name()).increment(1);
+    }
+    let format = pipeline.output.format.map_or("source", Format::extension);
+    metrics::counter!("picsum_transform_requests_total", "format" => format).increment(1);
+    let limits = core.limits;
+    let started = std::time::Instant::now();
+    let work = async {
+        let layers = load_layers(core, &pipeline).await?;
+        let rendered = core
+            .pool
+            .run(move || picsum_imaging::process_layered(&source, &pipeline, limits, &layers))
+            .await??;
+        metrics::histogram!("picsum_transform_duration_seconds", "format" => format)
+            .record(started.elapsed().as_secs_f64());
+        Ok::<_, ServiceError>(Bytes::from(rendered.bytes))
+    };
+    let (bytes, _) = core.renders.get_or_load(&key, work).await?;
+    Ok(bytes)
+}
+
+/// A transformation a dialect parsed, with its source loaded.
+#[derive(Debug, Clone)]
+pub struct Transform {
+    /// Names the source in render-cache keys (changes when the source does).
+    pub source_key: String,
+    /// The source's bytes.
+    pub source: Bytes,
+    /// What to do; `output.format` `None` is chosen by [`respond::choose_format`].
+    pub pipeline: Pipeline,
+    /// The dialect's entity tag for this request (unquoted).
+    pub tag: String,
+    /// The original's modification time, when known.
+    pub modified: Option<std::time::SystemTime>,
+    /// Whether a request that names no format gets one from `Accept`.
+    pub negotiate: bool,
+    /// The format when none is named, negotiated or sniffed from the source.
+    pub fallback: Format,
+    /// Whether conditional headers are honoured (picfit's `force` turns them off).
+    pub conditional: bool,
+}
+
+/// Answers with the transformed image, or 304 when the client's copy is current.
+///
+/// # Errors
+/// As [`render`].
+pub async fn answer(
+    core: &Core,
+    headers: &HeaderMap,
+    t: Transform,
+) -> Result<Response, ServiceError> {
+    let mut pipeline = t.pipeline;
+    let (format, negotiated) = respond::choose_format(
+        pipeline.output.format,
+        t.negotiate,
+        headers,
+        Format::sniff(&t.source),
+        t.fallback,
+    );
+    pipeline.output.format = Some(format);
+    let v = respond::validators(&t.tag, format, negotiated, t.modified);
+    if t.conditional && respond::not_modified(headers, &v) {
+        return Ok(respond::not_modified_response(&v, negotiated));
+    }
+    let bytes = render(core, &t.source_key, t.source, pipeline).await?;
+    let derived = Derived {
+        bytes,
+        format,
+        negotiated,
+    };
+    Ok(respond::image_response(derived, &v))
+}
+
+/// Answers with the source's own bytes, untouched (picfit's `op=noop`).
+#[must_use]
+pub fn untouched(
+    headers: &HeaderMap,
+    source: Bytes,
+    tag: &str,
+    modified: Option<std::time::SystemTime>,
+    conditional: bool,
+) -> Response {
+    let format = Format::sniff(&source).unwrap_or(Format::Jpeg);
+    let v = respond::validators(tag, format, false, modified);
+    if conditional && respond::not_modified(headers, &v) {
+        return respond::not_modified_response(&v, false);
+    }
+    let derived = Derived {
+        bytes: source,
+        format,
+        negotiated: false,
+    };
+    respond::image_response(derived, &v)
+}

@@ -1,0 +1,105 @@
+//! Where a request's pixels come from: originals in storage and remote `url=` sources,
+//! each through the source cache (memory, Redis, single-flight), the originals'
+//! modification times, and the overlay images a pipeline draws.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use picsum_imaging::model::Layers;
+use picsum_imaging::model::{Op, Pipeline};
+
+use crate::Core;
+use crate::error::ServiceError;
+
+/// Loads a source from storage through the source cache.
+///
+/// # Errors
+/// Missing (404) or unreadable (503) sources.
+pub async fn load(core: &Core, key: &str) -> Result<Bytes, ServiceError> {
+    let load = async { core.storage.get(key).await.map_err(ServiceError::from) };
+    let (bytes, _) = core
+        .sources
+        .get_or_load(&format!("src:{key}"), load)
+        .await?;
+    Ok(bytes)
+}
+
+/// When the original at `key` was last written, through the source cache (one storage
+/// `HEAD` per key and cache lifetime). `None` when unknown or when storage fails: it only
+/// feeds `Last-Modified`, never an error.
+pub async fn modified(core: &Core, key: &str) -> Option<SystemTime> {
+    let head = async {
+        let time = core
+            .storage
+            .modified(key)
+            .await
+            .map_err(ServiceError::from)?;
+        let secs = time
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_secs());
+        Ok::<_, ServiceError>(Bytes::copy_from_slice(&secs.to_be_bytes()))
+    };
+    let (bytes, _) = core
+        .sources
+        .get_or_load(&format!("mtime:{key}"), head)
+        .await
+        .ok()?;
+    let secs = u64::from_be_bytes(bytes.as_ref().try_into().ok()?);
+    (secs > 0).then(|| UNIX_EPOCH + Duration::from_secs(secs))
+}
+
+/// Loads the overlay images `pipeline` draws, through the source cache. A missing `flat`
+/// image is the request's fault (404); a missing watermark is the configuration's (500);
+/// a missing retina variant falls back to the enlarged watermark.
+///
+/// # Errors
+/// As above, and 503 for storage outages.
+pub async fn load_layers(core: &Core, pipeline: &Pipeline) -> Result<Layers, ServiceError> {
+    let mut layers = Layers::new();
+    for op in &pipeline.ops {
+        match op {
+            Op::Watermark(wm) => {
+                if let Some(retina) = &wm.retina {
+                    match load(core, retina).await {
+                        Ok(bytes) => {
+                            layers.insert(retina.clone(), bytes);
+                        }
+                        Err(ServiceError::ImageNotFound) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                let bytes = load(core, &wm.source).await.map_err(|e| match e {
+                    ServiceError::ImageNotFound => ServiceError::Internal(format!(
+                        "watermark {} is not in the storage",
+                        wm.source
+                    )),
+                    e => e,
+                })?;
+                layers.insert(wm.source.clone(), bytes);
+            }
+            Op::Flat(flat) => {
+                for key in &flat.layers {
+                    if !layers.contains_key(key) {
+                        layers.insert(key.clone(), load(core, key).await?);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(layers)
+}
+
+/// Fetches a remote source (`url=`) through the source cache, once per refresh period
+/// (`generation`, from [`crate::remote::Fetcher::generation`]).
+///
+/// # Errors
+/// [`crate::remote::RemoteError`] as a 4xx (or 502/504 for origin failures).
+pub async fn load_remote(core: &Core, url: &str, generation: u64) -> Result<Bytes, ServiceError> {
+    let fetch = async { core.remote.fetch(url).await.map_err(ServiceError::Remote) };
+    let (bytes, _) = core
+        .sources
+        .get_or_load(&format!("src:url:{generation}:{url}"), fetch)
+        .await?;
+    Ok(bytes)
+}

@@ -1,0 +1,118 @@
+//! The composed state: the core, the guard, each dialect's settings and picfit's status
+//! figures, built once from configuration (libvips is initialised here).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use picsum_cache::Cache;
+use picsum_dialect_picfit::Picfit;
+use picsum_dialect_picfit::status::{Stats, Status};
+use picsum_dialect_picsum::Picsum;
+use picsum_dialect_pixlserv::Pixlserv;
+use picsum_dialect_pixlserv::eager::EagerPresets;
+use picsum_guard::keys::ApiKeys;
+use picsum_guard::{Auth, Guard};
+use picsum_image_core::derived::{DerivedStore, Shard};
+use picsum_image_core::pool::RenderPool;
+use picsum_image_core::upload::UploadSettings;
+use picsum_image_core::{Core, UploadHook, remote};
+use picsum_imaging::Limits;
+use picsum_signing::Signer;
+
+use crate::config::ImageConfig;
+
+/// Shared state of every request.
+pub struct AppState {
+    /// Sources, rendering, responses, uploads, the derived store.
+    pub core: Arc<Core>,
+    /// Who may do what.
+    pub guard: Arc<Guard>,
+    /// Lorem Picsum's dialect.
+    pub picsum: Picsum,
+    /// picfit's dialect.
+    pub picfit: Picfit,
+    /// pixlserv's dialect.
+    pub pixlserv: Arc<Pixlserv>,
+    /// picfit's status endpoints.
+    pub status: Arc<Status>,
+}
+
+impl AppState {
+    /// Builds the state from configuration (initialises libvips once).
+    ///
+    /// # Errors
+    /// libvips cannot start, the storage folder is missing, settings that do not parse,
+    /// or threads cannot be spawned.
+    pub fn from_config(config: &ImageConfig) -> anyhow::Result<Self> {
+        picsum_imaging::init()?;
+        if config.hmac_key.is_empty() {
+            tracing::warn!("IMAGE_HMAC_KEY is empty: anyone can sign image URLs");
+        }
+        let mut sources = Cache::memory("source", config.source_cache_bytes);
+        let mut renders = Cache::memory("render", config.render_cache_bytes);
+        let mut keys = None;
+        if let Some(redis) = config.redis()? {
+            let redis = Arc::new(redis);
+            sources = sources.with_redis(Arc::clone(&redis));
+            renders = renders.with_redis(Arc::clone(&redis));
+            keys = Some(ApiKeys::new(redis));
+        }
+        let pixlserv = Arc::new(Pixlserv {
+            presets: config.presets()?,
+        });
+        let hooks: Vec<Arc<dyn UploadHook>> = vec![Arc::new(EagerPresets(Arc::clone(&pixlserv)))];
+        let core = Core {
+            storage: config.storage()?,
+            sources,
+            renders,
+            pool: RenderPool::new(usize::from(config.workers), config.queue_size)?,
+            workers: config.workers,
+            limits: Limits {
+                max_source_pixels: config.max_source_pixels,
+            },
+            remote: remote::Fetcher::new(config.remote())?,
+            uploads: UploadSettings {
+                enabled: config.uploads,
+                deletes: config.deletes,
+                max_bytes: config.upload_max_bytes,
+            },
+            derived: DerivedStore::new(
+                config.derived_prefix.clone(),
+                Shard::new(
+                    config.derived_shard_width,
+                    config.derived_shard_depth,
+                    config.derived_shard_rest_only,
+                )?,
+                config.derived_base_url.clone(),
+            ),
+            hooks,
+        };
+        let guard = Guard {
+            access: config.access()?,
+            keys,
+            auth: Auth {
+                get: config.auth_get,
+                upload: config.auth_upload,
+            },
+        };
+        Ok(Self {
+            core: Arc::new(core),
+            guard: Arc::new(guard),
+            picsum: Picsum {
+                signer: Signer::new(config.hmac_key.as_bytes()),
+            },
+            picfit: Picfit {
+                secret: Some(config.picfit_secret_key.as_bytes().to_vec())
+                    .filter(|k| !k.is_empty()),
+                quality: config.transform_quality,
+                allowed_sizes: config.allowed_sizes.0.clone(),
+            },
+            pixlserv,
+            status: Arc::new(Status {
+                stats: config.stats.then(Stats::default),
+                health_endpoint: config.health,
+                started: Instant::now(),
+            }),
+        })
+    }
+}

@@ -1,0 +1,123 @@
+//! The one output format enum: names, extensions, MIME types, sniffing by magic numbers.
+
+/// Output encodings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// JPEG (progressive when asked).
+    Jpeg,
+    /// PNG.
+    Png,
+    /// GIF (256 colours; every frame of an animated source).
+    Gif,
+    /// Uncompressed 24-bit BMP.
+    Bmp,
+    /// WebP.
+    Webp,
+    /// AVIF (AV1 in HEIF).
+    Avif,
+}
+
+impl Format {
+    /// Every format.
+    pub const ALL: [Self; 6] = [
+        Self::Jpeg,
+        Self::Png,
+        Self::Gif,
+        Self::Bmp,
+        Self::Webp,
+        Self::Avif,
+    ];
+
+    /// Parses a `fmt` value or file extension (`jpg`, `jpeg`, `png`, `gif`, `bmp`, `webp`,
+    /// `avif`), case-insensitively.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "jpg" | "jpeg" => Self::Jpeg,
+            "png" => Self::Png,
+            "gif" => Self::Gif,
+            "bmp" => Self::Bmp,
+            "webp" => Self::Webp,
+            "avif" => Self::Avif,
+            _ => return None,
+        })
+    }
+
+    /// The format a libvips loader name stands for (`jpegload_buffer` → JPEG).
+    #[must_use]
+    pub fn from_loader(loader: &str) -> Option<Self> {
+        ["jpeg", "png", "gif", "webp", "heif"]
+            .into_iter()
+            .find(|prefix| loader.starts_with(prefix))
+            .and_then(|prefix| Self::from_name(if prefix == "heif" { "avif" } else { prefix }))
+    }
+
+    /// The format of encoded bytes, from their magic numbers (JPEG, PNG, GIF, WebP, AVIF).
+    #[must_use]
+    pub fn sniff(bytes: &[u8]) -> Option<Self> {
+        if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(Self::Jpeg)
+        } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            Some(Self::Png)
+        } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+            Some(Self::Gif)
+        } else if bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP") {
+            Some(Self::Webp)
+        } else if bytes.get(4..12) == Some(b"ftypavif") {
+            Some(Self::Avif)
+        } else {
+            None
+        }
+    }
+
+    /// MIME type.
+    #[must_use]
+    pub const fn content_type(self) -> &'static str {
+        match self {
+            Self::Jpeg => "image/jpeg",
+            Self::Png => "image/png",
+            Self::Gif => "image/gif",
+            Self::Bmp => "image/bmp",
+            Self::Webp => "image/webp",
+            Self::Avif => "image/avif",
+        }
+    }
+
+    /// File extension without the dot.
+    #[must_use]
+    pub const fn extension(self) -> &'static str {
+        match self {
+            Self::Jpeg => "jpg",
+            Self::Png => "png",
+            Self::Gif => "gif",
+            Self::Bmp => "bmp",
+            Self::Webp => "webp",
+            Self::Avif => "avif",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_magic_numbers() {
+        assert_eq!(Format::sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some(Format::Jpeg));
+        assert_eq!(Format::sniff(b"\x89PNG\r\n\x1a\nrest"), Some(Format::Png));
+        assert_eq!(Format::sniff(b"GIF89a..."), Some(Format::Gif));
+        assert_eq!(Format::sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some(Format::Webp));
+        assert_eq!(Format::sniff(b"\0\0\0\x1cftypavif"), Some(Format::Avif));
+        assert_eq!(Format::sniff(b"<svg xmlns=..."), None);
+        assert_eq!(Format::sniff(b""), None);
+    }
+
+    #[test]
+    fn formats_by_name_and_loader() {
+        assert_eq!(Format::from_name("JPG"), Some(Format::Jpeg));
+        assert_eq!(Format::from_name("tiff"), None);
+        assert_eq!(Format::from_loader("pngload_buffer"), Some(Format::Png));
+        assert_eq!(Format::from_loader("heifload_buffer"), Some(Format::Avif));
+        assert_eq!(Format::from_loader("svgload"), None);
+    }
+}

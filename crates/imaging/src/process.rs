@@ -1,0 +1,75 @@
+//! The entry point of the transformation pipeline: the source's header is checked against
+//! the limits, then an animation goes to [`crate::animation`] and a still image to
+//! [`crate::execute`], and the result is encoded.
+
+use crate::ImagingError;
+use crate::animation;
+use crate::bounds::dims;
+use crate::draw::Layers;
+use crate::encode::encode;
+use crate::execute;
+use crate::model::format::Format;
+use crate::pipeline::Pipeline;
+use crate::source::{Limits, check_limits, probe};
+
+/// An encoded result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// The encoded image.
+    pub bytes: Vec<u8>,
+    /// Its format.
+    pub format: Format,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+}
+
+/// Applies `pipeline` to `source`.
+///
+/// # Errors
+/// Client errors for unsupported, animated, oversized or corrupt sources and for outputs
+/// above the limits; [`ImagingError::Vips`] for libvips faults.
+pub fn process(
+    source: &[u8],
+    pipeline: &Pipeline,
+    limits: Limits,
+) -> Result<Rendered, ImagingError> {
+    process_layered(source, pipeline, limits, &Layers::new())
+}
+
+/// [`process`] for pipelines that draw overlay images: `layers` holds them by storage key.
+///
+/// # Errors
+/// As [`process`]; [`ImagingError::MissingLayer`] when an overlay image is not in `layers`.
+pub fn process_layered(
+    source: &[u8],
+    pipeline: &Pipeline,
+    limits: Limits,
+    layers: &Layers,
+) -> Result<Rendered, ImagingError> {
+    let header = probe(source)?;
+    check_limits(&header, limits)?;
+    let format = pipeline
+        .output
+        .format
+        .or_else(|| Format::from_loader(&header.loader))
+        .unwrap_or(Format::Jpeg);
+    let pages = header.pages.max(1);
+    let image = if pages > 1 {
+        if !animation::supported(pipeline, format, pages) {
+            return Err(ImagingError::Animated { pages });
+        }
+        animation::process(source, pipeline, &header, limits)?
+    } else {
+        execute::still(source, pipeline, limits, layers)?
+    };
+    let (width, height) = dims(&image);
+    let bytes = encode(&image, format, pipeline.output.quality)?;
+    Ok(Rendered {
+        bytes,
+        format,
+        width,
+        height: height / pages,
+    })
+}

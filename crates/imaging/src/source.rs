@@ -1,0 +1,68 @@
+//! What a source is before any pixel is decoded: its header ([`probe`]) and the limits it
+//! must pass ([`Limits`], [`check_limits`]).
+
+use rs_vips::VipsImage;
+
+use crate::ImagingError;
+use crate::vips::take_error;
+
+/// Resource limits applied to every source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest `width × height × pages` a source may announce in its header.
+    pub max_source_pixels: u64,
+}
+
+impl Default for Limits {
+    /// 100 megapixels: four times Picsum's largest originals (5000×5000).
+    fn default() -> Self {
+        Self {
+            max_source_pixels: 100_000_000,
+        }
+    }
+}
+
+/// What a source's header says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height of one page in pixels.
+    pub height: u32,
+    /// Pages (frames); 1 for still images.
+    pub pages: u32,
+    /// The libvips loader that recognised it (e.g. `jpegload_buffer`).
+    pub loader: String,
+}
+
+/// Reads the header of `source` without decoding pixels.
+///
+/// # Errors
+/// [`ImagingError::UnsupportedInput`] when no allowed loader recognises the bytes.
+pub fn probe(source: &[u8]) -> Result<Probe, ImagingError> {
+    let header = VipsImage::new_from_buffer(source, "").map_err(|_| {
+        let _ = take_error();
+        ImagingError::UnsupportedInput
+    })?;
+    let dim = |v: i32| u32::try_from(v).unwrap_or(0);
+    Ok(Probe {
+        width: dim(header.get_width()),
+        height: dim(header.get_height()),
+        pages: dim(header.get_n_pages()).max(1),
+        loader: header.get_string("vips-loader").unwrap_or_default(),
+    })
+}
+
+/// Refuses empty headers and sources above the pixel limit.
+pub(crate) fn check_limits(header: &Probe, limits: Limits) -> Result<(), ImagingError> {
+    let pixels = u64::from(header.width) * u64::from(header.height) * u64::from(header.pages);
+    if pixels > limits.max_source_pixels || header.width == 0 || header.height == 0 {
+        return Err(ImagingError::SourceTooLarge {
+            width: header.width,
+            height: header.height,
+            pages: header.pages,
+            max_pixels: limits.max_source_pixels,
+        });
+    }
+    Ok(())
+}

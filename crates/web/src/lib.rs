@@ -1,0 +1,19 @@
+//! The web stack both picsum services run on, with Lorem Picsum's conventions:
+//!
+//! * [`response`]: the text-or-JSON error body, cache headers, mux's redirects.
+//! * [`cors`]: rs/cors semantics.
+//! * [`routing`]: mux-style routing, 404/405, the handler timeout ([`routing::dispatch`]).
+//! * [`telemetry`]: JSON logs, the Prometheus recorder, the request histogram.
+//! * [`health`]: the private listener's `/health` and `/metrics`.
+//! * [`server`]: the HTTP server, graceful shutdown.
+//! * [`config`]: layered settings: defaults, config file, environment, flags.
+//!
+//! No native libraries here (no libvips): the API service links it.
+
+pub mod config;
+pub mod cors;
+pub mod health;
+pub mod response;
+pub mod routing;
+pub mod server;
+pub mod telemetry;

@@ -1,0 +1,128 @@
+//! gorilla/mux-style routing shared by both services: path cleaning and trailing-slash
+//! redirects, 404 and 405, the handler timeout, the request-duration histogram.
+
+use std::time::Duration;
+
+use axum::extract::Request;
+use axum::response::Response;
+use http::Method;
+
+use crate::response::{
+    clean_path, clean_path_redirect, method_not_allowed, strict_slash_redirect, timeout_response,
+    wants_json,
+};
+use crate::telemetry::record_request;
+
+/// Handler time limit (Picsum's `http.TimeoutHandler`).
+pub const HANDLER_TIMEOUT: Duration = Duration::from_secs(45);
+
+/// The outcome of routing one request the way gorilla/mux (with `StrictSlash`) does.
+#[derive(Debug)]
+pub enum Routed<R> {
+    /// A route matched.
+    Route(R),
+    /// Answer directly: a clean-path or trailing-slash 301.
+    Respond(Response),
+    /// No route matched.
+    NotFound,
+}
+
+/// Routes a request: non-canonical paths get a 301 to the cleaned path, a path that only
+/// matches without its trailing slash gets a 301 to that path (query kept), then `matcher`
+/// decides. `path` is the percent-decoded path.
+pub fn route<R>(
+    method: &Method,
+    path: &str,
+    raw_query: Option<&str>,
+    matcher: impl Fn(&str) -> Option<R>,
+) -> Routed<R> {
+    let with_query = |p: &str| match raw_query {
+        Some(q) => format!("{p}?{q}"),
+        None => p.to_owned(),
+    };
+    let cleaned = clean_path(path);
+    if cleaned != path {
+        return Routed::Respond(clean_path_redirect(&with_query(&cleaned)));
+    }
+    // No template ends in a slash, so a slash-terminated path that matches (an extension
+    // may swallow the slash) or matches once stripped is redirected, as mux's StrictSlash does.
+    if let Some(stripped) = path.strip_suffix('/').filter(|s| !s.is_empty()) {
+        if matcher(path).is_some() || matcher(stripped).is_some() {
+            return Routed::Respond(strict_slash_redirect(method, &with_query(stripped)));
+        }
+        return Routed::NotFound;
+    }
+    matcher(path).map_or(Routed::NotFound, Routed::Route)
+}
+
+/// The percent-decoded request path, as Go's `URL.Path` holds it.
+pub fn decoded_path(uri: &http::Uri) -> String {
+    percent_encoding::percent_decode_str(uri.path())
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// What a routed handler needs to know about its request.
+#[derive(Debug, Clone)]
+pub struct RequestInfo {
+    /// The percent-decoded path.
+    pub path: String,
+    /// The raw query string (empty when none).
+    pub query: String,
+    /// Whether errors should be JSON ([`wants_json`]).
+    pub json: bool,
+    /// The request's headers.
+    pub headers: http::HeaderMap,
+}
+
+/// A route table: how to match, name and gate routes.
+pub trait RouteTable: Sized + Send {
+    /// Matches a decoded path.
+    fn parse(path: &str) -> Option<Self>;
+    /// Route name for metrics.
+    fn name(&self) -> &'static str;
+    /// Whether `method` may use this route (otherwise 405).
+    fn allows(&self, method: &Method) -> bool;
+}
+
+/// The common request path of both services: mux-style routing and redirects, 404 and 405,
+/// the 45 s handler timeout, the duration histogram and the per-request debug log.
+pub async fn dispatch<R, Fut>(
+    req: Request,
+    not_found: fn(bool) -> Response,
+    handler: impl FnOnce(R, RequestInfo) -> Fut,
+) -> Response
+where
+    R: RouteTable,
+    Fut: Future<Output = Response>,
+{
+    let started = std::time::Instant::now();
+    let mut req = req;
+    let info = RequestInfo {
+        path: decoded_path(req.uri()),
+        query: req.uri().query().unwrap_or_default().to_owned(),
+        json: wants_json(req.headers()),
+        headers: std::mem::take(req.headers_mut()),
+    };
+    let (name, res) = match route(req.method(), &info.path, req.uri().query(), R::parse) {
+        Routed::Respond(res) => ("unknown", res),
+        Routed::NotFound => ("unknown", not_found(info.json)),
+        Routed::Route(r) if !r.allows(req.method()) => (r.name(), method_not_allowed()),
+        Routed::Route(r) => {
+            let name = r.name();
+            match tokio::time::timeout(HANDLER_TIMEOUT, handler(r, info)).await {
+                Ok(res) => (name, res),
+                Err(_) => (name, timeout_response()),
+            }
+        }
+    };
+    record_request(name, res.status(), started.elapsed());
+    tracing::debug!(
+        http.method = %req.method(),
+        uri = %req.uri().path(),
+        status.code = res.status().as_u16(),
+        elapsed = format!("{:.9}s", started.elapsed().as_secs_f64()),
+        "Request completed"
+    );
+    res
+}
