@@ -3,9 +3,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::{ConnectInfo, FromRequestParts};
 use http::header::HeaderMap;
-use http::request::Parts;
 use ipnet::IpNet;
 
 use crate::ratelimit::RateLimiter;
@@ -80,23 +78,6 @@ pub fn parse_nets(list: &str) -> Result<Vec<IpNet>, String> {
                 .map_err(|_| format!("{e}: not an IP address or CIDR"))
         })
         .collect()
-}
-
-/// The peer address the server recorded for this connection, if any.
-#[derive(Debug, Clone, Copy)]
-pub struct Peer(pub Option<SocketAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for Peer {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| *addr),
-        ))
-    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod keys;
+pub mod peer;
 pub mod ratelimit;
 
 use std::net::SocketAddr;

@@ -13,7 +13,7 @@ use http::header::{HeaderValue, RETRY_AFTER};
 use picsum_web::response::error_response;
 
 use crate::Guard;
-use crate::access::Peer;
+use crate::peer::Peer;
 
 /// Fixed one-minute windows per client address.
 #[derive(Debug)]

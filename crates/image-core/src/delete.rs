@@ -3,8 +3,7 @@
 //! derivative (picfit's path form) before [`original`] is asked.
 
 use crate::Core;
-use crate::error::ServiceError;
-use crate::upload::UploadError;
+use crate::error::{ServiceError, UploadError};
 
 /// Whether deletes are switched on.
 ///

@@ -11,7 +11,6 @@ use picsum_web::response::error_response;
 
 use crate::pool::PoolError;
 use crate::remote::RemoteError;
-use crate::upload::UploadError;
 
 /// Everything a request can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -143,5 +142,59 @@ impl ServiceError {
                 .insert(RETRY_AFTER, HeaderValue::from_static("1"));
         }
         res
+    }
+}
+
+/// Why an upload or a delete is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UploadError {
+    /// Uploads or deletes are switched off.
+    #[error("{0} are disabled on this server")]
+    Disabled(&'static str),
+    /// No `data` or `image` field.
+    #[error("missing image field")]
+    MissingField,
+    /// Not a multipart form, or a broken one.
+    #[error("invalid multipart form: {0}")]
+    BadForm(String),
+    /// Over the byte limit.
+    #[error("image is larger than {0} bytes")]
+    TooLarge(u64),
+    /// Not JPEG, PNG, GIF or WebP.
+    #[error("not a supported image (JPEG, PNG, GIF or WebP)")]
+    NotAnImage,
+    /// A file name that cannot be a storage key.
+    #[error("invalid file name {0:?}")]
+    BadName(String),
+    /// The name is taken.
+    #[error("{0} already exists")]
+    Exists(String),
+    /// A signed upload's timestamp is not a number, too old, or in the future.
+    #[error("invalid timestamp")]
+    InvalidTimestamp,
+    /// A signed upload's signature does not match.
+    #[error("invalid signature")]
+    InvalidSignature,
+    /// `DELETE /` or a bad path.
+    #[error("invalid path {0:?}")]
+    BadPath(String),
+}
+
+impl UploadError {
+    /// The status it answers with.
+    #[must_use]
+    pub const fn status(&self) -> StatusCode {
+        match self {
+            Self::Disabled(_) => StatusCode::FORBIDDEN,
+            Self::MissingField
+            | Self::BadForm(_)
+            | Self::BadName(_)
+            | Self::BadPath(_)
+            | Self::InvalidTimestamp
+            | Self::InvalidSignature => StatusCode::BAD_REQUEST,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::NotAnImage => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Exists(_) => StatusCode::CONFLICT,
+        }
     }
 }

@@ -19,7 +19,7 @@ use picsum_imaging::model::{Fit, Format, Op, Output, Pipeline, Rounding, Size};
 use picsum_signing::dialects::PixlservRefusal;
 
 use crate::Core;
-use crate::error::ServiceError;
+use crate::error::{ServiceError, UploadError};
 
 /// Upload and delete settings, from configuration.
 #[derive(Debug, Clone, Copy, Default)]
@@ -43,60 +43,6 @@ impl UploadSettings {
             .unwrap_or(usize::MAX)
             .saturating_mul(2)
             .saturating_add(64 << 10)
-    }
-}
-
-/// Why an upload or a delete is refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum UploadError {
-    /// Uploads or deletes are switched off.
-    #[error("{0} are disabled on this server")]
-    Disabled(&'static str),
-    /// No `data` or `image` field.
-    #[error("missing image field")]
-    MissingField,
-    /// Not a multipart form, or a broken one.
-    #[error("invalid multipart form: {0}")]
-    BadForm(String),
-    /// Over the byte limit.
-    #[error("image is larger than {0} bytes")]
-    TooLarge(u64),
-    /// Not JPEG, PNG, GIF or WebP.
-    #[error("not a supported image (JPEG, PNG, GIF or WebP)")]
-    NotAnImage,
-    /// A file name that cannot be a storage key.
-    #[error("invalid file name {0:?}")]
-    BadName(String),
-    /// The name is taken.
-    #[error("{0} already exists")]
-    Exists(String),
-    /// A signed upload's timestamp is not a number, too old, or in the future.
-    #[error("invalid timestamp")]
-    InvalidTimestamp,
-    /// A signed upload's signature does not match.
-    #[error("invalid signature")]
-    InvalidSignature,
-    /// `DELETE /` or a bad path.
-    #[error("invalid path {0:?}")]
-    BadPath(String),
-}
-
-impl UploadError {
-    /// The status it answers with.
-    #[must_use]
-    pub const fn status(&self) -> StatusCode {
-        match self {
-            Self::Disabled(_) => StatusCode::FORBIDDEN,
-            Self::MissingField
-            | Self::BadForm(_)
-            | Self::BadName(_)
-            | Self::BadPath(_)
-            | Self::InvalidTimestamp
-            | Self::InvalidSignature => StatusCode::BAD_REQUEST,
-            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::NotAnImage => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Exists(_) => StatusCode::CONFLICT,
-        }
     }
 }
 
@@ -125,6 +71,14 @@ pub fn enabled(core: &Core, dialect: Dialect) -> Result<(), (Dialect, ServiceErr
     }
 }
 
+/// The fields of an upload form that matter.
+struct Form {
+    /// The image's bytes and the client's file name.
+    image: Option<(Bytes, Option<String>)>,
+    timestamp: Option<Bytes>,
+    signature: Option<Bytes>,
+}
+
 /// Reads the form, checks the signature when the uploader's key has a `secret` (pixlserv's
 /// order: the key was checked before, then the image field, then the signature), checks
 /// the image and stores it under a new name.
@@ -132,18 +86,59 @@ pub async fn receive(
     core: &Arc<Core>,
     mut dialect: Dialect,
     secret: Option<String>,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Outcome {
-    let fail = |d: Dialect| move |e: ServiceError| (d, e);
-    let (mut image, mut timestamp, mut signature) = (None, None, None);
+    let fields = read_form(core, &mut dialect, form).await?;
+    let fail = move |e: ServiceError| (dialect, e);
+    let (bytes, file_name) = fields.image.ok_or(fail(UploadError::MissingField.into()))?;
+    if let Some(secret) = secret {
+        check_signature(&secret, fields.timestamp, fields.signature).map_err(fail)?;
+    }
+    let format = Format::sniff(&bytes)
+        .filter(|f| matches!(f, Format::Jpeg | Format::Png | Format::Gif | Format::Webp))
+        .ok_or(fail(UploadError::NotAnImage.into()))?;
+    verify(core, bytes.clone()).await.map_err(fail)?;
+    let key = name(dialect, file_name, format).map_err(fail)?;
+    if core
+        .storage
+        .exists(&key)
+        .await
+        .map_err(|e| fail(e.into()))?
+    {
+        return Err(fail(UploadError::Exists(key).into()));
+    }
+    core.storage
+        .put(&key, bytes.clone())
+        .await
+        .map_err(|e| fail(e.into()))?;
+    metrics::counter!("picsum_uploads_total").increment(1);
+    for hook in &core.hooks {
+        hook.uploaded(core, &key, bytes.clone());
+    }
+    Ok((dialect, key))
+}
+
+/// Reads the image field (`data` makes the answer picfit's, `image` pixlserv's), the
+/// timestamp and the signature; the rest of a form whose image is too large is drained.
+async fn read_form(
+    core: &Core,
+    dialect: &mut Dialect,
+    mut form: Multipart,
+) -> Result<Form, (Dialect, ServiceError)> {
+    let mut fields = Form {
+        image: None,
+        timestamp: None,
+        signature: None,
+    };
     while let Some(field) = form
         .next_field()
         .await
-        .map_err(|e| (dialect, UploadError::BadForm(e.body_text()).into()))?
+        .map_err(|e| (*dialect, UploadError::BadForm(e.body_text()).into()))?
     {
+        let fail = |e| (*dialect, e);
         match field.name() {
-            Some(name @ ("data" | "image")) if image.is_none() => {
-                dialect = if name == "data" {
+            Some(name @ ("data" | "image")) if fields.image.is_none() => {
+                *dialect = if name == "data" {
                     Dialect::Picfit
                 } else {
                     Dialect::Pixlserv
@@ -153,52 +148,61 @@ pub async fn receive(
                     Ok(bytes) => bytes,
                     Err(e) => {
                         drain(form).await;
-                        return Err((dialect, e));
+                        return Err((*dialect, e));
                     }
                 };
-                image = Some((bytes, file_name));
+                fields.image = Some((bytes, file_name));
             }
             Some("timestamp") => {
-                timestamp = Some(read_capped(field, 64).await.map_err(fail(dialect))?)
+                fields.timestamp = Some(read_capped(field, 64).await.map_err(fail)?)
             }
             Some("signature") => {
-                signature = Some(read_capped(field, 256).await.map_err(fail(dialect))?)
+                fields.signature = Some(read_capped(field, 256).await.map_err(fail)?)
             }
             _ => {}
         }
     }
-    let (bytes, file_name) = image.ok_or((dialect, UploadError::MissingField.into()))?;
-    if let Some(secret) = secret {
-        let text = |b: Option<Bytes>| {
-            String::from_utf8(b.unwrap_or_default().to_vec()).unwrap_or_default()
-        };
-        let timestamp: i64 = text(timestamp)
-            .trim()
-            .parse()
-            .map_err(|_| (dialect, UploadError::InvalidTimestamp.into()))?;
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-        picsum_signing::dialects::pixlserv_verify(
-            secret.as_bytes(),
-            timestamp,
-            text(signature).trim(),
-            now,
-        )
-        .map_err(|refusal| {
-            let e = match refusal {
-                PixlservRefusal::InvalidTimestamp => UploadError::InvalidTimestamp,
-                PixlservRefusal::InvalidSignature => UploadError::InvalidSignature,
-            };
-            (dialect, e.into())
-        })?;
-    }
-    let format = Format::sniff(&bytes)
-        .filter(|f| matches!(f, Format::Jpeg | Format::Png | Format::Gif | Format::Webp))
-        .ok_or((dialect, UploadError::NotAnImage.into()))?;
-    verify(core, bytes.clone()).await.map_err(fail(dialect))?;
-    let key = match dialect {
-        // picfit stores under the client's file name (its base name).
+    Ok(fields)
+}
+
+/// pixlserv's upload signature over the timestamp, with the key's secret.
+fn check_signature(
+    secret: &str,
+    timestamp: Option<Bytes>,
+    signature: Option<Bytes>,
+) -> Result<(), ServiceError> {
+    let text =
+        |b: Option<Bytes>| String::from_utf8(b.unwrap_or_default().to_vec()).unwrap_or_default();
+    let timestamp: i64 = text(timestamp)
+        .trim()
+        .parse()
+        .map_err(|_| UploadError::InvalidTimestamp)?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    picsum_signing::dialects::pixlserv_verify(
+        secret.as_bytes(),
+        timestamp,
+        text(signature).trim(),
+        now,
+    )
+    .map_err(|refusal| {
+        match refusal {
+            PixlservRefusal::InvalidTimestamp => UploadError::InvalidTimestamp,
+            PixlservRefusal::InvalidSignature => UploadError::InvalidSignature,
+        }
+        .into()
+    })
+}
+
+/// The storage key of a new upload: picfit stores under the client's file name (its base
+/// name); pixlserv names uploads `{unix}-{0..999}.{jpg|png}`.
+fn name(
+    dialect: Dialect,
+    file_name: Option<String>,
+    format: Format,
+) -> Result<String, ServiceError> {
+    match dialect {
         Dialect::Picfit => {
             let name = file_name.unwrap_or_default();
             let base = name
@@ -207,11 +211,10 @@ pub async fn receive(
                 .unwrap_or_default()
                 .to_owned();
             if base.is_empty() || base.starts_with('.') || base.chars().any(char::is_control) {
-                return Err((dialect, UploadError::BadName(name).into()));
+                return Err(UploadError::BadName(name).into());
             }
-            base
+            Ok(base)
         }
-        // pixlserv names uploads `{unix}-{0..999}.{jpg|png}`.
         Dialect::Pixlserv => {
             let unix = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -221,26 +224,9 @@ pub async fn receive(
             } else {
                 format.extension()
             };
-            format!("{unix}-{}.{ext}", fastrand::u16(0..1000))
+            Ok(format!("{unix}-{}.{ext}", fastrand::u16(0..1000)))
         }
-    };
-    if core
-        .storage
-        .exists(&key)
-        .await
-        .map_err(|e| (dialect, e.into()))?
-    {
-        return Err((dialect, UploadError::Exists(key).into()));
     }
-    core.storage
-        .put(&key, bytes.clone())
-        .await
-        .map_err(|e| (dialect, e.into()))?;
-    metrics::counter!("picsum_uploads_total").increment(1);
-    for hook in &core.hooks {
-        hook.uploaded(core, &key, bytes.clone());
-    }
-    Ok((dialect, key))
 }
 
 /// The field's bytes, refused as soon as they pass `max`.

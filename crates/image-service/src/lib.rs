@@ -1,12 +1,13 @@
 //! `picsum-image-service`: composes the core, the guard and the URL dialects into one
 //! service. It builds them from configuration ([`config`], [`state`]), routes each request
-//! to its dialect or to the write routes ([`routes`], [`writes`]), and runs the listeners
+//! to its dialect ([`dispatch`]) or to the write routes ([`routes`], [`writes`]), and runs the listeners
 //! ([`serve`], the entry point of `main`, `picsum dev` and the tests alike).
 //!
 //! Nothing here renders or parses a URL's parameters: that is the dialects' and the core's
 //! job. This crate only decides which of them a request goes to.
 
 pub mod config;
+pub mod dispatch;
 pub mod routes;
 pub mod state;
 pub mod writes;

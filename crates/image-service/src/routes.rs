@@ -1,58 +1,21 @@
 //! The public router: the write routes ([`crate::writes`]), picfit's status endpoints, and
-//! every other request matched against the dialects in turn (Picsum's signed route first,
-//! then pixlserv's, then picfit's) and handed to the one that claims it.
+//! everything else through [`crate::dispatch`]; CORS, the rate limit and picfit's request
+//! counters around them.
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::response::Response;
 use http::Method;
 use http::header::HeaderMap;
 use picsum_dialect_picfit::status;
-use picsum_dialect_picsum::serve as picsum;
-use picsum_dialect_pixlserv::serve as pixlserv;
-use picsum_guard::access::Peer;
-use picsum_image_core::ServiceError;
+use picsum_guard::peer::Peer;
 use picsum_web::cors::Cors;
 
 use crate::AppState;
+use crate::dispatch::dispatch;
 use crate::writes;
-
-/// The routes of the public listener, one variant per dialect.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Route {
-    /// Picsum's signed `/id/{id}/{w}/{h}{ext}`.
-    Picsum(picsum_dialect_picsum::Route),
-    /// picfit's `/{display|redirect|get}[/…]`.
-    Picfit(picsum_dialect_picfit::Route),
-    /// pixlserv's `/[{KEY}/]image/{params}/{path}`.
-    Pixlserv(picsum_dialect_pixlserv::Route),
-}
-
-impl picsum_web::routing::RouteTable for Route {
-    fn parse(path: &str) -> Option<Self> {
-        if let Some(route) = picsum_dialect_picsum::Route::parse(path) {
-            return Some(Self::Picsum(route));
-        }
-        if let Some(route) = picsum_dialect_pixlserv::Route::parse(path) {
-            return Some(Self::Pixlserv(route));
-        }
-        picsum_dialect_picfit::Route::parse(path).map(Self::Picfit)
-    }
-
-    fn name(&self) -> &'static str {
-        match self {
-            Self::Picsum(route) => route.name(),
-            Self::Picfit(route) => route.name(),
-            Self::Pixlserv(_) => "pixlserv.image",
-        }
-    }
-
-    fn allows(&self, method: &Method) -> bool {
-        method == Method::GET
-    }
-}
 
 const CORS: Cors = Cors {
     methods: &[Method::GET, Method::POST, Method::DELETE],
@@ -97,38 +60,6 @@ pub fn router(state: Arc<AppState>) -> Router {
             CORS,
             picsum_web::cors::cors,
         ))
-}
-
-/// Every request no other route took: matched against the dialects and served by the one
-/// that claims it.
-pub(crate) async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response {
-    picsum_web::routing::dispatch(
-        req,
-        |json| ServiceError::PageNotFound.into_response(json),
-        |route: Route, info| async move {
-            let core = &state.core;
-            let answer = match &route {
-                Route::Picsum(route) => {
-                    picsum::serve(core, &state.picsum, route, &info.path, &info.query).await
-                }
-                Route::Picfit(route) => {
-                    picsum_dialect_picfit::serve::serve(
-                        core,
-                        &state.picfit,
-                        route,
-                        &info.query,
-                        &info.headers,
-                    )
-                    .await
-                }
-                Route::Pixlserv(route) => {
-                    pixlserv::serve(core, &state.guard, &state.pixlserv, route, &info.headers).await
-                }
-            };
-            answer.unwrap_or_else(|e| e.into_response(info.json))
-        },
-    )
-    .await
 }
 
 async fn healthcheck(State(state): State<Arc<AppState>>) -> Response {

@@ -11,8 +11,9 @@ use axum::extract::{FromRequest, Path, Request, State};
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use http::header::HeaderMap;
-use picsum_guard::access::Peer;
-use picsum_image_core::upload::{self, Dialect, UploadError};
+use picsum_guard::peer::Peer;
+use picsum_image_core::error::UploadError;
+use picsum_image_core::upload::{self, Dialect};
 use picsum_image_core::{ServiceError, delete as deletes};
 
 use crate::AppState;
@@ -41,7 +42,7 @@ pub async fn upload_with_key(
         .strip_suffix("/upload")
         .filter(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric()));
     let Some(key) = key else {
-        return crate::routes::dispatch(State(state), req).await;
+        return crate::dispatch::dispatch(State(state), req).await;
     };
     if let Err(e) = state.guard.admit_write(req.headers(), peer.0) {
         return ServiceError::from(e).into_response(false);

@@ -11,6 +11,7 @@
 pub mod error;
 pub mod key;
 pub mod ops;
+pub mod params;
 pub mod parse;
 pub mod serve;
 pub mod status;

@@ -9,14 +9,14 @@
 
 use std::sync::LazyLock;
 
-use picsum_imaging::MAX_SIDE;
-use picsum_imaging::model::{Format, Output, Pipeline, Size};
+use picsum_imaging::model::{Format, Output, Pipeline};
 use picsum_url::query::Query;
 use regex::Regex;
 
 use crate::error::PicfitError;
 use crate::key::store_key;
-use crate::ops::{flat, operation};
+use crate::ops::steps;
+use crate::params::{Params, clean_path};
 
 /// What to answer with the result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,18 +102,7 @@ pub fn parse(
     settings: Settings<'_>,
 ) -> Result<Request, PicfitError> {
     let query = Query::parse(raw_query);
-    let mut from_path = Query::default();
-    if !tail.is_empty() && tail != "/" {
-        let caps = PATH_FORM
-            .as_ref()
-            .and_then(|re| re.captures(tail))
-            .ok_or_else(|| PicfitError::InvalidParameter(format!("invalid path {tail}")))?;
-        for (i, key) in [(1, "sig"), (2, "op"), (3, "w"), (4, "h"), (5, "path")] {
-            if let Some(v) = caps.get(i).filter(|m| !m.as_str().is_empty()) {
-                from_path.push(key, v.as_str());
-            }
-        }
-    }
+    let from_path = path_params(tail)?;
     if from_path.pairs().next().is_none() && !query.has("path") && !query.has("url") {
         return Err(PicfitError::NoParameters);
     }
@@ -135,7 +124,6 @@ pub fn parse(
         .filter(|(k, _)| *k == "op")
         .map(|(_, v)| v)
         .collect();
-
     let source = match (get("path"), get("url")) {
         (Some(path), _) => Source::Path(clean_path(path)?),
         (None, Some(url)) => Source::Url(check_url(url)?),
@@ -151,138 +139,57 @@ pub fn parse(
             .filter_map(|(k, _)| Some((k, get(k)?)))
             .collect(),
     );
-    let mut pipeline_ops = Vec::new();
-    let mut sizes = Vec::new();
-    for op in &ops {
-        let (name, params) = match op.strip_prefix("op:") {
-            Some(chain) => {
-                let mut parts = chain.split(' ').filter(|p| !p.is_empty());
-                let name = parts.next().unwrap_or_default();
-                (
-                    name,
-                    Params(parts.filter_map(|p| p.split_once(':')).collect()),
-                )
-            }
-            None => (*op, top.clone()),
-        };
-        let (w, h) = (params.side("w")?, params.side("h")?);
-        let unsized_flat = name == "flat" && w.is_none() && h.is_none();
-        if !matches!(name, "noop" | "rotate" | "flip") && !unsized_flat {
-            sizes.push((w.unwrap_or(0), h.unwrap_or(0)));
-        }
-        if name == "flat" {
-            if !op.starts_with("op:") {
-                return Err(PicfitError::InvalidParameter(
-                    "flat is only available as a sub-operation: op=op:flat+path:…".into(),
-                ));
-            }
-            pipeline_ops.push(flat(&params, w.zip(h))?);
-            continue;
-        }
-        if let Some(op) = operation(
-            name,
-            &params,
-            Size {
-                width: w,
-                height: h,
-            },
-        )? {
-            pipeline_ops.push(op);
-        }
-    }
-    if !settings.allowed_sizes.is_empty()
-        && sizes.iter().any(|s| !settings.allowed_sizes.contains(s))
-    {
-        return Err(PicfitError::SizeNotAllowed);
-    }
-    let format = get("fmt")
-        .map(|f| {
-            Format::from_name(f)
-                .ok_or_else(|| PicfitError::InvalidParameter(format!("Unknown format {f}")))
-        })
-        .transpose()?;
-    let quality = match get("q") {
-        None => None,
-        Some(q) => Some(
-            q.parse::<u8>()
-                .ok()
-                .filter(|q| (1..=100).contains(q))
-                .ok_or_else(|| {
-                    PicfitError::InvalidParameter("Quality should be between 1 and 100".into())
-                })?,
-        ),
-    };
-    let passthrough = ops == ["noop"] && format.is_none();
+    let steps = steps(&ops, &top, settings.allowed_sizes)?;
+    let output = output(get("fmt"), get("q"), settings.quality)?;
     Ok(Request {
         method,
         source,
-        pipeline: Pipeline {
-            ops: pipeline_ops,
-            output: Output {
-                format,
-                quality: quality.or(Some(settings.quality)),
-            },
-        },
-        passthrough,
+        passthrough: ops == ["noop"] && output.format.is_none(),
+        pipeline: Pipeline { ops: steps, output },
         key: store_key(&signed, &query, &from_path),
         force: get("force").is_some_and(|f| !f.is_empty()),
     })
 }
 
-/// The parameters one operation reads: the request's effective ones, or a
-/// sub-operation's own.
-#[derive(Clone)]
-pub(crate) struct Params<'a>(pub(crate) Vec<(&'a str, &'a str)>);
-
-impl<'a> Params<'a> {
-    pub(crate) fn get(&self, key: &str) -> Option<&'a str> {
-        self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
-    }
-
-    /// A side: absent, empty or 0 is "derive it"; at most [`MAX_SIDE`].
-    pub(crate) fn side(&self, key: &str) -> Result<Option<u32>, PicfitError> {
-        match self.get(key).filter(|v| !v.is_empty()) {
-            None => Ok(None),
-            Some(v) => {
-                let n = v.parse::<u32>().map_err(|_| {
-                    PicfitError::InvalidParameter(format!("{key} must be a whole number, not {v}"))
-                })?;
-                if n > MAX_SIDE {
-                    return Err(PicfitError::InvalidParameter(format!(
-                        "{key} must be at most {MAX_SIDE}"
-                    )));
-                }
-                Ok((n > 0).then_some(n))
+/// The parameters of the path form (`sig`, `op`, `w`, `h`, `path`); none for the query form.
+fn path_params(tail: &str) -> Result<Query, PicfitError> {
+    let mut from_path = Query::default();
+    if !tail.is_empty() && tail != "/" {
+        let caps = PATH_FORM
+            .as_ref()
+            .and_then(|re| re.captures(tail))
+            .ok_or_else(|| PicfitError::InvalidParameter(format!("invalid path {tail}")))?;
+        for (i, key) in [(1, "sig"), (2, "op"), (3, "w"), (4, "h"), (5, "path")] {
+            if let Some(v) = caps.get(i).filter(|m| !m.as_str().is_empty()) {
+                from_path.push(key, v.as_str());
             }
         }
     }
-
-    /// Go's `strconv.ParseBool`, with a default.
-    pub(crate) fn flag(&self, key: &str, default: bool) -> Result<bool, PicfitError> {
-        match self.get(key) {
-            None => Ok(default),
-            Some("1" | "t" | "T" | "TRUE" | "true" | "True") => Ok(true),
-            Some("0" | "f" | "F" | "FALSE" | "false" | "False") => Ok(false),
-            Some(v) => Err(PicfitError::InvalidParameter(format!(
-                "{key} must be a boolean, not {v}"
-            ))),
-        }
-    }
+    Ok(from_path)
 }
 
-/// A storage key: no empty, absolute or `..` segments (picfit passes `..` through).
-pub(crate) fn clean_path(path: &str) -> Result<String, PicfitError> {
-    let trimmed = path.trim_start_matches('/');
-    if trimmed.is_empty()
-        || trimmed
-            .split('/')
-            .any(|s| s.is_empty() || s == "." || s == "..")
-    {
-        return Err(PicfitError::InvalidParameter(format!(
-            "invalid path {path}"
-        )));
-    }
-    Ok(trimmed.to_owned())
+/// `fmt` and `q`; the configured quality when `q` is absent.
+fn output(fmt: Option<&str>, q: Option<&str>, default_quality: u8) -> Result<Output, PicfitError> {
+    let format = fmt
+        .map(|f| {
+            Format::from_name(f)
+                .ok_or_else(|| PicfitError::InvalidParameter(format!("Unknown format {f}")))
+        })
+        .transpose()?;
+    let quality = q
+        .map(|q| {
+            q.parse::<u8>()
+                .ok()
+                .filter(|q| (1..=100).contains(q))
+                .ok_or_else(|| {
+                    PicfitError::InvalidParameter("Quality should be between 1 and 100".into())
+                })
+        })
+        .transpose()?;
+    Ok(Output {
+        format,
+        quality: quality.or(Some(default_quality)),
+    })
 }
 
 fn check_url(url: &str) -> Result<String, PicfitError> {

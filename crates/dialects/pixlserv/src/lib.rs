@@ -8,6 +8,7 @@
 
 pub mod eager;
 pub mod error;
+mod params;
 pub mod parse;
 pub mod presets;
 pub mod serve;

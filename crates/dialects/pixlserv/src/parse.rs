@@ -7,12 +7,10 @@
 //! with its watermark and text overlays). Error messages are
 //! pixlserv's; its 500s (a part without `_`, `@0x`) are 400s here.
 
-use picsum_imaging::MAX_SIDE;
-use picsum_imaging::model::{
-    Crop, Fill, Fit, Format, Gravity, Grayscale, Op, Output, Pipeline, Resize, Rounding, Size,
-};
+use picsum_imaging::model::{Format, Grayscale, Op, Output, Pipeline};
 
 use crate::error::PixlservError;
+use crate::params::Params;
 use crate::presets::Preset;
 
 /// A parsed pixlserv request.
@@ -63,15 +61,6 @@ impl Route {
     }
 }
 
-/// Crop modes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum CropMode {
-    Exact,
-    All,
-    Part,
-    Keep,
-}
-
 /// Parses a routed request. `preset` resolves `t_NAME` to its parameter string.
 ///
 /// # Errors
@@ -95,129 +84,11 @@ pub fn parse<'p>(
         }
         _ => (route.params.clone(), Vec::new()),
     };
-    let (mut w, mut h, mut crop, mut gravity, mut grayscale) =
-        (0u32, 0u32, CropMode::Exact, Gravity::NorthWest, false);
-    for part in params.split(',') {
-        let (key, value) = part.split_once('_').ok_or_else(|| {
-            PixlservError::Invalid(format!("could not parse parameter: \"{part}\""))
-        })?;
-        match key {
-            "w" | "h" => {
-                let n: i64 = value.parse().map_err(|_| {
-                    PixlservError::Invalid(format!(
-                        "could not parse value for parameter: \"{key}\""
-                    ))
-                })?;
-                if n <= 0 {
-                    return Err(PixlservError::Invalid(format!(
-                        "value {n} must be > 0: \"{key}\""
-                    )));
-                }
-                let n = u32::try_from(n)
-                    .ok()
-                    .filter(|n| *n <= MAX_SIDE)
-                    .ok_or_else(|| {
-                        PixlservError::Invalid(format!(
-                            "value {n} must be <= {MAX_SIDE}: \"{key}\""
-                        ))
-                    })?;
-                if key == "w" { w = n } else { h = n }
-            }
-            "c" => {
-                let v = value.to_ascii_lowercase();
-                if v.len() > 1 {
-                    return Err(PixlservError::Invalid(
-                        "value \"c\" must have only 1 character".into(),
-                    ));
-                }
-                crop = match v.as_str() {
-                    "e" => CropMode::Exact,
-                    "a" => CropMode::All,
-                    "p" => CropMode::Part,
-                    "k" => CropMode::Keep,
-                    _ => return Err(PixlservError::Invalid("invalid value for \"c\"".into())),
-                };
-            }
-            "g" => {
-                let v = value.to_ascii_lowercase();
-                if v.len() > 2 {
-                    return Err(PixlservError::Invalid(
-                        "value \"g\" must have at most 2 characters".into(),
-                    ));
-                }
-                gravity = Gravity::from_name(&v)
-                    .filter(|g| !matches!(g, Gravity::Attention | Gravity::Entropy))
-                    .ok_or_else(|| PixlservError::Invalid("invalid value for \"g\"".into()))?;
-            }
-            "f" => match value.to_ascii_lowercase().as_str() {
-                "grayscale" => grayscale = true,
-                "none" => grayscale = false,
-                _ => return Err(PixlservError::Invalid("invalid value for \"f\"".into())),
-            },
-            _ => {} // pixlserv ignores other keys
-        }
-    }
-    if w == 0 && h == 0 {
-        return Err(PixlservError::Invalid(
-            "both width and height can't be 0".into(),
-        ));
-    }
-    let canonical = format!(
-        "c_{},g_{},h_{h},w_{w},f_{},s_{scale}",
-        match crop {
-            CropMode::Exact => 'e',
-            CropMode::All => 'a',
-            CropMode::Part => 'p',
-            CropMode::Keep => 'k',
-        },
-        gravity.code(),
-        if grayscale { "grayscale" } else { "none" },
-    );
-    // The retina scale multiplies the box, except for cuts without scaling.
-    let scaled = |v: u32| {
-        let v = if crop == CropMode::Keep {
-            v
-        } else {
-            v.saturating_mul(scale)
-        };
-        (v > 0).then_some(v)
-    };
-    let size = Size {
-        width: scaled(w),
-        height: scaled(h),
-    };
-    if size.width.is_some_and(|v| v > MAX_SIDE) || size.height.is_some_and(|v| v > MAX_SIDE) {
-        return Err(PixlservError::Invalid(format!(
-            "scaled size must be <= {MAX_SIDE}"
-        )));
-    }
-    let mut ops = vec![match crop {
-        CropMode::Exact => Op::Resize(Resize {
-            size,
-            upscale: true,
-            rounding: Rounding::Generous,
-        }),
-        CropMode::All => Op::Fit(Fit {
-            size,
-            upscale: true,
-            rounding: Rounding::Generous,
-        }),
-        // A part crop needs both sides; with one, it is the exact resize of that side.
-        CropMode::Part if size.width.is_some() && size.height.is_some() => Op::Fill(Fill {
-            size,
-            gravity,
-            upscale: true,
-        }),
-        CropMode::Part => Op::Resize(Resize {
-            size,
-            upscale: true,
-            rounding: Rounding::Generous,
-        }),
-        CropMode::Keep => Op::Crop(Crop { size, gravity }),
-    }];
+    let params = Params::parse(&params)?;
+    let mut ops = vec![params.first_step(scale)?];
     // Overlays are drawn on the result; pixlserv's grey filter applies to the whole output.
     ops.extend(overlays);
-    if grayscale {
+    if params.grayscale {
         ops.push(Op::Grayscale(Grayscale));
     }
     // pixlserv writes PNG sources as PNG and everything else as JPEG.
@@ -236,7 +107,7 @@ pub fn parse<'p>(
                 quality: None,
             },
         },
-        canonical,
+        canonical: params.canonical(scale),
     })
 }
 

@@ -25,6 +25,9 @@ use picsum_imaging::model::{Gravity, Op};
 use picsum_imaging::model::{MAX_TEXT_SIZE, Text, Watermark};
 use serde::Deserialize;
 
+use crate::error::PixlservError;
+use crate::params::Params;
+
 /// One named transformation.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Preset {
@@ -155,15 +158,17 @@ pub fn load(env: &str, file: Option<&Path>) -> anyhow::Result<HashMap<String, Pr
     Ok(presets)
 }
 
+/// A preset's parameters must parse as a request's would (a preset cannot name another).
 fn check_params(params: &str) -> anyhow::Result<()> {
-    let route = crate::parse::Route {
-        api_key: None,
-        params: params.to_owned(),
-        path: "check.jpg".into(),
+    let checked = match params.strip_prefix("t_") {
+        Some(name) if !params.contains(',') => {
+            Err(PixlservError::UnknownTransformation(name.to_owned()))
+        }
+        _ => Params::parse(params)
+            .and_then(|p| p.first_step(1))
+            .map(drop),
     };
-    crate::parse::parse(&route, |_| None)
-        .map_err(|e| anyhow::anyhow!("invalid transformation parameters: {params} ({e})"))?;
-    Ok(())
+    checked.map_err(|e| anyhow::anyhow!("invalid transformation parameters: {params} ({e})"))
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,0 +1,163 @@
+//! A real PostgreSQL 15 server on a throwaway data folder.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::free_port;
+
+/// A PostgreSQL 15 server with trust authentication, user and database `picsum`, on a
+/// throwaway data folder (under `/dev/shm` when it exists: cluster creation is much faster
+/// there). As root, the server runs as the `postgres` system user: PostgreSQL refuses root.
+#[derive(Debug)]
+pub struct Postgres {
+    port: u16,
+    data: PathBuf,
+    bin: PathBuf,
+    running: bool,
+}
+
+impl Postgres {
+    /// Creates and starts a cluster.
+    pub fn start() -> Self {
+        let bin = std::env::var("PICSUM_PG_BIN").map_or_else(
+            |_| PathBuf::from("/usr/lib/postgresql/15/bin"),
+            PathBuf::from,
+        );
+        assert!(
+            bin.join("initdb").exists(),
+            "PostgreSQL not found in {} (run scripts/deps.sh --services)",
+            bin.display()
+        );
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let base = if Path::new("/dev/shm").is_dir() {
+            PathBuf::from("/dev/shm")
+        } else {
+            std::env::temp_dir()
+        };
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let data = base.join(format!("picsum-pg-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&data);
+        std::fs::create_dir_all(&data).expect("pg data dir");
+        let pg = Self {
+            port: free_port(),
+            data,
+            bin,
+            running: false,
+        };
+        if is_root() {
+            let status = Command::new("chown")
+                .arg("-R")
+                .arg("postgres:postgres")
+                .arg(&pg.data)
+                .status()
+                .expect("chown");
+            assert!(status.success(), "chown of the data dir failed");
+        }
+        let status = pg
+            .command("initdb")
+            .args(["-D"])
+            .arg(&pg.data)
+            .args([
+                "-U",
+                "picsum",
+                "--auth=trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("initdb");
+        assert!(status.success(), "initdb failed");
+        let mut pg = pg;
+        pg.resume();
+        let status = pg
+            .command("createdb")
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &pg.port.to_string(),
+                "-U",
+                "picsum",
+                "picsum",
+            ])
+            .status()
+            .expect("createdb");
+        assert!(status.success(), "createdb failed");
+        pg
+    }
+
+    fn command(&self, program: &str) -> Command {
+        let path = self.bin.join(program);
+        if is_root() {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(path);
+            c
+        } else {
+            Command::new(path)
+        }
+    }
+
+    /// `postgres://picsum@127.0.0.1:port/picsum`.
+    pub fn url(&self) -> String {
+        format!("postgres://picsum@127.0.0.1:{}/picsum", self.port)
+    }
+
+    /// Stops the server (an outage); data stays.
+    pub fn stop(&mut self) {
+        if self.running {
+            let _ = self
+                .command("pg_ctl")
+                .arg("-D")
+                .arg(&self.data)
+                .args(["-m", "fast", "-w", "stop"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+            self.running = false;
+        }
+    }
+
+    /// Starts it again on the same port.
+    pub fn resume(&mut self) {
+        let options = format!(
+            "-h 127.0.0.1 -p {} -k {} -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+            self.port,
+            self.data.display()
+        );
+        let status = self
+            .command("pg_ctl")
+            .arg("-D")
+            .arg(&self.data)
+            .args(["-o", &options, "-l"])
+            .arg(self.data.join("server.log"))
+            .args(["-w", "start"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("pg_ctl start");
+        assert!(
+            status.success(),
+            "pg_ctl start failed; see {}/server.log",
+            self.data.display()
+        );
+        self.running = true;
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.data);
+    }
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0\n"))
+}

@@ -1,0 +1,403 @@
+//! The layout's rules, checked on every test run (ARCHITECTURE.md explains them):
+//!
+//! * crate boundaries, from `cargo metadata`: the pure crates (`url`, `signing`, `imaging`)
+//!   pull in no web stack or async runtime; no dialect depends on another; the core and
+//!   the guard depend on no dialect;
+//! * no import circle between the files of any crate (a file's `use crate::…`,
+//!   `use super::…` and inline `crate::…` paths; `pub use` re-exports and test code do not
+//!   count);
+//! * no production source file over 400 lines and no function over 80 (data tables
+//!   excepted).
+#![expect(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "test"
+)]
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const DIALECTS: [&str; 3] = [
+    "picsum-dialect-picsum",
+    "picsum-dialect-picfit",
+    "picsum-dialect-pixlserv",
+];
+const WEB_STACK: [&str; 4] = ["axum", "hyper", "tokio", "picsum-web"];
+/// Files that are data tables, not logic.
+const DATA_TABLES: [&str; 1] = ["crates/catalog/src/rng_cooked.rs"];
+const MAX_FILE_LINES: usize = 400;
+const MAX_FN_LINES: usize = 80;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Normal (non-dev, non-build) dependencies of every package, by name, transitively.
+fn dependency_closure() -> HashMap<String, BTreeSet<String>> {
+    // Only this machine's packages: the others need not be downloaded.
+    let platform = format!(
+        "{}-unknown-{}-gnu",
+        std::env::consts::ARCH,
+        std::env::consts::OS
+    );
+    let out = Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .args(["--filter-platform", &platform])
+        .current_dir(workspace())
+        .output()
+        .expect("cargo metadata");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: HashMap<&str, &str> = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["id"].as_str().unwrap(), p["name"].as_str().unwrap()))
+        .collect();
+    let mut direct: HashMap<String, Vec<String>> = HashMap::new();
+    for node in meta["resolve"]["nodes"].as_array().unwrap() {
+        let name = names[node["id"].as_str().unwrap()].to_owned();
+        let deps = node["deps"].as_array().unwrap().iter().filter(|d| {
+            d["dep_kinds"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|k| k["kind"].is_null())
+        });
+        let deps = deps.map(|d| names[d["pkg"].as_str().unwrap()].to_owned());
+        direct.entry(name).or_default().extend(deps);
+    }
+    let mut closure = HashMap::new();
+    for name in direct.keys() {
+        let mut seen = BTreeSet::new();
+        let mut todo = vec![name.clone()];
+        while let Some(next) = todo.pop() {
+            for dep in direct.get(&next).into_iter().flatten() {
+                if seen.insert(dep.clone()) {
+                    todo.push(dep.clone());
+                }
+            }
+        }
+        closure.insert(name.clone(), seen);
+    }
+    closure
+}
+
+#[test]
+fn crate_boundaries_hold() {
+    let deps = dependency_closure();
+    let of = |name: &str| {
+        deps.get(name)
+            .unwrap_or_else(|| panic!("no package {name}"))
+    };
+    for pure in ["picsum-url", "picsum-signing", "picsum-imaging"] {
+        let bad: Vec<_> = of(pure)
+            .iter()
+            .filter(|d| WEB_STACK.contains(&d.as_str()))
+            .collect();
+        assert!(bad.is_empty(), "{pure} depends on {bad:?}");
+    }
+    for dialect in DIALECTS {
+        for other in DIALECTS.iter().filter(|d| **d != dialect) {
+            assert!(
+                !of(dialect).contains(*other),
+                "{dialect} depends on {other}"
+            );
+        }
+    }
+    for inner in ["picsum-image-core", "picsum-guard"] {
+        for dialect in DIALECTS {
+            assert!(!of(inner).contains(dialect), "{inner} depends on {dialect}");
+        }
+        assert!(!of(inner).contains("picsum-image-service"));
+    }
+    assert!(
+        !of("picsum-image-core").contains("picsum-guard"),
+        "the guard sits on the core, not under it"
+    );
+}
+
+/// Every `.rs` file under a crate's `src/`, by crate folder.
+fn sources() -> BTreeMap<PathBuf, Vec<PathBuf>> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut crates = BTreeMap::new();
+    let mut manifests = Vec::new();
+    walk_manifests(&workspace().join("crates"), &mut manifests);
+    for dir in manifests {
+        let mut files = Vec::new();
+        walk(&dir.join("src"), &mut files);
+        files.sort();
+        crates.insert(dir, files);
+    }
+    crates
+}
+
+fn walk_manifests(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.join("Cargo.toml").is_file() && path.join("src").is_dir() {
+            out.push(path);
+        } else if path.is_dir() && !path.ends_with("target") {
+            walk_manifests(&path, out);
+        }
+    }
+}
+
+/// The module path of a source file (`src/a/b.rs` and `src/a/b/mod.rs` are `a::b`).
+fn module_of(src: &Path, file: &Path) -> Vec<String> {
+    let rel = file.strip_prefix(src).unwrap().with_extension("");
+    let mut parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if matches!(
+        parts.last().map(String::as_str),
+        Some("mod" | "lib" | "main")
+    ) {
+        parts.pop();
+    }
+    parts
+}
+
+/// A file's text without test code: everything from the first `#[cfg(test)]` on (the
+/// project keeps test modules last), or nothing for a file that is a test module.
+fn production_text(file: &Path, text: &str) -> String {
+    let name = file.file_name().unwrap().to_string_lossy();
+    if name == "tests.rs" || name.ends_with("_tests.rs") {
+        return String::new();
+    }
+    text.split("#[cfg(test)]")
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The modules a file refers to, as paths from the crate root.
+fn references(module: &[String], text: &str) -> BTreeSet<Vec<String>> {
+    let mut refs = BTreeSet::new();
+    let mut statement = String::new();
+    for line in text.lines().map(str::trim) {
+        if line.starts_with("//")
+            || line.starts_with("pub use")
+            || line.starts_with("pub(crate) use")
+        {
+            statement.clear();
+            continue;
+        }
+        statement.push_str(line);
+        statement.push(' ');
+        if !line.ends_with(';') && line.starts_with("use ") {
+            continue; // a `use` spread over lines
+        }
+        for (i, _) in statement
+            .match_indices("crate::")
+            .chain(statement.match_indices("super::"))
+        {
+            let path = path_at(&statement[i..]);
+            let mut resolved: Vec<String> = if path.first().map(String::as_str) == Some("super") {
+                let mut base = module.to_vec();
+                let mut rest = path.as_slice();
+                while rest.first().map(String::as_str) == Some("super") {
+                    base.pop();
+                    rest = &rest[1..];
+                }
+                base.extend(rest.iter().cloned());
+                base
+            } else {
+                path[1..].to_vec()
+            };
+            if statement[..i].ends_with("pub(") {
+                continue; // `pub(crate)` visibility, not a path
+            }
+            resolved.retain(|s| !s.is_empty());
+            refs.insert(resolved);
+        }
+        statement.clear();
+    }
+    refs
+}
+
+/// The `::`-separated identifiers at the start of `s` (a group `{…}` ends the path).
+fn path_at(s: &str) -> Vec<String> {
+    let end = s
+        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+        .unwrap_or(s.len());
+    s[..end].split("::").map(str::to_owned).collect()
+}
+
+#[test]
+fn no_import_circle_between_files() {
+    for (dir, files) in sources() {
+        let src = dir.join("src");
+        let modules: BTreeSet<Vec<String>> = files.iter().map(|f| module_of(&src, f)).collect();
+        let mut edges: BTreeMap<Vec<String>, BTreeSet<Vec<String>>> = BTreeMap::new();
+        for file in &files {
+            let module = module_of(&src, file);
+            let text = production_text(file, &std::fs::read_to_string(file).unwrap());
+            for mut target in references(&module, &text) {
+                // The longest prefix that is a file is the module the path points into.
+                while !target.is_empty() && !modules.contains(&target) {
+                    target.pop();
+                }
+                // The crate root and a file's own children are not dependencies.
+                if target.is_empty() || target == module || target.starts_with(&module) {
+                    continue;
+                }
+                edges.entry(module.clone()).or_default().insert(target);
+            }
+        }
+        if let Some(cycle) = find_cycle(&edges) {
+            panic!("import circle in {}: {}", dir.display(), cycle.join(" -> "));
+        }
+    }
+}
+
+fn find_cycle(edges: &BTreeMap<Vec<String>, BTreeSet<Vec<String>>>) -> Option<Vec<String>> {
+    fn visit(
+        node: &Vec<String>,
+        edges: &BTreeMap<Vec<String>, BTreeSet<Vec<String>>>,
+        stack: &mut Vec<Vec<String>>,
+        done: &mut BTreeSet<Vec<String>>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = stack.iter().position(|n| n == node) {
+            let mut cycle: Vec<String> = stack[at..].iter().map(|m| m.join("::")).collect();
+            cycle.push(node.join("::"));
+            return Some(cycle);
+        }
+        if !done.insert(node.clone()) {
+            return None;
+        }
+        stack.push(node.clone());
+        for next in edges.get(node).into_iter().flatten() {
+            if let Some(cycle) = visit(next, edges, stack, done) {
+                return Some(cycle);
+            }
+        }
+        stack.pop();
+        None
+    }
+    let mut done = BTreeSet::new();
+    edges
+        .keys()
+        .find_map(|node| visit(node, edges, &mut Vec::new(), &mut done))
+}
+
+#[test]
+fn files_and_functions_stay_readable() {
+    let mut long = Vec::new();
+    for files in sources().values() {
+        for file in files {
+            let rel = file
+                .strip_prefix(workspace())
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            if DATA_TABLES.iter().any(|t| rel.ends_with(t)) {
+                continue;
+            }
+            let text = production_text(file, &std::fs::read_to_string(file).unwrap());
+            let lines = text.lines().count();
+            if lines > MAX_FILE_LINES {
+                long.push(format!("{rel}: {lines} lines"));
+            }
+            for (name, length) in functions(&text) {
+                if length > MAX_FN_LINES {
+                    long.push(format!("{rel}: fn {name} is {length} lines"));
+                }
+            }
+        }
+    }
+    assert!(long.is_empty(), "too long:\n{}", long.join("\n"));
+}
+
+/// Every `fn` in `text` with its length in lines, from its signature to its closing brace
+/// (braces counted outside strings, chars and comments).
+fn functions(text: &str) -> Vec<(String, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut found = Vec::new();
+    for (start, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start();
+        let Some(at) = trimmed.find("fn ") else {
+            continue;
+        };
+        let head = &trimmed[..at];
+        let is_fn = head.split_whitespace().all(|w| {
+            matches!(
+                w,
+                "pub" | "pub(crate)" | "pub(super)" | "async" | "const" | "unsafe" | "extern"
+            )
+        });
+        if !is_fn || trimmed.starts_with("//") {
+            continue;
+        }
+        let name = path_at(&trimmed[at + 3..]).concat();
+        let mut depth = 0i32;
+        let mut opened = false;
+        for (offset, body) in lines[start..].iter().enumerate() {
+            for c in code_chars(body) {
+                match c {
+                    '{' => {
+                        depth += 1;
+                        opened = true;
+                    }
+                    '}' => depth -= 1,
+                    ';' if !opened && depth == 0 => break, // a declaration without body
+                    _ => {}
+                }
+            }
+            if opened && depth <= 0 {
+                found.push((name.clone(), offset + 1));
+                break;
+            }
+            if !opened && body.trim_end().ends_with(';') {
+                break;
+            }
+        }
+    }
+    found
+}
+
+/// The characters of a line that are code: string and char literals and `//` comments
+/// left out.
+fn code_chars(line: &str) -> Vec<char> {
+    let mut out = Vec::new();
+    let mut chars = line.chars().peekable();
+    let mut in_str = false;
+    while let Some(c) = chars.next() {
+        match (in_str, c) {
+            (true, '\\') => {
+                chars.next();
+            }
+            (true, '"') => in_str = false,
+            (true, _) => {}
+            (false, '"') => in_str = true,
+            (false, '/') if chars.peek() == Some(&'/') => break,
+            (false, '\'') => {
+                // A char literal ('x', '\n', '{') or a lifetime ('a).
+                let rest: String = chars.clone().take(3).collect();
+                if rest.starts_with('\\') {
+                    chars.nth(2);
+                } else if rest.chars().nth(1) == Some('\'') {
+                    chars.nth(1);
+                }
+            }
+            (false, c) => out.push(c),
+        }
+    }
+    out
+}
