@@ -7,6 +7,8 @@
 //! * [`RedisServer`], `redis-server`; [`RedisCluster`], three of them joined by `redis-cli`.
 //! * [`Postgres`], PostgreSQL 15 from Debian, run as the `postgres` user when we are root.
 //!
+//! [`images`] decodes and measures the images tests get back.
+//!
 //! Helpers panic with a clear message when a program is missing: a test that needs a real
 //! server must fail, not pass silently, when it cannot have one.
 #![expect(clippy::expect_used, reason = "test support fails loudly")]
@@ -16,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::Child;
 use std::time::{Duration, Instant};
 
+pub mod images;
 mod postgres;
 mod redis;
 mod s3;

@@ -112,7 +112,9 @@ pub fn parse_layered<T: CommandFactory + FromArgMatches>(
         let Some(value) = values.remove(env.to_string_lossy().as_ref()) else {
             continue;
         };
-        if matches.value_source(arg.get_id().as_str()) == Some(ValueSource::DefaultValue) {
+        // Settings left at their default, or unset without one (an optional URL, say).
+        let source = matches.value_source(arg.get_id().as_str());
+        if matches!(source, None | Some(ValueSource::DefaultValue)) {
             layered.push(OsString::from(format!("--{long}={value}")));
         }
     }
@@ -173,6 +175,8 @@ mod tests {
         workers: u16,
         #[arg(long, env = "DEMO_TEST_KEY_UNSET_IN_ENV", default_value = "")]
         key: String,
+        #[arg(long, env = "DEMO_TEST_URL_UNSET_IN_ENV")]
+        url: Option<String>,
     }
 
     fn file(pairs: &[(&str, &str)]) -> HashMap<String, String> {
@@ -200,6 +204,10 @@ mod tests {
         );
         let d: Demo = parse_layered(vec!["demo".into()], None).unwrap();
         assert_eq!((d.listen.as_str(), d.workers), ("127.0.0.1:1", 3));
+        // A setting without a default (an optional URL) comes from the file too.
+        let values = file(&[("DEMO_TEST_URL_UNSET_IN_ENV", "s3://bucket")]);
+        let d: Demo = parse_layered(vec!["demo".into()], Some((path, values))).unwrap();
+        assert_eq!(d.url.as_deref(), Some("s3://bucket"));
     }
 
     #[test]

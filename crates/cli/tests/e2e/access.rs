@@ -3,7 +3,6 @@
 
 use reqwest::multipart::{Form, Part};
 
-use super::picfit::gallery;
 use super::*;
 
 /// Sends `n` GETs with an optional `X-Forwarded-For`; the statuses, retried once if the

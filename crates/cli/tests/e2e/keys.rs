@@ -4,7 +4,6 @@
 use picsum_testkit::RedisServer;
 use reqwest::multipart::{Form, Part};
 
-use super::picfit::gallery;
 use super::*;
 
 fn cli(redis: &str, args: &[&str]) -> (bool, String, String) {

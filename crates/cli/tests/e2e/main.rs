@@ -12,17 +12,19 @@ mod cache;
 mod images;
 mod keys;
 mod overlays;
-mod picfit;
 mod pixlserv;
 mod production;
 mod remote;
 mod robustness;
+mod sign;
 mod storage;
 mod upload;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+
+pub use picsum_testkit::images::*;
 
 pub const KEY: &str = "test";
 
@@ -173,6 +175,41 @@ impl Drop for Gallery {
     }
 }
 
+/// Transformation sources, beside the gallery's Picsum fixtures (`1.jpg` is 6000x4000).
+const SOURCES: [&str; 6] = [
+    "rounding.jpg",
+    "quadrants.png",
+    "quadrants.jpg",
+    "rotated-exif6.jpg",
+    "alpha.png",
+    "animated.gif",
+];
+
+/// A gallery with the transformation sources too.
+pub fn gallery(tag: &str) -> Gallery {
+    let gallery = Gallery::new(tag);
+    for name in SOURCES {
+        std::fs::copy(
+            fixture(&format!("../transform/{name}")),
+            gallery.dir.join("photos").join(name),
+        )
+        .unwrap();
+    }
+    gallery
+}
+
+/// Status, content type and body of a GET.
+pub async fn get(http: &reqwest::Client, url: &str) -> (u16, String, bytes::Bytes) {
+    let res = http.get(url).send().await.unwrap();
+    let status = res.status().as_u16();
+    let ct = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, ct, res.bytes().await.unwrap())
+}
+
 pub fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../fixtures/picsum")
@@ -204,32 +241,4 @@ pub fn signed(base: &str, path_and_query: &str) -> String {
         "{base}{}",
         picsum_signing::Signer::new(KEY).sign_path(path, picsum_url::query::Query::parse(query))
     )
-}
-
-/// Decoded JPEG: (width, height, components, progressive, pixels).
-pub fn decode_jpeg(bytes: &[u8]) -> (u16, u16, usize, bool, Vec<u8>) {
-    let mut d = jpeg_decoder::Decoder::new(bytes);
-    let pixels = d.decode().expect("valid JPEG");
-    let info = d.info().unwrap();
-    let components = match info.pixel_format {
-        jpeg_decoder::PixelFormat::L8 => 1,
-        jpeg_decoder::PixelFormat::RGB24 => 3,
-        other => panic!("unexpected {other:?}"),
-    };
-    (
-        info.width,
-        info.height,
-        components,
-        info.coding_process == jpeg_decoder::CodingProcess::DctProgressive,
-        pixels,
-    )
-}
-
-/// Decoded WebP: (width, height, has_alpha, pixels).
-pub fn decode_webp(bytes: &[u8]) -> (u32, u32, bool, Vec<u8>) {
-    let mut d = image_webp::WebPDecoder::new(std::io::Cursor::new(bytes)).expect("valid WebP");
-    let (w, h) = d.dimensions();
-    let mut buf = vec![0; d.output_buffer_size().unwrap()];
-    d.read_image(&mut buf).unwrap();
-    (w, h, d.has_alpha(), buf)
 }

@@ -4,7 +4,6 @@
 
 use reqwest::multipart::{Form, Part};
 
-use super::picfit::{BLUE, GREEN, RED, dimensions, gallery, get, near, pixel};
 use super::*;
 
 const MAGENTA: [u8; 3] = [255, 0, 255];

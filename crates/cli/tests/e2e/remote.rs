@@ -9,7 +9,6 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get as route;
 
-use super::picfit::{dimensions, gallery, get};
 use super::*;
 
 /// An origin server with good and hostile answers; `private` is an address the image

@@ -3,7 +3,6 @@
 
 use reqwest::multipart::{Form, Part};
 
-use super::picfit::{dimensions, gallery, get};
 use super::*;
 
 fn form(field: &str, name: &str, bytes: Vec<u8>) -> Form {

@@ -1,104 +1,12 @@
-//! picfit's dialect against the real image service: sizes, formats and pixels of the
-//! answers (decoded), conditional requests, signatures, allowed sizes, `get`/`redirect`,
-//! and a clear 4xx for every bad input. Cases follow `pixlserv-picfit.md` §3 and §4.
+//! picfit's dialect in process: sizes, formats and pixels of the answers (decoded),
+//! conditional requests, signatures, allowed sizes, `get`/`redirect`, animations, and a
+//! clear 4xx for every bad input. Cases follow `pixlserv-picfit.md` §3 and §4.
 
 use super::*;
 
-/// Sources for these tests, beside the gallery's Picsum fixtures (`1.jpg` is 6000x4000).
-const SOURCES: [&str; 6] = [
-    "rounding.jpg",
-    "quadrants.png",
-    "quadrants.jpg",
-    "rotated-exif6.jpg",
-    "alpha.png",
-    "animated.gif",
-];
-
-pub(crate) fn gallery(tag: &str) -> Gallery {
-    let gallery = Gallery::new(tag);
-    for name in SOURCES {
-        std::fs::copy(
-            fixture(&format!("../transform/{name}")),
-            gallery.dir.join("photos").join(name),
-        )
-        .unwrap();
-    }
-    gallery
-}
-
-/// An RGB pixel of a decoded JPEG.
-pub(crate) fn pixel(jpeg: &[u8], x: usize, y: usize) -> [u8; 3] {
-    let (w, _, components, _, pixels) = decode_jpeg(jpeg);
-    let at = (y * usize::from(w) + x) * components;
-    if components == 1 {
-        [pixels[at]; 3]
-    } else {
-        [pixels[at], pixels[at + 1], pixels[at + 2]]
-    }
-}
-
-pub(crate) fn near(got: [u8; 3], want: [u8; 3]) -> bool {
-    got.iter().zip(want).all(|(g, w)| g.abs_diff(w) <= 40)
-}
-
-pub(crate) const RED: [u8; 3] = [255, 0, 0];
-pub(crate) const GREEN: [u8; 3] = [0, 255, 0];
-pub(crate) const BLUE: [u8; 3] = [0, 0, 255];
-
-/// Width and height from the header of a PNG, GIF, BMP, WebP, JPEG or AVIF answer.
-pub(crate) fn dimensions(content_type: &str, body: &[u8]) -> (u32, u32) {
-    let be = |at: usize| u32::from_be_bytes(body[at..at + 4].try_into().unwrap());
-    let le16 = |at: usize| u32::from(u16::from_le_bytes(body[at..at + 2].try_into().unwrap()));
-    let le32 = |at: usize| u32::from_le_bytes(body[at..at + 4].try_into().unwrap());
-    match content_type {
-        "image/png" => {
-            assert_eq!(&body[..8], b"\x89PNG\r\n\x1a\n");
-            (be(16), be(20))
-        }
-        "image/gif" => {
-            assert_eq!(&body[..4], b"GIF8");
-            (le16(6), le16(8))
-        }
-        "image/bmp" => {
-            assert_eq!(&body[..2], b"BM");
-            assert_eq!(le32(2) as usize, body.len());
-            (le32(18), le32(22))
-        }
-        "image/webp" => {
-            let (w, h, _, _) = decode_webp(body);
-            (w, h)
-        }
-        "image/jpeg" => {
-            let (w, h, _, _, _) = decode_jpeg(body);
-            (u32::from(w), u32::from(h))
-        }
-        "image/avif" => {
-            assert_eq!(&body[4..12], b"ftypavif");
-            let ispe = body
-                .windows(4)
-                .position(|w| w == b"ispe")
-                .expect("ispe box");
-            (be(ispe + 8), be(ispe + 12))
-        }
-        other => panic!("unexpected content type {other}"),
-    }
-}
-
-pub(crate) async fn get(http: &reqwest::Client, url: &str) -> (u16, String, bytes::Bytes) {
-    let res = http.get(url).send().await.unwrap();
-    let status = res.status().as_u16();
-    let ct = res
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (status, ct, res.bytes().await.unwrap())
-}
-
 #[tokio::test]
 async fn operations_sizes_and_formats() {
-    let gallery = gallery("picfit-ops");
-    let images = gallery.image_service(2, 16);
+    let images = spawn_app(&[]).await;
     let http = client();
     // (query, content type, width, height)
     let cases = [
@@ -238,7 +146,7 @@ async fn operations_sizes_and_formats() {
     .await;
     assert_eq!((status, dimensions(&ct, &body)), (200, (40, 40)));
     // Prometheus counts requests per operation and format.
-    let metrics = get_text(&http, &format!("{}/metrics", images.ops)).await;
+    let metrics = picsum_web::telemetry::prometheus().render();
     for series in [
         r#"picsum_transform_operations_total{op="resize"}"#,
         r#"picsum_transform_operations_total{op="pad"}"#,
@@ -250,8 +158,7 @@ async fn operations_sizes_and_formats() {
 
 #[tokio::test]
 async fn pixels_land_where_they_should() {
-    let gallery = gallery("picfit-pixels");
-    let images = gallery.image_service(2, 16);
+    let images = spawn_app(&[]).await;
     let http = client();
     // quadrants: left half red, right half blue, green 20x20 square at the top left.
     let cases: [(&str, (usize, usize), [u8; 3]); 14] = [
@@ -326,7 +233,7 @@ async fn pixels_land_where_they_should() {
     assert_eq!(noop.1, "image/png");
     assert_eq!(
         noop.2,
-        std::fs::read(fixture("../transform/quadrants.png")).unwrap()
+        std::fs::read(fixture("transform/quadrants.png")).unwrap()
     );
 }
 
@@ -339,8 +246,7 @@ fn varies_by_accept(headers: &reqwest::header::HeaderMap) -> bool {
 
 #[tokio::test]
 async fn negotiation_and_conditional_requests() {
-    let gallery = gallery("picfit-http");
-    let images = gallery.image_service(2, 16);
+    let images = spawn_app(&[]).await;
     let http = client();
     let url = format!("{}/display?path=quadrants.png&op=resize&w=50", images.base);
     for (accept, ct) in [
@@ -384,9 +290,13 @@ async fn negotiation_and_conditional_requests() {
     assert_eq!(forced.status(), 200);
     // Last-Modified is the original's modification time; If-Modified-Since revalidates
     // when no If-None-Match is sent.
-    let file_time = std::fs::metadata(gallery.dir.join("photos/quadrants.png"))
+    let file_time = images
+        .state
+        .core
+        .storage
+        .modified("quadrants.png")
+        .await
         .unwrap()
-        .modified()
         .unwrap();
     let last = res.headers()["last-modified"].to_str().unwrap().to_owned();
     let parsed = httpdate::parse_http_date(&last).unwrap();
@@ -417,8 +327,7 @@ async fn negotiation_and_conditional_requests() {
 
 #[tokio::test]
 async fn bad_input_gets_a_clear_4xx() {
-    let gallery = gallery("picfit-bad");
-    let images = gallery.image_service(2, 16);
+    let images = spawn_app(&[]).await;
     let http = client();
     let cases = [
         (
@@ -532,16 +441,12 @@ async fn bad_input_gets_a_clear_4xx() {
 
 #[tokio::test]
 async fn signatures_sizes_get_and_redirect() {
-    let gallery = gallery("picfit-signed");
-    let images = gallery.image_service_with(
-        2,
-        16,
-        vec![
-            ("IMAGE_PICFIT_SECRET_KEY", "dummy".into()),
-            ("IMAGE_ALLOWED_SIZES", "100x100,60x0".into()),
-            ("IMAGE_DERIVED_BASE_URL", "https://cdn.example".into()),
-        ],
-    );
+    let images = spawn_app(&[
+        ("IMAGE_PICFIT_SECRET_KEY", "dummy"),
+        ("IMAGE_ALLOWED_SIZES", "100x100,60x0"),
+        ("IMAGE_DERIVED_BASE_URL", "https://cdn.example"),
+    ])
+    .await;
     let http = client();
     let sign = |qs: &str| {
         let message =
@@ -601,7 +506,7 @@ async fn signatures_sizes_get_and_redirect() {
         "{path}"
     );
     assert_eq!(json["url"], format!("https://cdn.example/{path}"));
-    let stored = std::fs::read(gallery.dir.join("photos").join(&path)).unwrap();
+    let stored = images.state.core.storage.get(&path).await.unwrap();
     assert_eq!(dimensions("image/jpeg", &stored), (100, 100));
     let res = http
         .get(format!("{}/redirect?{ok}", images.base))
@@ -615,58 +520,6 @@ async fn signatures_sizes_get_and_redirect() {
     );
 }
 
-#[test]
-fn signature_cli_prints_what_picfit_accepts() {
-    let out = Command::new(env!("CARGO_BIN_EXE_picsum"))
-        .args(["signature", "--key=abcdef", "w=100&h=100&op=resize"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    assert_eq!(
-        String::from_utf8(out.stdout).unwrap(),
-        "Query String: w=100&h=100&op=resize\n\
-         Signature: 954eec9dfa9390f8f4264e15bb95f5f54e6fe953\n\
-         Signed Query String: w=100&h=100&op=resize&sig=954eec9dfa9390f8f4264e15bb95f5f54e6fe953\n"
-    );
-    let out = Command::new(env!("CARGO_BIN_EXE_picsum"))
-        .args(["signature", "--key=", "w=1"])
-        .env_remove("IMAGE_PICFIT_SECRET_KEY")
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("You must provide a key"));
-}
-
-#[test]
-fn sign_reads_paths_from_stdin() {
-    use std::io::Write as _;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_picsum"))
-        .args(["sign", "--key", KEY, "--base", "http://img", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"/id/1/200/300.jpg\n\n/id/2/10/10.webp?blur=2\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let lines: Vec<String> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(str::to_owned)
-        .collect();
-    assert_eq!(
-        lines,
-        [
-            signed("http://img", "/id/1/200/300.jpg"),
-            signed("http://img", "/id/2/10/10.webp?blur=2"),
-        ]
-    );
-}
-
 /// Occurrences of `needle` in `hay`.
 fn count(hay: &[u8], needle: &[u8]) -> usize {
     hay.windows(needle.len()).filter(|w| *w == needle).count()
@@ -674,8 +527,7 @@ fn count(hay: &[u8], needle: &[u8]) -> usize {
 
 #[tokio::test]
 async fn animations_stay_animated() {
-    let gallery = gallery("picfit-anim");
-    let images = gallery.image_service(2, 16);
+    let images = spawn_app(&[]).await;
     let http = client();
     let url = |qs: &str| format!("{}/display?path=animated.gif&{qs}", images.base);
     // Every frame (2) resized, fitted or filled; a GIF keeps one graphic control block per frame.
