@@ -160,6 +160,18 @@ fn common_headers(h: &mut HeaderMap, v: &Validators, negotiated: bool) {
     }
 }
 
+/// A JSON answer (`application/json; charset=utf-8`) with `status`.
+#[must_use]
+pub fn json(status: StatusCode, value: &serde_json::Value) -> Response {
+    let mut res = Response::new(Body::from(value.to_string()));
+    *res.status_mut() = status;
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    res
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,17 +9,16 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
 use axum::extract::multipart::{Field, Multipart};
 use axum::response::Response;
 use bytes::{Bytes, BytesMut};
 use http::StatusCode;
-use http::header::{self, HeaderValue};
 use picsum_imaging::model::{Fit, Format, Op, Output, Pipeline, Rounding, Size};
 use picsum_signing::dialects::PixlservRefusal;
 
 use crate::Core;
 use crate::error::{ServiceError, UploadError};
+use crate::respond::json;
 
 /// Upload and delete settings, from configuration.
 #[derive(Debug, Clone, Copy, Default)]
@@ -304,14 +303,4 @@ pub fn reply(outcome: Outcome) -> Response {
         }
         Err((Dialect::Picfit, e)) => e.into_response(false),
     }
-}
-
-fn json(status: StatusCode, value: &serde_json::Value) -> Response {
-    let mut res = Response::new(Body::from(value.to_string()));
-    *res.status_mut() = status;
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    res
 }

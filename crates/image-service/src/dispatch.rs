@@ -58,10 +58,10 @@ pub(crate) async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -
             let core = &state.core;
             let answer = match &route {
                 Route::Picsum(route) => {
-                    picsum::serve(core, &state.picsum, route, &info.path, &info.query).await
+                    picsum::handle(core, &state.picsum, route, &info.path, &info.query).await
                 }
                 Route::Picfit(route) => {
-                    picsum_dialect_picfit::serve::serve(
+                    picsum_dialect_picfit::serve::handle(
                         core,
                         &state.picfit,
                         route,
@@ -71,7 +71,8 @@ pub(crate) async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -
                     .await
                 }
                 Route::Pixlserv(route) => {
-                    pixlserv::serve(core, &state.guard, &state.pixlserv, route, &info.headers).await
+                    pixlserv::handle(core, &state.guard, &state.pixlserv, route, &info.headers)
+                        .await
                 }
             };
             answer.unwrap_or_else(|e| e.into_response(info.json))

@@ -6,20 +6,14 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use picsum_imaging::{Limits, RenderTask, render};
-use picsum_url::params::OutputFormat;
+use picsum_url::format::Format;
 
 fn read(rel: &str) -> Vec<u8> {
     let path = format!("{}/../../{rel}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-fn task(
-    width: u32,
-    height: u32,
-    blur: Option<f64>,
-    grayscale: bool,
-    format: OutputFormat,
-) -> RenderTask {
+fn task(width: u32, height: u32, blur: Option<f64>, grayscale: bool, format: Format) -> RenderTask {
     RenderTask {
         width,
         height,
@@ -39,27 +33,27 @@ fn bench(c: &mut Criterion) {
         (
             "200x300_jpeg_from_500_variant",
             &variant_500,
-            task(200, 300, None, false, OutputFormat::Jpeg),
+            task(200, 300, None, false, Format::Jpeg),
         ),
         (
             "200x300_webp_from_500_variant",
             &variant_500,
-            task(200, 300, None, false, OutputFormat::Webp),
+            task(200, 300, None, false, Format::Webp),
         ),
         (
             "200x300_blur5_gray_from_500_variant",
             &variant_500,
-            task(200, 300, Some(5.0), true, OutputFormat::Jpeg),
+            task(200, 300, Some(5.0), true, Format::Jpeg),
         ),
         (
             "1200x800_jpeg_from_1200_original",
             &original_1200,
-            task(1200, 800, None, false, OutputFormat::Jpeg),
+            task(1200, 800, None, false, Format::Jpeg),
         ),
         (
             "200x300_jpeg_from_6000x4000",
             &original_6000,
-            task(200, 300, None, false, OutputFormat::Jpeg),
+            task(200, 300, None, false, Format::Jpeg),
         ),
     ];
     let mut group = c.benchmark_group("render");

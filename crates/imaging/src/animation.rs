@@ -12,12 +12,12 @@ use rs_vips::voption::{Setter, VOption};
 
 use crate::ImagingError;
 use crate::bounds::{check_output, dims, side};
-use crate::model::format::Format;
 use crate::model::geometry::Gravity;
 use crate::ops::step::Scale;
 use crate::pipeline::{Op, Pipeline};
 use crate::source::{Limits, Probe};
 use crate::vips::{decode_error, vips_error};
+use picsum_url::format::Format;
 
 /// Most frames an animation may have (each is a libvips image while it is cropped).
 pub(crate) const MAX_FRAMES: u32 = 1_000;

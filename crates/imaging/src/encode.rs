@@ -5,8 +5,8 @@ use rs_vips::VipsImage;
 use rs_vips::voption::{Setter, VOption};
 
 use crate::ImagingError;
-use crate::model::format::Format;
 use crate::vips::{decode_error, vips_error};
+use picsum_url::format::Format;
 
 /// Encodes `image` as `format` at `quality` (the encoder's default when `None`).
 pub(crate) fn encode(

@@ -3,7 +3,7 @@
 //! WebP (on libvips 8.14.1 the bytes equal Picsum's fixtures); and the pre-sized
 //! `{id}_{size}.jpg` variants the importer writes.
 
-use picsum_url::params::OutputFormat;
+use picsum_url::format::Format;
 use rs_vips::VipsImage;
 use rs_vips::enums::{Interesting, Interpretation};
 use rs_vips::voption::{Setter, VOption};
@@ -38,7 +38,7 @@ pub struct RenderTask {
     /// EXIF UserComment to write after all other metadata is removed; `None` keeps metadata.
     pub comment: Option<String>,
     /// Encoding.
-    pub format: OutputFormat,
+    pub format: Format,
 }
 
 /// Renders `source` as `task` describes.
@@ -79,12 +79,18 @@ pub fn render(source: &[u8], task: &RenderTask, limits: Limits) -> Result<Vec<u8
         reset_metadata(&mut image, comment)?;
     }
     let encoded = match task.format {
-        OutputFormat::Jpeg => image.jpegsave_buffer_with_opts(
+        Format::Jpeg => image.jpegsave_buffer_with_opts(
             VOption::new()
                 .set("interlace", true)
                 .set("optimize_coding", true),
         ),
-        OutputFormat::Webp => image.webpsave_buffer(),
+        Format::Webp => image.webpsave_buffer(),
+        other => {
+            return Err(ImagingError::Vips {
+                op: "encode",
+                detail: format!("Picsum renders JPEG or WebP, not {}", other.extension()),
+            });
+        }
     };
     encoded.map_err(|_| decode_error())
 }

@@ -4,11 +4,11 @@
 
 use std::fmt::{self, Write as _};
 
-use crate::model::format::Format;
 use crate::ops::step::Step;
 use crate::ops::{
     Blur, Crop, Fill, Fit, Flat, Flip, Grayscale, Pad, Resize, Rotate, Text, Watermark,
 };
+use picsum_url::format::Format;
 
 /// Declares [`Op`] with one variant per operation and dispatches [`Step`] to them.
 macro_rules! operations {

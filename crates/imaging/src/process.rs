@@ -8,9 +8,9 @@ use crate::bounds::dims;
 use crate::draw::Layers;
 use crate::encode::encode;
 use crate::execute;
-use crate::model::format::Format;
 use crate::pipeline::Pipeline;
-use crate::source::{Limits, check_limits, probe};
+use crate::source::{Limits, check_limits, loader_format, probe};
+use picsum_url::format::Format;
 
 /// An encoded result.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,7 +53,7 @@ pub fn process_layered(
     let format = pipeline
         .output
         .format
-        .or_else(|| Format::from_loader(&header.loader))
+        .or_else(|| loader_format(&header.loader))
         .unwrap_or(Format::Jpeg);
     let pages = header.pages.max(1);
     let image = if pages > 1 {

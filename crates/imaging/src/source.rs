@@ -1,6 +1,7 @@
 //! What a source is before any pixel is decoded: its header ([`probe`]) and the limits it
 //! must pass ([`Limits`], [`check_limits`]).
 
+use picsum_url::format::Format;
 use rs_vips::VipsImage;
 
 use crate::ImagingError;
@@ -65,4 +66,24 @@ pub(crate) fn check_limits(header: &Probe, limits: Limits) -> Result<(), Imaging
         });
     }
     Ok(())
+}
+
+/// The format a libvips loader name stands for (`jpegload_buffer` is JPEG).
+pub(crate) fn loader_format(loader: &str) -> Option<Format> {
+    ["jpeg", "png", "gif", "webp", "heif"]
+        .into_iter()
+        .find(|prefix| loader.starts_with(prefix))
+        .and_then(|prefix| Format::from_name(if prefix == "heif" { "avif" } else { prefix }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_by_loader() {
+        assert_eq!(loader_format("pngload_buffer"), Some(Format::Png));
+        assert_eq!(loader_format("heifload_buffer"), Some(Format::Avif));
+        assert_eq!(loader_format("svgload"), None);
+    }
 }

@@ -2,7 +2,7 @@
 //! Picsum byte for byte; hostile sources are refused before or during decoding.
 
 use picsum_imaging::{ImagingError, Limits, RenderTask, init, probe, render};
-use picsum_url::params::OutputFormat;
+use picsum_url::format::Format;
 
 fn fixture(rel: &str) -> Vec<u8> {
     let path = format!("{}/../../fixtures/picsum/{rel}", env!("CARGO_MANIFEST_DIR"));
@@ -15,7 +15,7 @@ fn task(
     blur: Option<f64>,
     grayscale: bool,
     comment: Option<&str>,
-    format: OutputFormat,
+    format: Format,
 ) -> RenderTask {
     RenderTask {
         width: w,
@@ -123,7 +123,7 @@ fn reproduces_every_picsum_fixture_byte_for_byte() {
     let mut checked = 0;
     for (src, w, h, blur, gray, comment, expected) in cases {
         let source = fixture(src);
-        for (format, ext) in [(OutputFormat::Jpeg, "jpg"), (OutputFormat::Webp, "webp")] {
+        for (format, ext) in [(Format::Jpeg, "jpg"), (Format::Webp, "webp")] {
             let got = render(
                 &source,
                 &task(w, h, blur, gray, comment, format),
@@ -149,14 +149,7 @@ fn output_has_requested_size_and_bands() {
     let source = fixture("file/1_500.jpg");
     let out = render(
         &source,
-        &task(
-            123,
-            77,
-            None,
-            true,
-            Some("Picsum ID: 1"),
-            OutputFormat::Jpeg,
-        ),
+        &task(123, 77, None, true, Some("Picsum ID: 1"), Format::Jpeg),
         Limits::default(),
     )
     .unwrap();
@@ -165,7 +158,7 @@ fn output_has_requested_size_and_bands() {
     assert_eq!(p.loader, "jpegload_buffer");
     let webp = render(
         &source,
-        &task(64, 640, None, false, None, OutputFormat::Webp),
+        &task(64, 640, None, false, None, Format::Webp),
         Limits::default(),
     )
     .unwrap();
@@ -181,7 +174,7 @@ fn truncated_source_is_refused() {
     let half = &source[..source.len() / 2];
     let err = render(
         half,
-        &task(200, 200, None, false, None, OutputFormat::Jpeg),
+        &task(200, 200, None, false, None, Format::Jpeg),
         Limits::default(),
     )
     .unwrap_err();
@@ -192,7 +185,7 @@ fn truncated_source_is_refused() {
 #[test]
 fn garbage_and_untrusted_formats_are_refused() {
     init().unwrap();
-    let t = task(10, 10, None, false, None, OutputFormat::Jpeg);
+    let t = task(10, 10, None, false, None, Format::Jpeg);
     let garbage: Vec<u8> = (0..4096u32)
         .map(|i| i.wrapping_mul(2_654_435_761).to_le_bytes()[1])
         .collect();
@@ -214,7 +207,7 @@ fn garbage_and_untrusted_formats_are_refused() {
 #[test]
 fn pixel_limit_is_checked_from_the_header() {
     init().unwrap();
-    let t = task(10, 10, None, false, None, OutputFormat::Jpeg);
+    let t = task(10, 10, None, false, None, Format::Jpeg);
     let small = Limits {
         max_source_pixels: 500 * 333 - 1,
     };

@@ -56,7 +56,7 @@ impl Signer {
     /// `params` must be resolved (no zero dimension).
     pub fn image_path(&self, id: &str, params: &ImageParams) -> String {
         let path = format!(
-            "/id/{id}/{}/{}{}",
+            "/id/{id}/{}/{}.{}",
             params.width,
             params.height,
             params.format.extension()
@@ -100,7 +100,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use picsum_url::params::OutputFormat;
+    use picsum_url::format::Format;
 
     const VECTORS: [(&str, &str); 6] = [
         (
@@ -147,7 +147,7 @@ mod tests {
         let p = ImageParams {
             width: 200,
             height: 200,
-            format: OutputFormat::Jpeg,
+            format: Format::Jpeg,
             grayscale: true,
             blur: Some(5),
         };
@@ -158,7 +158,7 @@ mod tests {
         let p = ImageParams {
             width: 200,
             height: 120,
-            format: OutputFormat::Webp,
+            format: Format::Webp,
             grayscale: false,
             blur: None,
         };

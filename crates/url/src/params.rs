@@ -4,6 +4,7 @@
 //! size, then extension, then query flags (which never fail); validation of ranges happens
 //! later, after the image was selected (see [`RawParams::validate`]).
 
+use crate::format::Format;
 use crate::query::Query;
 
 /// Largest width or height a request may ask for (5000 exactly is allowed).
@@ -27,42 +28,15 @@ pub enum ParamError {
     InvalidBlur,
 }
 
-/// Encoded output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OutputFormat {
-    /// Progressive JPEG.
-    Jpeg,
-    /// Lossy WebP.
-    Webp,
-}
-
-impl OutputFormat {
-    /// Parses an extension (`""`, `.jpg`, `.webp`, any case).
-    ///
-    /// # Errors
-    /// [`ParamError::InvalidExtension`] for anything else.
-    pub fn from_extension(ext: &str) -> Result<Self, ParamError> {
-        match ext.to_ascii_lowercase().as_str() {
-            "" | ".jpg" => Ok(Self::Jpeg),
-            ".webp" => Ok(Self::Webp),
-            _ => Err(ParamError::InvalidExtension),
-        }
-    }
-
-    /// The canonical extension with its dot.
-    pub fn extension(self) -> &'static str {
-        match self {
-            Self::Jpeg => ".jpg",
-            Self::Webp => ".webp",
-        }
-    }
-
-    /// The MIME type of the encoded bytes.
-    pub fn content_type(self) -> &'static str {
-        match self {
-            Self::Jpeg => "image/jpeg",
-            Self::Webp => "image/webp",
-        }
+/// The output format of a Picsum extension (`""`, `.jpg`, `.webp`, any case).
+///
+/// # Errors
+/// [`ParamError::InvalidExtension`] for anything else.
+pub fn format_of_extension(ext: &str) -> Result<Format, ParamError> {
+    match ext.to_ascii_lowercase().as_str() {
+        "" | ".jpg" => Ok(Format::Jpeg),
+        ".webp" => Ok(Format::Webp),
+        _ => Err(ParamError::InvalidExtension),
     }
 }
 
@@ -83,7 +57,7 @@ pub struct RawParams {
     /// Requested height; 0 means the image's own height.
     pub height: u64,
     /// Output format from the extension.
-    pub format: OutputFormat,
+    pub format: Format,
     /// `?grayscale` present.
     pub grayscale: bool,
     /// `?blur` present, with its amount (not yet range-checked).
@@ -103,7 +77,7 @@ impl RawParams {
             }
             SizeSpec::Rect(w, h) => (parse_dimension(w)?, parse_dimension(h)?),
         };
-        let format = OutputFormat::from_extension(ext)?;
+        let format = format_of_extension(ext)?;
         let blur = query.has("blur").then(|| {
             query
                 .get("blur")
@@ -155,7 +129,7 @@ pub struct ImageParams {
     /// Height, `0..=MAX_DIMENSION`.
     pub height: u32,
     /// Output format.
-    pub format: OutputFormat,
+    pub format: Format,
     /// Convert to single-band grey.
     pub grayscale: bool,
     /// Gaussian blur sigma, `1..=10`.
@@ -212,15 +186,9 @@ mod tests {
     #[test]
     fn sizes() {
         let p = parse(SizeSpec::Square("0200"), "", "").unwrap();
-        assert_eq!(
-            (p.width, p.height, p.format),
-            (200, 200, OutputFormat::Jpeg)
-        );
+        assert_eq!((p.width, p.height, p.format), (200, 200, Format::Jpeg));
         let p = parse(SizeSpec::Rect("200", "300"), ".WEBP", "").unwrap();
-        assert_eq!(
-            (p.width, p.height, p.format),
-            (200, 300, OutputFormat::Webp)
-        );
+        assert_eq!((p.width, p.height, p.format), (200, 300, Format::Webp));
         assert_eq!(
             parse(SizeSpec::Square("9223372036854775807"), "", "")
                 .unwrap()
@@ -281,7 +249,7 @@ mod tests {
             RawParams {
                 width: w,
                 height: h,
-                format: OutputFormat::Jpeg,
+                format: Format::Jpeg,
                 grayscale: false,
                 blur,
             }
@@ -300,7 +268,7 @@ mod tests {
         let p = ImageParams {
             width: 0,
             height: 100,
-            format: OutputFormat::Jpeg,
+            format: Format::Jpeg,
             grayscale: false,
             blur: None,
         };

@@ -2,7 +2,7 @@
 
 use super::*;
 use picsum_imaging::{Limits, RenderTask};
-use picsum_url::params::OutputFormat;
+use picsum_url::format::Format;
 
 /// What the image service is expected to answer for one case.
 enum Want {
@@ -116,9 +116,9 @@ fn render_original(w: u32, h: u32, ext: &str) -> Vec<u8> {
         grayscale: false,
         comment: Some("Picsum ID: 1".into()),
         format: if ext == "jpg" {
-            OutputFormat::Jpeg
+            Format::Jpeg
         } else {
-            OutputFormat::Webp
+            Format::Webp
         },
     };
     let original = std::fs::read(fixture("file/1.jpg")).unwrap();

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http::StatusCode;
 use http::header::{self, HeaderMap, HeaderValue};
 use picsum_image_core::render::{self, Transform};
-use picsum_image_core::respond::choose_format;
+use picsum_image_core::respond::{choose_format, json};
 use picsum_image_core::{Core, ServiceError, source};
 use picsum_imaging::model::Format;
 
@@ -34,7 +34,7 @@ struct Loaded {
 /// # Errors
 /// Parse errors (400/401/403), missing sources (404), refused sources (422), overload and
 /// storage outages (503).
-pub async fn serve(
+pub async fn handle(
     core: &Core,
     picfit: &Picfit,
     route: &Route,
@@ -108,12 +108,15 @@ async fn store(core: &Core, mut req: Request, loaded: Loaded) -> Result<Response
     let url = core.derived.url(&path).unwrap_or_default();
     if req.method == Method::Get {
         let filename = format!("{}.{}", req.key, format.extension());
-        return Ok(json(&serde_json::json!({
+        return Ok(json(
+            StatusCode::OK,
+            &serde_json::json!({
             "filename": filename,
             "path": path,
             "url": url,
-            "key": req.key,
-        })));
+                "key": req.key,
+            }),
+        ));
     }
     if url.is_empty() {
         return Err(PicfitError::NoDerivedBaseUrl.into());
@@ -146,13 +149,4 @@ pub async fn delete_derived(
     }
     tracing::info!(source = %source_key, key = %req.key, "deleted one derivative");
     Ok(())
-}
-
-fn json(value: &serde_json::Value) -> Response {
-    let mut res = Response::new(Body::from(value.to_string()));
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    res
 }

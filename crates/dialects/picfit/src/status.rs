@@ -7,12 +7,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-use http::header::{self, HeaderMap, HeaderValue};
+use http::StatusCode;
+use http::header::HeaderMap;
 use picsum_guard::Guard;
+use picsum_image_core::respond::json;
 use picsum_image_core::{Core, ServiceError};
 use serde_json::json;
 
@@ -153,24 +154,27 @@ pub async fn count(State(status): State<Arc<Status>>, req: Request, next: Next) 
 #[must_use]
 pub fn healthcheck(status: &Status) -> Response {
     let uptime = status.started.elapsed();
-    json_response(&json!({
-        "started_at": httpdate(SystemTime::now() - uptime),
-        "uptime": format!("{:.3}s", uptime.as_secs_f64()),
-        "status": "Ok",
-        "version": env!("CARGO_PKG_VERSION"),
-        "revision": "",
-        "build_time": "",
-        "compiler": "rustc",
-        "latest_commit_message": "",
-        "ip_address": "",
-    }))
+    json(
+        StatusCode::OK,
+        &json!({
+            "started_at": httpdate(SystemTime::now() - uptime),
+            "uptime": format!("{:.3}s", uptime.as_secs_f64()),
+            "status": "Ok",
+            "version": env!("CARGO_PKG_VERSION"),
+            "revision": "",
+            "build_time": "",
+            "compiler": "rustc",
+            "latest_commit_message": "",
+            "ip_address": "",
+        }),
+    )
 }
 
 /// `GET /sys/stats`.
 #[must_use]
 pub fn sys_stats(status: &Status) -> Response {
     match &status.stats {
-        Some(stats) => json_response(&stats.json()),
+        Some(stats) => json(StatusCode::OK, &stats.json()),
         None => ServiceError::PageNotFound.into_response(true),
     }
 }
@@ -200,27 +204,21 @@ pub fn sys_health(
             .unwrap_or(0)
     };
     let now = SystemTime::now();
-    json_response(&json!({
-        "time": now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos()),
-        "cpu_num": std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
-        "thread_num": field("Threads:"),
-        "memory_rss": field("VmRSS:") * 1024,
-        "memory_peak_rss": field("VmHWM:") * 1024,
-        "render_workers": core.workers,
-        "render_queue": core.pool.queued(),
-        "source_cache_bytes": core.sources.weight(),
-        "render_cache_bytes": core.renders.weight(),
-        "vips": picsum_imaging::version(),
-    }))
-}
-
-fn json_response(value: &serde_json::Value) -> Response {
-    let mut res = Response::new(Body::from(value.to_string()));
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    res
+    json(
+        StatusCode::OK,
+        &json!({
+            "time": now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos()),
+            "cpu_num": std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+            "thread_num": field("Threads:"),
+            "memory_rss": field("VmRSS:") * 1024,
+            "memory_peak_rss": field("VmHWM:") * 1024,
+            "render_workers": core.workers,
+            "render_queue": core.pool.queued(),
+            "source_cache_bytes": core.sources.weight(),
+            "render_cache_bytes": core.renders.weight(),
+            "vips": picsum_imaging::version(),
+        }),
+    )
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@ use bytes::Bytes;
 use http::header::{self, HeaderValue};
 use picsum_image_core::{Core, ServiceError, source};
 use picsum_imaging::RenderTask;
-use picsum_url::params::{ImageParams, OutputFormat, ParamError, RawParams, SizeSpec};
+use picsum_url::format::Format;
+use picsum_url::params::{ImageParams, ParamError, RawParams, SizeSpec};
 use picsum_url::query::Query;
 
 use crate::Picsum;
@@ -25,7 +26,7 @@ const LARGEST_VARIANT: u32 = 4500;
 /// # Errors
 /// Bad signature (400), malformed parameters (400), missing source (404), refused source
 /// (422), overload or storage outage (503).
-pub async fn serve(
+pub async fn handle(
     core: &Core,
     picsum: &Picsum,
     route: &ImageRoute,
@@ -58,7 +59,7 @@ pub async fn serve(
 /// does, so old entries are never served for new renders.
 fn render_key(id: &str, params: &ImageParams) -> String {
     format!(
-        "img:v1/{id}/{}x{}/b{}/g{}{}",
+        "img:v1/{id}/{}x{}/b{}/g{}.{}",
         params.width,
         params.height,
         params.blur.unwrap_or(0),
@@ -122,10 +123,10 @@ fn variant_size(params: &ImageParams) -> u32 {
     params.width.div_ceil(500).max(params.height.div_ceil(500)) * 500
 }
 
-fn format_label(format: OutputFormat) -> &'static str {
+fn format_label(format: Format) -> &'static str {
     match format {
-        OutputFormat::Jpeg => "jpeg",
-        OutputFormat::Webp => "webp",
+        Format::Webp => "webp",
+        _ => "jpeg",
     }
 }
 
@@ -137,6 +138,7 @@ fn image_response(route: &ImageRoute, params: &ImageParams, encoded: Bytes) -> R
     if params.grayscale {
         filename.push_str("-grayscale");
     }
+    filename.push('.');
     filename.push_str(params.format.extension());
     let disposition = format!(
         "inline; filename=\"{}\"",
@@ -171,7 +173,7 @@ mod tests {
         let p = |w, h| ImageParams {
             width: w,
             height: h,
-            format: OutputFormat::Jpeg,
+            format: Format::Jpeg,
             grayscale: false,
             blur: None,
         };

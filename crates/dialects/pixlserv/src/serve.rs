@@ -17,7 +17,7 @@ use crate::{Pixlserv, Route};
 /// # Errors
 /// Bad parameters (400), unknown keys or keys without `get` (401), missing sources
 /// (404), refused sources (422), overload and storage outages (503).
-pub async fn serve(
+pub async fn handle(
     core: &Core,
     guard: &Guard,
     pixlserv: &Pixlserv,

@@ -1,9 +1,8 @@
 //! The transformation model every URL dialect parses into, re-exported in one place: a
 //! [`Pipeline`] of [`Op`]s (each defined in its own file under `ops/`) with [`Output`]
-//! settings, the one [`Format`], and the shared geometry ([`Size`], [`Gravity`],
+//! settings, the one [`Format`] (defined in `picsum-url`, which Picsum's grammar shares), and the shared geometry ([`Size`], [`Gravity`],
 //! [`Rounding`]). Nothing after a dialect's parser knows which dialect a request used.
 
-pub mod format;
 pub mod geometry;
 
 pub use crate::draw::Layers;
@@ -12,5 +11,5 @@ pub use crate::ops::{
     Rotate, Text, Turn, Watermark,
 };
 pub use crate::pipeline::{Op, Output, Pipeline};
-pub use format::Format;
 pub use geometry::{Gravity, Rounding, Size, rgba_from_hex};
+pub use picsum_url::format::Format;

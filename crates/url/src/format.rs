@@ -1,4 +1,6 @@
-//! The one output format enum: names, extensions, MIME types, sniffing by magic numbers.
+//! The one image format enum of the project: names, extensions, MIME types, sniffing by
+//! magic numbers. Picsum's grammar allows two of them ([`crate::params`]); the
+//! transformation model all six.
 
 /// Output encodings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -41,15 +43,6 @@ impl Format {
             "avif" => Self::Avif,
             _ => return None,
         })
-    }
-
-    /// The format a libvips loader name stands for (`jpegload_buffer` → JPEG).
-    #[must_use]
-    pub fn from_loader(loader: &str) -> Option<Self> {
-        ["jpeg", "png", "gif", "webp", "heif"]
-            .into_iter()
-            .find(|prefix| loader.starts_with(prefix))
-            .and_then(|prefix| Self::from_name(if prefix == "heif" { "avif" } else { prefix }))
     }
 
     /// The format of encoded bytes, from their magic numbers (JPEG, PNG, GIF, WebP, AVIF).
@@ -116,8 +109,5 @@ mod tests {
     fn formats_by_name_and_loader() {
         assert_eq!(Format::from_name("JPG"), Some(Format::Jpeg));
         assert_eq!(Format::from_name("tiff"), None);
-        assert_eq!(Format::from_loader("pngload_buffer"), Some(Format::Png));
-        assert_eq!(Format::from_loader("heifload_buffer"), Some(Format::Avif));
-        assert_eq!(Format::from_loader("svgload"), None);
     }
 }
