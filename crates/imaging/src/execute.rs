@@ -30,11 +30,7 @@ pub(crate) fn still(
     let lazy =
         VipsImage::new_from_buffer(source, "[fail-on=truncated]").map_err(|_| decode_error())?;
     let oriented = oriented_size(&lazy);
-    let mut steps = pipeline
-        .ops
-        .iter()
-        .map(crate::pipeline::Op::step)
-        .peekable();
+    let mut steps = pipeline.ops.iter().map(crate::ops::Op::step).peekable();
     // The first scaling step decodes at the size it needs; otherwise decode and orient.
     let mut image = match steps.peek().and_then(|step| step.plan(oriented)) {
         Some(Scale::To(w, h)) => {

@@ -1,81 +1,12 @@
-//! A pipeline: an ordered list of operations plus output settings, what one request asks
-//! for. [`Op`] is generated from the one list of operations below, each defined in its own
-//! file under `ops/`; [`Pipeline::canonical`] is the one textual form, used in cache keys.
+//! A pipeline: an ordered list of operations ([`Op`], listed in `ops/mod.rs`) plus output
+//! settings, what one request asks for. [`Pipeline::canonical`] is the one textual form,
+//! used in cache keys.
 
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 
-use crate::ops::step::Step;
-use crate::ops::{
-    Blur, Crop, Fill, Fit, Flat, Flip, Grayscale, Pad, Resize, Rotate, Text, Watermark,
-};
 use picsum_url::format::Format;
 
-/// Declares [`Op`] with one variant per operation and dispatches [`Step`] to them.
-macro_rules! operations {
-    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {
-        /// One step of a pipeline.
-        #[derive(Debug, Clone, PartialEq)]
-        pub enum Op {
-            $($(#[$doc])* $name($name),)*
-        }
-
-        impl Op {
-            /// The operation, as the executor sees it.
-            pub(crate) fn step(&self) -> &dyn Step {
-                match self {
-                    $(Self::$name(op) => op,)*
-                }
-            }
-        }
-
-        $(impl From<$name> for Op {
-            fn from(op: $name) -> Self {
-                Self::$name(op)
-            }
-        })*
-    };
-}
-
-operations! {
-    /// Scale to the box.
-    Resize,
-    /// Cover the box, then crop to it.
-    Fill,
-    /// Fit inside the box.
-    Fit,
-    /// Fit, then extend to the box.
-    Pad,
-    /// Cut the box without scaling.
-    Crop,
-    /// Quarter turns.
-    Rotate,
-    /// Mirror.
-    Flip,
-    /// Gaussian blur.
-    Blur,
-    /// Single-band grey.
-    Grayscale,
-    /// An image drawn over the output.
-    Watermark,
-    /// Text drawn over the output.
-    Text,
-    /// picfit's `flat`: images drawn into a rectangle or at a corner.
-    Flat,
-}
-
-impl Op {
-    /// The operation's name, for metrics.
-    #[must_use]
-    pub fn name(&self) -> &'static str {
-        self.step().name()
-    }
-}
-
-impl fmt::Display for Op {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.step().fmt(f)
-    }
-}
+use crate::ops::Op;
 
 /// Encoding settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -118,7 +49,7 @@ impl Pipeline {
 mod tests {
     use super::*;
     use crate::model::geometry::{Gravity, Rounding, Size};
-    use crate::ops::{Axis, Placement, Turn};
+    use crate::ops::*;
 
     fn size(w: u32, h: u32) -> Size {
         Size {
