@@ -49,11 +49,13 @@ impl AppState {
     /// Loads the catalog and builds the state.
     ///
     /// # Errors
-    /// The catalog cannot be loaded.
+    /// An empty signing key (anyone could sign image URLs), or the catalog cannot be loaded.
     pub async fn from_config(config: &ApiConfig) -> anyhow::Result<Self> {
-        if config.hmac_key.is_empty() {
-            tracing::warn!("PICSUM_HMAC_KEY is empty: anyone can sign image URLs");
-        }
+        anyhow::ensure!(
+            !config.hmac_key.is_empty(),
+            "PICSUM_HMAC_KEY is empty: anyone could sign image URLs; set a long random key \
+             (the same as the image service's IMAGE_HMAC_KEY)"
+        );
         let root_url = config.root_url.trim_end_matches('/').to_owned();
         Ok(Self {
             catalog: snapshot::load(config).await?,

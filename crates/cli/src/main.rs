@@ -285,6 +285,32 @@ fn sign(key: &str, base: &str, path_and_query: &str) -> String {
     )
 }
 
+/// On loopback, `picsum dev` opens what production keeps closed (every dialect, unsigned,
+/// anonymous writes) unless the environment says otherwise, and says so.
+fn open_for_development(image: &mut ImageConfig) {
+    if !image.listen.ip().is_loopback() {
+        return;
+    }
+    let unset = |name: &str| std::env::var_os(name).is_none();
+    if unset("IMAGE_DIALECTS") {
+        image.dialects = picsum_image_service::config::Dialects {
+            picsum: true,
+            picfit: true,
+            pixlserv: true,
+        };
+    }
+    if unset("IMAGE_ALLOW_UNSIGNED") {
+        image.allow_unsigned = true;
+    }
+    if unset("IMAGE_ALLOW_ANONYMOUS_WRITES") {
+        image.allow_anonymous_writes = true;
+    }
+    tracing::warn!(
+        "picsum dev on loopback: picsum, picfit and pixlserv dialects on, unsigned requests \
+         and anonymous writes allowed unless IMAGE_* says otherwise (development only)"
+    );
+}
+
 #[tokio::main]
 async fn dev(listen: Option<SocketAddr>, image_listen: Option<SocketAddr>) -> anyhow::Result<()> {
     let mut api = ApiConfig::from_env()?;
@@ -305,6 +331,7 @@ async fn dev(listen: Option<SocketAddr>, image_listen: Option<SocketAddr>) -> an
         api.hmac_key.clone_from(&key);
         image.hmac_key = key;
     }
+    open_for_development(&mut image);
     let api_listener = tokio::net::TcpListener::bind(api.listen).await?;
     let image_listener = tokio::net::TcpListener::bind(image.listen).await?;
     tracing::info!("open http://{}/200/300", api_listener.local_addr()?);

@@ -13,7 +13,8 @@ use crate::ratelimit::RateLimiter;
 pub struct Access {
     /// Peers whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpNet>,
-    /// Clients allowed to upload and delete; empty: any.
+    /// Clients allowed to write (upload, delete, store derivatives); empty: none (unless
+    /// anonymous writes are opted into).
     pub allowed_ips: Vec<IpNet>,
     /// Requests per minute per client; `None`: unlimited.
     pub limiter: Option<RateLimiter>,
@@ -21,20 +22,22 @@ pub struct Access {
 
 impl Access {
     /// The client of a request from `peer`: the peer itself, unless it is a trusted proxy;
-    /// then the right-most `X-Forwarded-For` address that is not a trusted proxy.
+    /// then the right-most `X-Forwarded-For` address that is not a trusted proxy. `None`
+    /// when a trusted proxy forwarded a list with an entry that is not an address (a port,
+    /// `unknown`, garbage): such a list is not believed at all, and the client is unknown.
+    /// IPv4 clients of a dual-stack listener (`::ffff:a.b.c.d`) are IPv4 addresses here.
     #[must_use]
     pub fn client_ip(&self, headers: &HeaderMap, peer: Option<SocketAddr>) -> Option<IpAddr> {
-        let peer = peer?.ip();
+        let peer = canonical(peer?.ip());
         if !self.trusted(peer) {
             return Some(peer);
         }
-        let forwarded: Vec<IpAddr> = headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter_map(|a| a.trim().parse().ok())
-            .collect();
+        let mut forwarded = Vec::new();
+        for value in headers.get_all("x-forwarded-for") {
+            for entry in value.to_str().ok()?.split(',') {
+                forwarded.push(canonical(entry.trim().parse().ok()?));
+            }
+        }
         Some(
             forwarded
                 .iter()
@@ -50,17 +53,28 @@ impl Access {
         self.trusted_proxies.iter().any(|net| net.contains(&ip))
     }
 
-    /// Whether the client of a request from `peer` may upload and delete.
+    /// Whether the client of a request from `peer` is on the write allowlist.
     #[must_use]
     pub fn allows_writes(&self, headers: &HeaderMap, peer: Option<SocketAddr>) -> bool {
-        self.may_write(self.client_ip(headers, peer))
+        self.on_allowlist(self.client_ip(headers, peer))
     }
 
-    /// Whether `client` may upload and delete.
+    /// Whether `client` is on the write allowlist (an empty list names no one).
     #[must_use]
-    pub fn may_write(&self, client: Option<IpAddr>) -> bool {
-        self.allowed_ips.is_empty()
-            || client.is_some_and(|ip| self.allowed_ips.iter().any(|net| net.contains(&ip)))
+    pub fn on_allowlist(&self, client: Option<IpAddr>) -> bool {
+        client.is_some_and(|ip| {
+            let ip = canonical(ip);
+            self.allowed_ips.iter().any(|net| net.contains(&ip))
+        })
+    }
+}
+
+/// An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) as the IPv4 address it is.
+#[must_use]
+pub fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        IpAddr::V4(_) => ip,
     }
 }
 
@@ -112,7 +126,17 @@ mod tests {
             ip("1.2.3.4")
         );
         assert_eq!(a.client_ip(&xff("10.0.0.7"), peer), ip("10.0.0.7"));
-        assert_eq!(a.client_ip(&xff("junk"), peer), ip("10.0.0.5"));
+        // A list with an entry that is not an address is not believed: the client is
+        // unknown, never the address before the bad entry, nor the proxy.
+        for bad in [
+            "junk",
+            "6.6.6.6, 203.0.113.5:4711",
+            "6.6.6.6, unknown",
+            "1.2.3.4,",
+        ] {
+            assert_eq!(a.client_ip(&xff(bad), peer), None, "{bad}");
+        }
+        assert_eq!(a.client_ip(&HeaderMap::new(), peer), ip("10.0.0.5"));
         assert_eq!(a.client_ip(&HeaderMap::new(), None), None);
     }
 
@@ -122,11 +146,16 @@ mod tests {
             allowed_ips: parse_nets("192.168.0.0/16, 2001:db8::1").unwrap(),
             ..Access::default()
         };
-        assert!(a.may_write("192.168.4.4".parse().ok()));
-        assert!(a.may_write("2001:db8::1".parse().ok()));
-        assert!(!a.may_write("10.0.0.1".parse().ok()));
-        assert!(!a.may_write(None));
-        assert!(Access::default().may_write(None));
+        assert!(a.on_allowlist("192.168.4.4".parse().ok()));
+        assert!(a.on_allowlist("2001:db8::1".parse().ok()));
+        assert!(!a.on_allowlist("10.0.0.1".parse().ok()));
+        assert!(!a.on_allowlist(None));
+        // An empty list names no one.
+        assert!(!Access::default().on_allowlist("127.0.0.1".parse().ok()));
+        // IPv4 clients of a dual-stack listener match IPv4 entries.
+        assert!(a.on_allowlist("::ffff:192.168.4.4".parse().ok()));
+        let peer: SocketAddr = "[::ffff:192.168.4.4]:5000".parse().unwrap();
+        assert!(a.allows_writes(&HeaderMap::new(), Some(peer)));
         assert!(parse_nets("10.0.0.0/33").is_err());
         assert!(parse_nets("nope").is_err());
     }

@@ -29,6 +29,8 @@ pub struct Guard {
     pub keys: Option<ApiKeys>,
     /// Whether requests without an API key are refused.
     pub auth: Auth,
+    /// `IMAGE_ALLOW_ANONYMOUS_WRITES`: without an address allowlist, anyone may write.
+    pub anonymous_writes: bool,
 }
 
 /// pixlserv's `authorisation`: whether requests without an API key are refused.
@@ -72,17 +74,42 @@ impl From<GuardError> for ServiceError {
 }
 
 impl Guard {
-    /// Whether the client of a request from `peer` may write (upload, delete) or read
-    /// operator figures.
+    /// Whether the client of a request from `peer` may write without an API key (uploads,
+    /// deletes, picfit's `/get` and `/redirect`, which store) or read operator figures:
+    /// only addresses on `IMAGE_ALLOWED_IPS`; with no list, no one unless anonymous writes
+    /// were opted into.
     ///
     /// # Errors
-    /// [`GuardError::Restricted`] outside `IMAGE_ALLOWED_IPS`.
+    /// [`GuardError::Restricted`] otherwise.
     pub fn admit_write(
         &self,
         headers: &HeaderMap,
         peer: Option<SocketAddr>,
     ) -> Result<(), GuardError> {
-        if self.access.allows_writes(headers, peer) {
+        let allowed = if self.access.allowed_ips.is_empty() {
+            self.anonymous_writes
+        } else {
+            self.access.allows_writes(headers, peer)
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(GuardError::Restricted)
+        }
+    }
+
+    /// Whether the client may try a write that carries an API key (the key is checked
+    /// next, by [`Guard::admit_upload`]): an address allowlist, when there is one, applies
+    /// to every write.
+    ///
+    /// # Errors
+    /// [`GuardError::Restricted`] outside a configured `IMAGE_ALLOWED_IPS`.
+    pub fn admit_keyed_write(
+        &self,
+        headers: &HeaderMap,
+        peer: Option<SocketAddr>,
+    ) -> Result<(), GuardError> {
+        if self.access.allowed_ips.is_empty() || self.access.allows_writes(headers, peer) {
             Ok(())
         } else {
             Err(GuardError::Restricted)

@@ -15,11 +15,29 @@ use picsum_web::response::error_response;
 use crate::Guard;
 use crate::peer::Peer;
 
-/// Fixed one-minute windows per client address.
+/// Locks the client map is split over: a sweep of idle clients holds one of them, never
+/// the whole map.
+const SHARDS: usize = 16;
+/// Clients one shard keeps before it forgets those idle in the current minute.
+const SHARD_CLIENTS: usize = 100_000 / SHARDS;
+
+/// Fixed one-minute windows per client: an IPv4 address, or the /64 network of an IPv6
+/// one (a single host usually holds a whole /64).
 #[derive(Debug)]
 pub struct RateLimiter {
     per_minute: u32,
-    windows: Mutex<HashMap<IpAddr, (u64, u32)>>,
+    shards: [Mutex<HashMap<IpAddr, (u64, u32)>>; SHARDS],
+}
+
+/// The key a client is counted under.
+fn client_key(ip: IpAddr) -> IpAddr {
+    match crate::access::canonical(ip) {
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(bits.into())
+        }
+        v4 => v4,
+    }
 }
 
 /// A limiter's verdict.
@@ -39,7 +57,7 @@ impl RateLimiter {
     pub fn new(per_minute: u32) -> Self {
         Self {
             per_minute,
-            windows: Mutex::new(HashMap::new()),
+            shards: std::array::from_fn(|_| Mutex::new(HashMap::new())),
         }
     }
 
@@ -47,17 +65,23 @@ impl RateLimiter {
     pub fn check(&self, ip: IpAddr, now: u64) -> Verdict {
         let minute = now / 60;
         let reset = (minute + 1) * 60;
-        let Ok(mut windows) = self.windows.lock() else {
+        let key = client_key(ip);
+        let shard = {
+            use std::hash::{BuildHasher as _, BuildHasherDefault, DefaultHasher};
+            let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(key);
+            usize::try_from(hash % SHARDS as u64).unwrap_or(0)
+        };
+        let Some(Ok(mut windows)) = self.shards.get(shard).map(Mutex::lock) else {
             return Verdict {
                 allowed: true,
                 remaining: self.per_minute,
                 reset,
             };
         };
-        if windows.len() > 100_000 {
+        if windows.len() > SHARD_CLIENTS {
             windows.retain(|_, (m, _)| *m == minute); // forget idle clients
         }
-        let entry = windows.entry(ip).or_insert((minute, 0));
+        let entry = windows.entry(key).or_insert((minute, 0));
         if entry.0 != minute {
             *entry = (minute, 0);
         }
@@ -86,7 +110,10 @@ pub async fn rate_limit(
     let Some(limiter) = &guard.access.limiter else {
         return next.run(req).await;
     };
-    let Some(client) = guard.access.client_ip(req.headers(), peer.0) else {
+    // A client whose forwarded address is not believed counts as its proxy: junk in
+    // `X-Forwarded-For` is no way around the limit.
+    let client = guard.access.client_ip(req.headers(), peer.0);
+    let Some(client) = client.or_else(|| peer.0.map(|p| p.ip())) else {
         return next.run(req).await;
     };
     let now = std::time::SystemTime::now()
@@ -138,5 +165,14 @@ mod tests {
         assert!(!l.check(a, 179).allowed);
         assert!(l.check(b, 179).allowed, "per client");
         assert!(l.check(a, 180).allowed, "a new window");
+        // One IPv6 host holds a /64: its addresses share one budget.
+        let v6 = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert!(l.check(v6("2001:db8:1:2::1"), 200).allowed);
+        assert!(l.check(v6("2001:db8:1:2::ffff"), 200).allowed);
+        assert!(!l.check(v6("2001:db8:1:2:abcd::9"), 200).allowed);
+        assert!(l.check(v6("2001:db8:1:3::1"), 200).allowed, "another /64");
+        // IPv4 through a dual-stack listener is the same client as plain IPv4.
+        assert!(l.check(v6("::ffff:1.1.1.1"), 181).allowed);
+        assert!(!l.check(a, 182).allowed);
     }
 }

@@ -133,7 +133,9 @@ pub struct ImageConfig {
     /// `IMAGE_ALLOWED_IPS` only).
     #[arg(long, env = "IMAGE_HEALTH", default_value_t = false, action = clap::ArgAction::Set)]
     pub health: bool,
-    /// Clients allowed to upload and delete: IPs or CIDRs, comma-separated. Empty: any.
+    /// Clients allowed to write (upload, delete, picfit's `/get` and `/redirect`) and read
+    /// `/sys/health`: IPs or CIDRs, comma-separated. Empty: no one, unless
+    /// `IMAGE_ALLOW_ANONYMOUS_WRITES`.
     #[arg(long, env = "IMAGE_ALLOWED_IPS", default_value = "")]
     pub allowed_ips: String,
     /// Proxies whose `X-Forwarded-For` is believed (IPs or CIDRs); from anyone else it is
@@ -164,9 +166,47 @@ pub struct ImageConfig {
     /// is fetched again, in seconds; 0 keeps it for the cache's lifetime.
     #[arg(long, env = "IMAGE_REMOTE_REFRESH_SECONDS", default_value_t = 3600)]
     pub remote_refresh_seconds: u64,
+    /// URL dialects to serve, comma-separated: `picsum` (the signed `/id/…` route), `picfit`
+    /// (`/display`, `/get`, `/redirect`), `pixlserv` (`/image/…`). A dialect left out
+    /// answers 404.
+    #[arg(long, env = "IMAGE_DIALECTS", default_value = "picsum", value_parser = parse_dialects)]
+    pub dialects: Dialects,
+    /// Start even though an enabled dialect renders without protection (picfit without
+    /// `IMAGE_PICFIT_SECRET_KEY`, pixlserv without `IMAGE_AUTH_GET`): logged as a warning at
+    /// start and listed under `"open"` in `/health`.
+    #[arg(long, env = "IMAGE_ALLOW_UNSIGNED", default_value_t = false, action = clap::ArgAction::Set)]
+    pub allow_unsigned: bool,
+    /// With no `IMAGE_ALLOWED_IPS`, let anyone write (uploads, deletes, picfit's `/get` and
+    /// `/redirect`, which store): logged as a warning and listed in `/health`.
+    #[arg(long, env = "IMAGE_ALLOW_ANONYMOUS_WRITES", default_value_t = false, action = clap::ArgAction::Set)]
+    pub allow_anonymous_writes: bool,
     /// Log filter: `debug`, `info`, `warn`, `error`, or a `tracing` directive list.
     #[arg(long, env = "IMAGE_LOG_LEVEL", default_value = "info")]
     pub log_level: String,
+}
+
+/// The URL dialects a service speaks (`IMAGE_DIALECTS`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Dialects {
+    /// Lorem Picsum's signed route.
+    pub picsum: bool,
+    /// picfit's.
+    pub picfit: bool,
+    /// pixlserv's.
+    pub pixlserv: bool,
+}
+
+fn parse_dialects(s: &str) -> Result<Dialects, String> {
+    let mut d = Dialects::default();
+    for name in s.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        match name {
+            "picsum" => d.picsum = true,
+            "picfit" => d.picfit = true,
+            "pixlserv" => d.pixlserv = true,
+            other => return Err(format!("{other}: not a dialect (picsum, picfit, pixlserv)")),
+        }
+    }
+    Ok(d)
 }
 
 /// A parsed `IMAGE_ALLOWED_SIZES` list.

@@ -12,6 +12,7 @@ use picsum_dialect_pixlserv::serve as pixlserv;
 use picsum_image_core::ServiceError;
 
 use crate::AppState;
+use crate::config::Dialects;
 
 /// The routes of the public listener, one variant per dialect.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,8 +44,20 @@ impl picsum_web::routing::RouteTable for Route {
         }
     }
 
+    /// What answers `GET` answers `HEAD` (RFC 9110): the same headers, no body.
     fn allows(&self, method: &Method) -> bool {
-        method == Method::GET
+        method == Method::GET || method == Method::HEAD
+    }
+}
+
+impl Route {
+    /// Whether the dialect of this route is switched on (`IMAGE_DIALECTS`).
+    fn enabled(&self, dialects: Dialects) -> bool {
+        match self {
+            Self::Picsum(_) => dialects.picsum,
+            Self::Picfit(_) => dialects.picfit,
+            Self::Pixlserv(_) => dialects.pixlserv,
+        }
     }
 }
 
@@ -56,13 +69,18 @@ pub(crate) async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -
         |json| ServiceError::PageNotFound.into_response(json),
         |route: Route, info| async move {
             let core = &state.core;
+            if !route.enabled(state.dialects) {
+                return ServiceError::PageNotFound.into_response(info.json);
+            }
             let answer = match &route {
                 Route::Picsum(route) => {
                     picsum::handle(core, &state.picsum, route, &info.path, &info.query).await
                 }
                 Route::Picfit(route) => {
+                    let guard = (&*state.guard, info.peer);
                     picsum_dialect_picfit::serve::handle(
                         core,
+                        guard,
                         &state.picfit,
                         route,
                         &info.query,

@@ -8,6 +8,7 @@
 
 pub mod config;
 pub mod dispatch;
+pub mod policy;
 pub mod routes;
 pub mod state;
 pub mod writes;
@@ -38,6 +39,7 @@ pub async fn serve(
     let ops = TcpListener::bind(config.metrics_listen).await?;
     picsum_web::telemetry::prometheus();
     let checked = Arc::clone(&state.core);
+    let open = state.open.clone();
     let health = Health::spawn(&["cache", "storage"], move || {
         let core = Arc::clone(&checked);
         async move {
@@ -48,7 +50,8 @@ pub async fn serve(
                 ("storage", Component::from_ok(storage_ok)),
             ]
         }
-    });
+    })
+    .with_open(open);
     tracing::info!(listen = %listener.local_addr()?, metrics = %ops.local_addr()?, vips = %picsum_imaging::version(), "image service started");
     let served = picsum_web::server::serve_with_ops(
         listener,

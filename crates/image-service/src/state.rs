@@ -19,7 +19,7 @@ use picsum_image_core::{Core, UploadHook, remote};
 use picsum_imaging::Limits;
 use picsum_signing::Signer;
 
-use crate::config::ImageConfig;
+use crate::config::{Dialects, ImageConfig};
 
 /// Shared state of every request.
 pub struct AppState {
@@ -35,6 +35,10 @@ pub struct AppState {
     pub pixlserv: Arc<Pixlserv>,
     /// picfit's status endpoints.
     pub status: Arc<Status>,
+    /// The dialects this service speaks.
+    pub dialects: Dialects,
+    /// Protections the configuration switched off, for `/health`.
+    pub open: Vec<String>,
 }
 
 impl AppState {
@@ -44,10 +48,8 @@ impl AppState {
     /// libvips cannot start, the storage folder is missing, settings that do not parse,
     /// or threads cannot be spawned.
     pub fn from_config(config: &ImageConfig) -> anyhow::Result<Self> {
+        let open = crate::policy::check(config)?;
         picsum_imaging::init()?;
-        if config.hmac_key.is_empty() {
-            tracing::warn!("IMAGE_HMAC_KEY is empty: anyone can sign image URLs");
-        }
         let mut sources = Cache::memory("source", config.source_cache_bytes);
         let mut renders = Cache::memory("render", config.render_cache_bytes);
         let mut keys = None;
@@ -94,6 +96,7 @@ impl AppState {
                 get: config.auth_get,
                 upload: config.auth_upload,
             },
+            anonymous_writes: config.allow_anonymous_writes,
         };
         Ok(Self {
             core: Arc::new(core),
@@ -113,6 +116,8 @@ impl AppState {
                 health_endpoint: config.health,
                 started: Instant::now(),
             }),
+            dialects: config.dialects,
+            open,
         })
     }
 }

@@ -44,7 +44,7 @@ pub async fn upload_with_key(
     let Some(key) = key else {
         return crate::dispatch::dispatch(State(state), req).await;
     };
-    if let Err(e) = state.guard.admit_write(req.headers(), peer.0) {
+    if let Err(e) = state.guard.admit_keyed_write(req.headers(), peer.0) {
         return ServiceError::from(e).into_response(false);
     }
     match Multipart::from_request(req, &state).await {

@@ -51,6 +51,7 @@ pub type Report = Vec<(&'static str, Component)>;
 #[derive(Clone, Default)]
 pub struct Health {
     latest: Arc<RwLock<Option<Report>>>,
+    open: Arc<Vec<String>>,
 }
 
 impl Health {
@@ -78,11 +79,20 @@ impl Health {
         health
     }
 
-    /// Renders Picsum's `/health` answer.
+    /// Names protections the operator switched off (`"unsigned picfit"`, …): every answer
+    /// then lists them under `"open"`, so that a readable `/health` says what is unguarded.
+    #[must_use]
+    pub fn with_open(mut self, open: Vec<String>) -> Self {
+        self.open = Arc::new(open);
+        self
+    }
+
+    /// Renders Picsum's `/health` answer (one line of JSON and a newline, as Go's encoder
+    /// writes it).
     pub fn response(&self) -> Response {
         let report = self.latest.read().ok().and_then(|r| r.clone());
         let (healthy, body) = match report {
-            None => (false, "{\"healthy\":false}".to_owned()),
+            None => (false, "{\"healthy\":false".to_owned()),
             Some(mut parts) => {
                 parts.sort_by_key(|(name, _)| *name);
                 let healthy = parts.iter().all(|(_, c)| *c == Component::Healthy);
@@ -90,10 +100,15 @@ impl Health {
                 for (name, c) in parts {
                     body.push_str(&format!(",\"{name}\":\"{}\"", c.as_str()));
                 }
-                body.push('}');
                 (healthy, body)
             }
         };
+        let mut body = body;
+        if !self.open.is_empty() {
+            let open = serde_json::to_string(self.open.as_slice()).unwrap_or_default();
+            body.push_str(&format!(",\"open\":{open}"));
+        }
+        body.push_str("}\n");
         if healthy {
             (
                 StatusCode::OK,
@@ -137,4 +152,46 @@ pub fn ops_router(health: Health) -> Router {
                 )
             }),
         )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn body(health: &Health) -> (StatusCode, String) {
+        let res = health.response();
+        let status = res.status();
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        (status, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn picsums_bodies_with_a_newline_and_what_is_open() {
+        let health = Health::default();
+        assert_eq!(
+            body(&health).await,
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "{\"healthy\":false}\n".into()
+            )
+        );
+        *health.latest.write().unwrap() = Some(vec![
+            ("storage", Component::Healthy),
+            ("cache", Component::Healthy),
+        ]);
+        assert_eq!(
+            body(&health).await,
+            (
+                StatusCode::OK,
+                "{\"healthy\":true,\"cache\":\"healthy\",\"storage\":\"healthy\"}\n".into()
+            )
+        );
+        let open = health.with_open(vec!["unsigned picfit".into()]);
+        assert_eq!(
+            body(&open).await.1,
+            "{\"healthy\":true,\"cache\":\"healthy\",\"storage\":\"healthy\",\"open\":[\"unsigned picfit\"]}\n"
+        );
+    }
 }

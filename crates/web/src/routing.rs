@@ -73,6 +73,8 @@ pub struct RequestInfo {
     pub json: bool,
     /// The request's headers.
     pub headers: http::HeaderMap,
+    /// The peer address the server recorded for the connection, if any.
+    pub peer: Option<std::net::SocketAddr>,
 }
 
 /// A route table: how to match, name and gate routes.
@@ -103,6 +105,10 @@ where
         query: req.uri().query().unwrap_or_default().to_owned(),
         json: wants_json(req.headers()),
         headers: std::mem::take(req.headers_mut()),
+        peer: req
+            .extensions()
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0),
     };
     let (name, res) = match route(req.method(), &info.path, req.uri().query(), R::parse) {
         Routed::Respond(res) => ("unknown", res),

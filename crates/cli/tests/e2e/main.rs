@@ -13,6 +13,7 @@ mod images;
 mod keys;
 mod overlays;
 mod pixlserv;
+mod policy;
 mod production;
 mod remote;
 mod robustness;
@@ -145,6 +146,11 @@ impl Gallery {
             ("IMAGE_QUEUE_SIZE", queue.to_string()),
             ("IMAGE_LOG_LEVEL", "info".into()),
             ("VIPS_WARNING", "0".into()),
+            // Every dialect open: these tests look at what the dialects do; the production
+            // defaults have their own tests.
+            ("IMAGE_DIALECTS", "picsum,picfit,pixlserv".into()),
+            ("IMAGE_ALLOW_UNSIGNED", "true".into()),
+            ("IMAGE_ALLOW_ANONYMOUS_WRITES", "true".into()),
         ];
         env.extend(extra);
         spawn("picsum-image-service", &env)

@@ -11,6 +11,7 @@ fn bad_presets_stop_start_up() {
     ] {
         let out = Command::new(binary("picsum-image-service"))
             .env("IMAGE_PRESETS", presets)
+            .env("IMAGE_HMAC_KEY", KEY)
             .env("IMAGE_STORAGE_PATH", fixture("file"))
             .env("IMAGE_LISTEN", "127.0.0.1:0")
             .env("IMAGE_METRICS_LISTEN", "127.0.0.1:0")

@@ -96,8 +96,11 @@ async fn image_service_refuses_bad_requests() {
             .unwrap()
             .starts_with("/id/1/200/120.jpg?hmac=")
     );
+    // What answers GET answers HEAD: the same headers, no body.
     let res = http.head(&good).send().await.unwrap();
-    assert_eq!(res.status(), 405);
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/jpeg");
+    assert!(res.bytes().await.unwrap().is_empty());
     let json = http
         .get(format!("{base}/id/1/1/1.jpg"))
         .header("accept", "application/json")

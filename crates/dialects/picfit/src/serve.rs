@@ -2,11 +2,14 @@
 //! and `redirect` (301 to it), through the core's one response policy and derived store;
 //! and picfit's `DELETE` of one derivative.
 
+use std::net::SocketAddr;
+
 use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
 use http::StatusCode;
 use http::header::{self, HeaderMap, HeaderValue};
+use picsum_guard::Guard;
 use picsum_image_core::render::{self, Transform};
 use picsum_image_core::respond::{choose_format, json};
 use picsum_image_core::{Core, ServiceError, source};
@@ -32,16 +35,21 @@ struct Loaded {
 /// Serves one picfit request.
 ///
 /// # Errors
-/// Parse errors (400/401/403), missing sources (404), refused sources (422), overload and
-/// storage outages (503).
+/// Parse errors (400/401/403), `get`/`redirect` from a client that may not write (401),
+/// missing sources (404), refused sources (422), overload and storage outages (503).
 pub async fn handle(
     core: &Core,
+    (guard, peer): (&Guard, Option<SocketAddr>),
     picfit: &Picfit,
     route: &Route,
     raw_query: &str,
     headers: &HeaderMap,
 ) -> Result<Response, ServiceError> {
     let req = crate::parse::parse(route.method, &route.tail, raw_query, picfit.settings())?;
+    if req.method != Method::Display {
+        // `get` and `redirect` write into the store: only for writers.
+        guard.admit_write(headers, peer)?;
+    }
     let loaded = load(core, &req).await?;
     if req.method == Method::Display {
         if req.passthrough {

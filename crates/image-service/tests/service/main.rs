@@ -13,6 +13,7 @@
 mod picfit;
 mod picsum;
 mod pixlserv;
+mod policy;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -70,9 +71,29 @@ pub fn fixture(rel: &str) -> PathBuf {
         .join(rel)
 }
 
-/// The service with `settings` (environment names, as in production) over a memory store
-/// holding [`SOURCES`].
+/// Every dialect on, unsigned and anonymous requests allowed: the dialects' own behaviour
+/// is what most tests look at (`policy.rs` tests the production defaults).
+const OPEN: [(&str, &str); 3] = [
+    ("IMAGE_DIALECTS", "picsum,picfit,pixlserv"),
+    ("IMAGE_ALLOW_UNSIGNED", "true"),
+    ("IMAGE_ALLOW_ANONYMOUS_WRITES", "true"),
+];
+
+/// The service with every dialect open ([`OPEN`]) and `settings` (environment names, as
+/// in production) over a memory store holding [`SOURCES`].
 pub async fn spawn_app(settings: &[(&str, &str)]) -> App {
+    let mut all = OPEN.to_vec();
+    all.extend_from_slice(settings);
+    spawn_production(&all).await
+}
+
+/// The service with production defaults and `settings`, on 127.0.0.1.
+pub async fn spawn_production(settings: &[(&str, &str)]) -> App {
+    spawn_on("127.0.0.1:0", settings).await
+}
+
+/// The service with production defaults and `settings`, listening on `listen`.
+pub async fn spawn_on(listen: &str, settings: &[(&str, &str)]) -> App {
     let mut values: HashMap<String, String> = [
         ("IMAGE_STORAGE_URL", "memory://"),
         ("IMAGE_HMAC_KEY", KEY),
@@ -102,8 +123,9 @@ pub async fn spawn_app(settings: &[(&str, &str)]) -> App {
     for (key, bytes) in hostile() {
         state.core.storage.put(key, bytes.into()).await.unwrap();
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
+    let listener = tokio::net::TcpListener::bind(listen).await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let app = router(Arc::clone(&state)).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {

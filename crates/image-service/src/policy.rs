@@ -1,0 +1,140 @@
+//! The access policy checked at start-up: settings that would leave the service unguarded
+//! refuse to start, naming the setting, unless the operator opted in explicitly; what was
+//! opted into is logged loudly and listed in `/health`.
+
+use crate::config::ImageConfig;
+
+/// What the configuration leaves open, in words (`"unsigned picfit"`, …); empty for a
+/// service with every protection on.
+///
+/// # Errors
+/// A setting that leaves the service unguarded without its opt-in, named.
+pub fn check(config: &ImageConfig) -> anyhow::Result<Vec<String>> {
+    anyhow::ensure!(
+        !config.hmac_key.is_empty(),
+        "IMAGE_HMAC_KEY is empty: anyone could sign image URLs; set a long random key \
+         (the same as the API's PICSUM_HMAC_KEY)"
+    );
+    let mut open = Vec::new();
+    let unsigned = [
+        (
+            config.dialects.picfit && config.picfit_secret_key.is_empty(),
+            "picfit",
+            "IMAGE_PICFIT_SECRET_KEY",
+        ),
+        (
+            config.dialects.pixlserv && !config.auth_get,
+            "pixlserv",
+            "IMAGE_AUTH_GET",
+        ),
+    ];
+    for (unprotected, dialect, setting) in unsigned {
+        if !unprotected {
+            continue;
+        }
+        anyhow::ensure!(
+            config.allow_unsigned,
+            "IMAGE_DIALECTS enables {dialect} without {setting}: it would render any original \
+             at any size for anyone; set {setting}, or IMAGE_ALLOW_UNSIGNED=true to accept that"
+        );
+        open.push(format!("unsigned {dialect}"));
+    }
+    let writes = config.uploads || config.deletes || config.dialects.picfit;
+    let keyed = config.uploads && config.cache_url.as_deref().is_some_and(|u| !u.is_empty());
+    if config.allowed_ips.trim().is_empty() {
+        let wants_writers = config.uploads && !keyed || config.deletes;
+        anyhow::ensure!(
+            !wants_writers || config.allow_anonymous_writes,
+            "IMAGE_UPLOADS/IMAGE_DELETES are on but no writer is named: set IMAGE_ALLOWED_IPS \
+             (or API keys with IMAGE_CACHE_URL for uploads), or IMAGE_ALLOW_ANONYMOUS_WRITES=true"
+        );
+        if writes && config.allow_anonymous_writes {
+            open.push("anonymous writes".to_owned());
+        }
+    }
+    for what in &open {
+        tracing::warn!(open = %what, "protection switched off by configuration");
+    }
+    Ok(open)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> ImageConfig {
+        let mut values: std::collections::HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        values
+            .entry("IMAGE_HMAC_KEY".into())
+            .or_insert_with(|| "k".into());
+        picsum_web::config::parse_layered(
+            vec!["picsum-image-service".into()],
+            Some((std::path::Path::new("test"), values)),
+        )
+        .unwrap()
+    }
+
+    fn refusal(pairs: &[(&str, &str)]) -> String {
+        check(&config(pairs)).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn production_defaults_start_with_nothing_open() {
+        assert_eq!(check(&config(&[])).unwrap(), Vec::<String>::new());
+        let signed = [
+            ("IMAGE_DIALECTS", "picsum,picfit,pixlserv"),
+            ("IMAGE_PICFIT_SECRET_KEY", "s"),
+            ("IMAGE_AUTH_GET", "true"),
+            ("IMAGE_UPLOADS", "true"),
+            ("IMAGE_DELETES", "true"),
+            ("IMAGE_ALLOWED_IPS", "10.0.0.0/8"),
+        ];
+        assert_eq!(check(&config(&signed)).unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn unguarded_settings_refuse_to_start_naming_the_setting() {
+        assert!(refusal(&[("IMAGE_HMAC_KEY", "")]).contains("IMAGE_HMAC_KEY"));
+        assert!(refusal(&[("IMAGE_DIALECTS", "picfit")]).contains("IMAGE_PICFIT_SECRET_KEY"));
+        assert!(refusal(&[("IMAGE_DIALECTS", "pixlserv")]).contains("IMAGE_AUTH_GET"));
+        assert!(refusal(&[("IMAGE_DELETES", "true")]).contains("IMAGE_ALLOWED_IPS"));
+        assert!(refusal(&[("IMAGE_UPLOADS", "true")]).contains("IMAGE_ALLOW_ANONYMOUS_WRITES"));
+        let unknown = picsum_web::config::parse_layered::<ImageConfig>(
+            vec![
+                "picsum-image-service".into(),
+                "--dialects=picsum,nope".into(),
+            ],
+            None,
+        );
+        assert!(
+            unknown
+                .unwrap_err()
+                .to_string()
+                .contains("nope: not a dialect")
+        );
+    }
+
+    #[test]
+    fn opt_ins_are_listed() {
+        let open = check(&config(&[
+            ("IMAGE_DIALECTS", "picsum,picfit,pixlserv"),
+            ("IMAGE_ALLOW_UNSIGNED", "true"),
+            ("IMAGE_UPLOADS", "true"),
+            ("IMAGE_ALLOW_ANONYMOUS_WRITES", "true"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            open,
+            ["unsigned picfit", "unsigned pixlserv", "anonymous writes"]
+        );
+        // Uploads by API key only (a key store and no address list) need no opt-in.
+        let keyed = config(&[
+            ("IMAGE_UPLOADS", "true"),
+            ("IMAGE_CACHE_URL", "redis://127.0.0.1:1"),
+        ]);
+        assert_eq!(check(&keyed).unwrap(), Vec::<String>::new());
+    }
+}
