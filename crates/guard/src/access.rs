@@ -6,6 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use http::header::HeaderMap;
 use ipnet::IpNet;
 
+use crate::peer::canonical;
 use crate::ratelimit::RateLimiter;
 
 /// Access settings.
@@ -66,15 +67,6 @@ impl Access {
             let ip = canonical(ip);
             self.allowed_ips.iter().any(|net| net.contains(&ip))
         })
-    }
-}
-
-/// An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) as the IPv4 address it is.
-#[must_use]
-pub fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        IpAddr::V4(_) => ip,
     }
 }
 

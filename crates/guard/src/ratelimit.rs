@@ -13,7 +13,7 @@ use http::header::{HeaderValue, RETRY_AFTER};
 use picsum_web::response::error_response;
 
 use crate::Guard;
-use crate::peer::Peer;
+use crate::peer::{Peer, canonical};
 
 /// Locks the client map is split over: a sweep of idle clients holds one of them, never
 /// the whole map.
@@ -31,7 +31,7 @@ pub struct RateLimiter {
 
 /// The key a client is counted under.
 fn client_key(ip: IpAddr) -> IpAddr {
-    match crate::access::canonical(ip) {
+    match canonical(ip) {
         IpAddr::V6(v6) => {
             let bits = u128::from(v6) & !((1u128 << 64) - 1);
             IpAddr::V6(bits.into())
