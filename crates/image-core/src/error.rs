@@ -108,9 +108,7 @@ impl ServiceError {
             Self::Remote(e) => {
                 use RemoteError as R;
                 match e {
-                    R::Disabled | R::HostNotAllowed(_) | R::PrivateAddress { .. } => {
-                        StatusCode::FORBIDDEN
-                    }
+                    R::Disabled | R::HostNotAllowed(_) | R::NotPublic(_) => StatusCode::FORBIDDEN,
                     R::InvalidUrl(_) | R::Unresolvable(_) | R::TooManyRedirects => {
                         StatusCode::BAD_REQUEST
                     }

@@ -46,14 +46,10 @@ pub enum RemoteError {
     /// Not on the allowlist.
     #[error("host {0} is not allowed")]
     HostNotAllowed(String),
-    /// Resolves to an address that is not public.
-    #[error("host {host} resolves to a non-public address ({addr})")]
-    PrivateAddress {
-        /// The host.
-        host: String,
-        /// The refused address.
-        addr: IpAddr,
-    },
+    /// Is, or resolves to, an address that is not public (the answer never says which
+    /// address: that would map the inside of the network for the asker).
+    #[error("host {0} is not public")]
+    NotPublic(String),
     /// The name does not resolve.
     #[error("host {0} cannot be resolved")]
     Unresolvable(String),
@@ -96,6 +92,9 @@ impl Fetcher {
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout)
             .user_agent(concat!("picsum-rs/", env!("CARGO_PKG_VERSION")))
+            // HTTP(S)_PROXY in the environment would send fetches around the resolver's
+            // checks: never use a proxy.
+            .no_proxy()
             .dns_resolver(Arc::new(PublicOnly {
                 private_hosts: settings.private_hosts.clone(),
             }))
@@ -185,16 +184,20 @@ impl Fetcher {
         if !allowed.is_empty() && !allowed.iter().any(|pattern| host_matches(pattern, &host)) {
             return Err(RemoteError::HostNotAllowed(host));
         }
+        let with_port = format!("{host}:{}", url.port_or_known_default().unwrap_or(0));
+        let private = &self.settings.private_hosts;
+        let trusted = private.iter().any(|h| *h == host || *h == with_port);
         if let Ok(ip) = host.parse::<IpAddr>() {
-            let with_port = format!("{host}:{}", url.port_or_known_default().unwrap_or(0));
-            let trusted = self
-                .settings
-                .private_hosts
-                .iter()
-                .any(|h| *h == host || *h == with_port);
             if !trusted && !is_public(ip) {
-                return Err(RemoteError::PrivateAddress { host, addr: ip });
+                return Err(RemoteError::NotPublic(host));
             }
+        } else if !trusted
+            && private
+                .iter()
+                .any(|h| h.rsplit_once(':').is_some_and(|(n, _)| n == host))
+        {
+            // The resolver trusts the name; only the listed port may be reached through it.
+            return Err(RemoteError::NotPublic(with_port));
         }
         Ok(())
     }
@@ -239,11 +242,8 @@ impl Resolve for PublicOnly {
                 return Err(RemoteError::Unresolvable(host).into());
             }
             if !trusted && let Some(bad) = addrs.iter().find(|a| !is_public(a.ip())) {
-                return Err(RemoteError::PrivateAddress {
-                    host,
-                    addr: bad.ip(),
-                }
-                .into());
+                tracing::warn!(host = %host, addr = %bad.ip(), "remote source refused: not public");
+                return Err(RemoteError::NotPublic(host).into());
             }
             Ok(Box::new(addrs.into_iter()) as Addrs)
         })
@@ -297,17 +297,29 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || a >= 240) // reserved
         }
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
+            if v6.is_unspecified() || v6.is_loopback() {
+                return false;
+            }
+            let [first, second, third, ..] = v6.segments();
+            // IPv4 inside IPv6: mapped (::ffff:a.b.c.d), compatible (::a.b.c.d, deprecated
+            // but routed by some stacks) and 6to4 (2002:aabb:ccdd::/48) are judged as the
+            // IPv4 address they carry.
+            if let Some(v4) = v6.to_ipv4_mapped().or_else(|| v6.to_ipv4()) {
                 return is_public(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
-            !(v6.is_unspecified()
-                || v6.is_loopback()
-                || v6.is_multicast()
+            if first == 0x2002 {
+                let [a, b] = second.to_be_bytes();
+                let [c, d] = third.to_be_bytes();
+                return is_public(IpAddr::V4(std::net::Ipv4Addr::new(a, b, c, d)));
+            }
+            !(v6.is_multicast()
                 || (first & 0xfe00) == 0xfc00 // unique local fc00::/7 (AWS metadata fd00:ec2::254)
                 || (first & 0xffc0) == 0xfe80 // link-local
-                || first == 0x2001 && v6.segments()[1] == 0x0db8 // documentation
-                || first == 0x0064 && v6.segments()[1] == 0xff9b) // NAT64 to anywhere
+                || (first & 0xffc0) == 0xfec0 // site-local fec0::/10 (deprecated, still routed)
+                || first == 0x2001 && second == 0x0db8 // documentation
+                || first == 0x2001 && second == 0 // Teredo: tunnels to any IPv4
+                || first == 0x0100 && second == 0 // discard 100::/64
+                || first == 0x0064 && second == 0xff9b) // NAT64 to anywhere
         }
     }
 }
@@ -348,6 +360,14 @@ mod tests {
             "fe80::1",
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
+            "::127.0.0.1",
+            "::10.0.0.1",
+            "fec0::1",
+            "feff::1",
+            "2002:7f00:1::1",
+            "2002:a9fe:a9fe::",
+            "2001:0:4136:e378::1",
+            "100::1",
             "2001:db8::1",
             "64:ff9b::7f00:1",
         ] {
@@ -359,9 +379,44 @@ mod tests {
             "100.128.0.1",
             "2606:4700::1111",
             "::ffff:8.8.8.8",
+            "::8.8.8.8",
+            "2002:808:808::1",
         ] {
             assert!(is_public(public.parse().unwrap()), "{public}");
         }
+    }
+
+    fn fetcher(private_hosts: &[&str]) -> Fetcher {
+        Fetcher::new(RemoteSettings {
+            enabled: true,
+            allowed_hosts: Vec::new(),
+            private_hosts: private_hosts.iter().map(|h| (*h).to_owned()).collect(),
+            max_bytes: 1 << 20,
+            timeout: Duration::from_secs(1),
+            refresh: Duration::ZERO,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn private_hosts_match_host_and_port_on_every_hop() {
+        let check = |f: &Fetcher, url: &str| f.check(&Url::parse(url).unwrap());
+        let by_port = fetcher(&["internal.example:8080", "10.0.0.7:9000"]);
+        assert!(check(&by_port, "http://internal.example:8080/a.jpg").is_ok());
+        for refused in [
+            "http://internal.example:22/a.jpg",
+            "http://internal.example/a.jpg",
+            "http://10.0.0.7:9001/a.jpg",
+            "http://10.0.0.7/a.jpg",
+        ] {
+            let e = check(&by_port, refused).unwrap_err();
+            assert!(matches!(e, RemoteError::NotPublic(_)), "{refused}: {e}");
+        }
+        let any_port = fetcher(&["internal.example"]);
+        assert!(check(&any_port, "http://internal.example:22/a.jpg").is_ok());
+        // The refusal names the host as asked, never an address it resolves to.
+        let e = check(&fetcher(&[]), "http://10.1.2.3/x.jpg").unwrap_err();
+        assert_eq!(e.to_string(), "host 10.1.2.3 is not public");
     }
 
     #[test]

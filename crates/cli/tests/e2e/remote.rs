@@ -99,42 +99,42 @@ async fn remote_sources_are_fetched_safely() {
         (
             format!("{forbidden}/id/1/10/10.jpg"),
             403,
-            "host 127.0.0.1 resolves to a non-public address (127.0.0.1)".to_owned(),
+            "host 127.0.0.1 is not public".to_owned(),
         ),
         (
             format!("http://localhost:{port}/x.jpg"),
             403,
-            "host localhost resolves to a non-public address (".to_owned(),
+            "host localhost is not public".to_owned(),
         ),
         (
             "http://169.254.169.254/latest/meta-data/".into(),
             403,
-            "host 169.254.169.254 resolves to a non-public address (169.254.169.254)".into(),
+            "host 169.254.169.254 is not public".into(),
         ),
         (
             "http://10.1.2.3/x.jpg".into(),
             403,
-            "host 10.1.2.3 resolves to a non-public address (10.1.2.3)".into(),
+            "host 10.1.2.3 is not public".into(),
         ),
         (
             "http://100.64.0.1/x.jpg".into(),
             403,
-            "host 100.64.0.1 resolves to a non-public address (100.64.0.1)".into(),
+            "host 100.64.0.1 is not public".into(),
         ),
         (
             "http://0x7f.1/x.jpg".into(),
             403,
-            "host 127.0.0.1 resolves to a non-public address (127.0.0.1)".into(),
+            "host 127.0.0.1 is not public".into(),
         ),
         (
             format!("http://[::1]:{port}/x.jpg"),
             403,
-            "host ::1 resolves to a non-public address (::1)".into(),
+            "host ::1 is not public".into(),
         ),
         (
             format!("{o}/to-private"),
             403,
-            "host 127.0.0.1 resolves to a non-public address (127.0.0.1)".into(),
+            "host 127.0.0.1 is not public".into(),
         ),
         (format!("{o}/loop"), 400, "too many redirects".into()),
         (
@@ -173,6 +173,10 @@ async fn remote_sources_are_fetched_safely() {
         assert_eq!(res.status().as_u16(), status, "{url}");
         let body = res.text().await.unwrap();
         assert!(body.starts_with(&message), "{url}: {body}");
+        if message.ends_with("is not public") {
+            // Never where the name resolves: that would map the inside for the asker.
+            assert_eq!(body.trim_end(), message, "{url}");
+        }
     }
 
     // An allowlist refuses other hosts before any connection; the switch turns url= off.
