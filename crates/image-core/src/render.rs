@@ -84,10 +84,13 @@ pub async fn answer(
     );
     pipeline.output.format = Some(format);
     let v = respond::validators(&t.tag, format, negotiated, t.modified);
-    if t.conditional && respond::not_modified(headers, &v) {
+    if t.conditional && respond::not_modified(headers, &v, false) {
         return Ok(respond::not_modified_response(&v, negotiated));
     }
     let bytes = render(core, &t.source_key, t.source, pipeline).await?;
+    if t.conditional && respond::not_modified(headers, &v, true) {
+        return Ok(respond::not_modified_response(&v, negotiated));
+    }
     let derived = Derived {
         bytes,
         format,
@@ -96,24 +99,40 @@ pub async fn answer(
     Ok(respond::image_response(derived, &v))
 }
 
-/// Answers with the source's own bytes, untouched (picfit's `op=noop`).
-#[must_use]
-pub fn untouched(
+/// Answers with the source's own bytes, untouched (picfit's `op=noop`), once they were
+/// decoded in full (and that verdict cached): nothing is relayed that is not the image its
+/// `Content-Type` says.
+///
+/// # Errors
+/// 422 for bytes that do not decode, 503 when the pool is full.
+pub async fn untouched(
+    core: &Core,
     headers: &HeaderMap,
     source: Bytes,
     tag: &str,
     modified: Option<std::time::SystemTime>,
     conditional: bool,
-) -> Response {
-    let format = Format::sniff(&source).unwrap_or(Format::Jpeg);
+) -> Result<Response, ServiceError> {
+    let format = Format::sniff(&source).ok_or(ServiceError::Unprocessable(
+        picsum_imaging::ImagingError::UnsupportedInput,
+    ))?;
+    // The verdict is kept per content, so a source replaced under the same name is
+    // checked again.
+    let digest = hex::encode(<md5::Md5 as md5::Digest>::digest(&source));
+    let check = crate::source::verify(core, source.clone());
+    core.renders
+        .get_or_load(&format!("ok:{digest}"), async {
+            check.await.map(|()| Bytes::from_static(b"1"))
+        })
+        .await?;
     let v = respond::validators(tag, format, false, modified);
-    if conditional && respond::not_modified(headers, &v) {
-        return respond::not_modified_response(&v, false);
+    if conditional && respond::not_modified(headers, &v, true) {
+        return Ok(respond::not_modified_response(&v, false));
     }
     let derived = Derived {
         bytes: source,
         format,
         negotiated: false,
     };
-    respond::image_response(derived, &v)
+    Ok(respond::image_response(derived, &v))
 }

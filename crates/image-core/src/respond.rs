@@ -96,10 +96,12 @@ pub struct Validators {
     pub modified: Option<SystemTime>,
 }
 
-/// Whether the client's copy is current: `If-None-Match` names the tag (weak or strong, or
-/// `*`), or, without `If-None-Match`, `If-Modified-Since` is not older than the original.
+/// Whether the client's copy is current: `If-None-Match` names the tag (weak or strong),
+/// or is `*` and the answer `exists` (only known once it was rendered: a request that
+/// would fail is never a 304), or, without `If-None-Match`, `If-Modified-Since` is not
+/// older than the original.
 #[must_use]
-pub fn not_modified(headers: &HeaderMap, v: &Validators) -> bool {
+pub fn not_modified(headers: &HeaderMap, v: &Validators, exists: bool) -> bool {
     let mut tags = headers
         .get_all(header::IF_NONE_MATCH)
         .iter()
@@ -110,7 +112,9 @@ pub fn not_modified(headers: &HeaderMap, v: &Validators) -> bool {
         return tags
             .flat_map(|v| v.split(','))
             .map(|t| t.trim().trim_start_matches("W/"))
-            .any(|t| t == "*" || t == etag || t.trim_matches('"') == etag.trim_matches('"'));
+            .any(|t| {
+                (t == "*" && exists) || t == etag || t.trim_matches('"') == etag.trim_matches('"')
+            });
     }
     let since = headers
         .get(header::IF_MODIFIED_SINCE)
@@ -220,32 +224,42 @@ mod tests {
             ("W/\"abc\"", true),
             ("abc", true),
             ("\"x\", \"abc\"", true),
-            ("*", true),
             ("\"abd\"", false),
         ] {
-            assert_eq!(
-                not_modified(&headers(header::IF_NONE_MATCH, value), &v),
-                want,
-                "{value}"
-            );
+            let h = headers(header::IF_NONE_MATCH, value);
+            assert_eq!(not_modified(&h, &v, false), want, "{value}");
+            assert_eq!(not_modified(&h, &v, true), want, "{value}");
         }
-        assert!(!not_modified(&HeaderMap::new(), &v));
+        // `*` matches only an answer that exists.
+        let any = headers(header::IF_NONE_MATCH, "*");
+        assert!(!not_modified(&any, &v, false));
+        assert!(not_modified(&any, &v, true));
+        assert!(!not_modified(&HeaderMap::new(), &v, true));
         let since = |t: SystemTime| headers(header::IF_MODIFIED_SINCE, &httpdate::fmt_http_date(t));
-        assert!(not_modified(&since(modified), &v));
-        assert!(not_modified(&since(modified + Duration::from_secs(60)), &v));
-        assert!(!not_modified(&since(modified - Duration::from_secs(1)), &v));
+        assert!(not_modified(&since(modified), &v, true));
+        assert!(not_modified(
+            &since(modified + Duration::from_secs(60)),
+            &v,
+            true
+        ));
+        assert!(!not_modified(
+            &since(modified - Duration::from_secs(1)),
+            &v,
+            true
+        ));
         assert!(!not_modified(
             &headers(header::IF_MODIFIED_SINCE, "yesterday"),
-            &v
+            &v,
+            true
         ));
         let unknown = Validators {
             modified: None,
             ..v.clone()
         };
-        assert!(!not_modified(&since(modified), &unknown));
+        assert!(!not_modified(&since(modified), &unknown, true));
         // If-None-Match wins over If-Modified-Since.
         let mut both = since(modified);
         both.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"other\""));
-        assert!(!not_modified(&both, &v));
+        assert!(!not_modified(&both, &v, true));
     }
 }

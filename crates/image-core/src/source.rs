@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use picsum_imaging::model::Layers;
-use picsum_imaging::model::{Op, Pipeline};
+use picsum_imaging::model::{Fit, Op, Output, Pipeline, Rounding, Size};
 
 use crate::Core;
 use crate::error::ServiceError;
@@ -102,4 +102,33 @@ pub async fn load_remote(core: &Core, url: &str, generation: u64) -> Result<Byte
         .get_or_load(&format!("src:url:{generation}:{url}"), fetch)
         .await?;
     Ok(bytes)
+}
+
+/// Decodes the whole image (into a small thumbnail) on the render pool: truncated data,
+/// decompression bombs (every frame of an animation counted) and bytes that are no image
+/// are refused (422), before anything is stored or relayed.
+///
+/// # Errors
+/// 422 for such sources, 503 when the pool is full.
+pub async fn verify(core: &Core, bytes: Bytes) -> Result<(), ServiceError> {
+    let limits = core.limits;
+    let check = Pipeline {
+        ops: vec![Op::Fit(Fit {
+            size: Size {
+                width: Some(64),
+                height: Some(64),
+            },
+            upscale: false,
+            rounding: Rounding::Nearest,
+        })],
+        // The source's own format: an animation is checked frame by frame.
+        output: Output {
+            format: None,
+            quality: Some(50),
+        },
+    };
+    core.pool
+        .run(move || picsum_imaging::process(&bytes, &check, limits))
+        .await??;
+    Ok(())
 }

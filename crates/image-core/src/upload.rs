@@ -13,7 +13,7 @@ use axum::extract::multipart::{Field, Multipart};
 use axum::response::Response;
 use bytes::{Bytes, BytesMut};
 use http::StatusCode;
-use picsum_imaging::model::{Fit, Format, Op, Output, Pipeline, Rounding, Size};
+use picsum_imaging::model::Format;
 use picsum_signing::dialects::PixlservRefusal;
 
 use crate::Core;
@@ -96,7 +96,9 @@ pub async fn receive(
     let format = Format::sniff(&bytes)
         .filter(|f| matches!(f, Format::Jpeg | Format::Png | Format::Gif | Format::Webp))
         .ok_or(fail(UploadError::NotAnImage.into()))?;
-    verify(core, bytes.clone()).await.map_err(fail)?;
+    crate::source::verify(core, bytes.clone())
+        .await
+        .map_err(fail)?;
     let key = name(dialect, file_name, format).map_err(fail)?;
     if core
         .storage
@@ -254,32 +256,6 @@ async fn drain(mut form: Multipart) {
         }
     };
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), discard).await;
-}
-
-/// Decodes the whole image (into a small thumbnail) on the render pool: truncated data,
-/// decompression bombs (every frame of an animation counted) are refused before anything
-/// is stored.
-async fn verify(core: &Core, bytes: Bytes) -> Result<(), ServiceError> {
-    let limits = core.limits;
-    let check = Pipeline {
-        ops: vec![Op::Fit(Fit {
-            size: Size {
-                width: Some(64),
-                height: Some(64),
-            },
-            upscale: false,
-            rounding: Rounding::Nearest,
-        })],
-        // The source's own format: an animation is checked frame by frame.
-        output: Output {
-            format: None,
-            quality: Some(50),
-        },
-    };
-    core.pool
-        .run(move || picsum_imaging::process(&bytes, &check, limits))
-        .await??;
-    Ok(())
 }
 
 /// The answer to an upload, in its dialect's shape.

@@ -53,13 +53,15 @@ pub async fn handle(
     let loaded = load(core, &req).await?;
     if req.method == Method::Display {
         if req.passthrough {
-            return Ok(render::untouched(
+            return render::untouched(
+                core,
                 headers,
                 loaded.bytes,
                 &loaded.tag,
                 loaded.modified,
                 !req.force,
-            ));
+            )
+            .await;
         }
         let transform = Transform {
             source_key: loaded.render_key,

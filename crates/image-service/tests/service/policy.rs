@@ -157,3 +157,35 @@ async fn head_answers_wherever_get_does() {
         assert!(head.bytes().await.unwrap().is_empty(), "{url}");
     }
 }
+
+#[tokio::test]
+async fn nothing_is_relayed_or_revalidated_that_would_not_render() {
+    let images = spawn_app(&[]).await;
+    let http = client();
+    let display = |qs: &str| format!("{}/display?{qs}", images.base);
+    // `op=noop` relays the source only once it decoded in full.
+    for (qs, status) in [
+        ("path=2.jpg&op=noop", 422),
+        ("path=5.jpg&op=noop", 422),
+        ("path=quadrants.png&op=noop", 200),
+    ] {
+        let (got, _, _) = get(&http, &display(qs)).await;
+        assert_eq!(got, status, "{qs}");
+    }
+    // `If-None-Match: *` is a 304 only for an answer that exists.
+    for (qs, status) in [
+        ("path=2.jpg&op=resize&w=10", 422),
+        ("path=nope.jpg&op=resize&w=10", 404),
+        ("path=2.jpg&op=noop", 422),
+        ("path=quadrants.png&op=resize&w=10", 304),
+        ("path=quadrants.png&op=noop", 304),
+    ] {
+        let res = http
+            .get(display(qs))
+            .header("if-none-match", "*")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), status, "{qs}");
+    }
+}
