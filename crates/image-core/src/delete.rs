@@ -31,16 +31,28 @@ pub async fn original(core: &Core, path: &str) -> Result<(), ServiceError> {
         return Err(ServiceError::ImageNotFound);
     }
     core.storage.delete(path).await?;
-    let children = core
+    forget(core, path).await;
+    let mut children = core
         .storage
         .delete_prefix(&core.derived.folder(path))
         .await?;
-    // Variants of Picsum ids share the photo's cache entries only by key; drop the source.
-    for key in [format!("src:{path}"), format!("mtime:{path}")] {
-        if let Err(e) = core.sources.remove(&key).await {
-            tracing::warn!(error = %e, "cache invalidation failed");
+    for key in core.companions.iter().flat_map(|c| c.of(path)) {
+        if core.storage.exists(&key).await? {
+            core.storage.delete(&key).await?;
+            forget(core, &key).await;
+            children += 1;
         }
     }
     tracing::info!(path, children, "deleted");
     Ok(())
+}
+
+/// Drops the cached copy and the version of a deleted object on every replica (renders
+/// are keyed by the version, so none of them is found again).
+async fn forget(core: &Core, key: &str) {
+    for cached in [format!("src:{key}"), crate::source::stat_key(key)] {
+        if let Err(e) = core.sources.remove(&cached).await {
+            tracing::warn!(error = %e, "cache invalidation failed");
+        }
+    }
 }

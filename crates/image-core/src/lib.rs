@@ -49,6 +49,16 @@ pub struct Core {
     pub derived: derived::DerivedStore,
     /// Called after every stored upload (e.g. eager presets).
     pub hooks: Vec<Arc<dyn UploadHook>>,
+    /// Name what is stored with an original and goes when it goes (e.g. Picsum's
+    /// pre-sized variants).
+    pub companions: Vec<Arc<dyn Companions>>,
+}
+
+/// Names the objects stored with an original (a dialect's pre-sized variants, say) that a
+/// delete of the original removes too, so nothing of a deleted photo is served again.
+pub trait Companions: Send + Sync {
+    /// Storage keys that go with the original at `key` (missing ones are skipped).
+    fn of(&self, key: &str) -> Vec<String>;
 }
 
 /// Something to do after an upload was stored: registered by whoever needs it (a dialect's

@@ -22,7 +22,7 @@ pub async fn render(
     source: Bytes,
     pipeline: Pipeline,
 ) -> Result<Bytes, ServiceError> {
-    let key = format!("tx:v1/{source_key}/{}", pipeline.canonical());
+    let key = format!("tx:v2/{source_key}/{}", pipeline.canonical());
     for op in &pipeline.ops {
         metrics::counter!("picsum_transform_operations_total", "op" => op.name()).increment(1);
     }

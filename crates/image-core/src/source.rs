@@ -24,28 +24,51 @@ pub async fn load(core: &Core, key: &str) -> Result<Bytes, ServiceError> {
     Ok(bytes)
 }
 
-/// When the original at `key` was last written, through the source cache (one storage
-/// `HEAD` per key and cache lifetime). `None` when unknown or when storage fails: it only
-/// feeds `Last-Modified`, never an error.
-pub async fn modified(core: &Core, key: &str) -> Option<SystemTime> {
+/// What the store says of an original: when it was written, and a version that changes
+/// with every write (render keys and entity tags carry it, so a source replaced under the
+/// same name never serves or revalidates an old render).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stat {
+    /// When it was written, to the second, when known.
+    pub modified: Option<SystemTime>,
+    /// Changes with every write.
+    pub version: String,
+}
+
+/// The [`Stat`] of the original at `key`, through the source cache (one storage `HEAD`
+/// per key and cache lifetime; a delete drops it on every replica).
+///
+/// # Errors
+/// Missing (404) or unreadable (503) originals.
+pub async fn stat(core: &Core, key: &str) -> Result<Stat, ServiceError> {
     let head = async {
-        let time = core
-            .storage
-            .modified(key)
-            .await
-            .map_err(ServiceError::from)?;
-        let secs = time
+        let stat = core.storage.stat(key).await.map_err(ServiceError::from)?;
+        let secs = stat
+            .modified
             .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_secs());
-        Ok::<_, ServiceError>(Bytes::copy_from_slice(&secs.to_be_bytes()))
+        Ok::<_, ServiceError>(Bytes::from(format!("{secs}\n{}", stat.version)))
     };
-    let (bytes, _) = core
-        .sources
-        .get_or_load(&format!("mtime:{key}"), head)
-        .await
-        .ok()?;
-    let secs = u64::from_be_bytes(bytes.as_ref().try_into().ok()?);
-    (secs > 0).then(|| UNIX_EPOCH + Duration::from_secs(secs))
+    let (bytes, _) = core.sources.get_or_load(&stat_key(key), head).await?;
+    let text = std::str::from_utf8(&bytes).unwrap_or_default();
+    let (secs, version) = text.split_once('\n').unwrap_or(("0", text));
+    let secs = secs.parse::<u64>().unwrap_or(0);
+    Ok(Stat {
+        modified: (secs > 0).then(|| UNIX_EPOCH + Duration::from_secs(secs)),
+        version: version.to_owned(),
+    })
+}
+
+/// The source-cache key of an original's [`Stat`].
+#[must_use]
+pub fn stat_key(key: &str) -> String {
+    format!("stat:{key}")
+}
+
+/// When the original at `key` was last written; `None` when unknown or when storage fails:
+/// it only feeds `Last-Modified`, never an error.
+pub async fn modified(core: &Core, key: &str) -> Option<SystemTime> {
+    stat(core, key).await.ok()?.modified
 }
 
 /// Loads the overlay images `pipeline` draws, through the source cache. A missing `flat`

@@ -8,6 +8,7 @@ use picsum_cache::Cache;
 use picsum_dialect_picfit::Picfit;
 use picsum_dialect_picfit::status::{Stats, Status};
 use picsum_dialect_picsum::Picsum;
+use picsum_dialect_picsum::variants::Variants;
 use picsum_dialect_pixlserv::Pixlserv;
 use picsum_dialect_pixlserv::eager::EagerPresets;
 use picsum_guard::keys::ApiKeys;
@@ -88,6 +89,7 @@ impl AppState {
                 config.derived_base_url.clone(),
             ),
             hooks,
+            companions: vec![Arc::new(Variants)],
         };
         let guard = Guard {
             access: config.access()?,

@@ -225,19 +225,34 @@ impl Storage {
         Ok(objects.len())
     }
 
-    /// When an object was last written, to the second (`None` when the backend does not
-    /// say).
+    /// What a `HEAD` says of an object: when it was last written and its version.
     ///
     /// # Errors
     /// Not found, invalid key, or backend failure.
-    pub async fn modified(&self, key: &str) -> Result<Option<std::time::SystemTime>, StorageError> {
+    pub async fn stat(&self, key: &str) -> Result<Stat, StorageError> {
         let meta = self
             .store
             .head(&self.path(key)?)
             .await
             .map_err(|e| classify(key, e))?;
         let secs = u64::try_from(meta.last_modified.timestamp()).ok();
-        Ok(secs.map(|s| std::time::UNIX_EPOCH + std::time::Duration::from_secs(s)))
+        let nanos = meta.last_modified.timestamp_nanos_opt().unwrap_or_default();
+        Ok(Stat {
+            modified: secs.map(|s| std::time::UNIX_EPOCH + std::time::Duration::from_secs(s)),
+            version: meta.e_tag.filter(|t| !t.is_empty()).map_or_else(
+                || format!("{nanos:x}-{:x}", meta.size),
+                |t| t.replace('"', ""),
+            ),
+        })
+    }
+
+    /// When an object was last written, to the second (`None` when the backend does not
+    /// say).
+    ///
+    /// # Errors
+    /// Not found, invalid key, or backend failure.
+    pub async fn modified(&self, key: &str) -> Result<Option<std::time::SystemTime>, StorageError> {
+        Ok(self.stat(key).await?.modified)
     }
 
     /// Whether an object exists.
@@ -251,6 +266,16 @@ impl Storage {
             Err(e) => Err(classify(key, e)),
         }
     }
+}
+
+/// What the store says of one object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stat {
+    /// When it was last written, to the second (`None` when the backend does not say).
+    pub modified: Option<std::time::SystemTime>,
+    /// Changes whenever the object is written: its entity tag, else its modification
+    /// time (in nanoseconds) and size.
+    pub version: String,
 }
 
 /// `PREFIX*` environment variables (lower-cased, as `object_store` names its settings), then
@@ -307,6 +332,13 @@ mod tests {
             .unwrap();
         let stored = s.modified("1.jpg").await.unwrap().unwrap();
         assert!(file_time.duration_since(stored).unwrap() < std::time::Duration::from_secs(1));
+        // A rewrite under the same name is a new version.
+        let before = s.stat("1.jpg").await.unwrap().version;
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        s.put("1.jpg", bytes::Bytes::from_static(b"abd"))
+            .await
+            .unwrap();
+        assert_ne!(s.stat("1.jpg").await.unwrap().version, before);
         assert!(matches!(
             s.modified("2.jpg").await,
             Err(StorageError::NotFound(_))
@@ -355,6 +387,13 @@ mod tests {
         let s = Storage::memory(100);
         s.put("a.jpg", Bytes::from_static(b"1")).await.unwrap();
         assert_eq!(&s.get("a.jpg").await.unwrap()[..], b"1");
+        let first = s.stat("a.jpg").await.unwrap().version;
+        s.put("a.jpg", Bytes::from_static(b"1")).await.unwrap();
+        assert_ne!(
+            s.stat("a.jpg").await.unwrap().version,
+            first,
+            "same bytes, new write"
+        );
         assert!(matches!(
             s.get("b.jpg").await,
             Err(StorageError::NotFound(_))

@@ -28,6 +28,13 @@ fn probe(url: String, prefix: &str) -> RedisTier {
 }
 
 /// The value under `key` once the service's background write landed (or `None` after 2 s).
+/// The Redis key of Picsum's render of photo 1 at `w`x`h`: it names the original's version.
+async fn render_key(gallery: &Gallery, w: u32, h: u32) -> String {
+    let store = picsum_storage::Storage::local(gallery.dir.join("photos"), u64::MAX).unwrap();
+    let version = store.stat("1.jpg").await.unwrap().version;
+    format!("img:v2/1@{version}/{w}x{h}/b0/g0.jpg")
+}
+
 async fn stored(probe: &RedisTier, key: &str) -> Option<bytes::Bytes> {
     for _ in 0..100 {
         if let Some(v) = probe.get(key).await.unwrap() {
@@ -54,7 +61,7 @@ async fn replicas_share_renders_through_redis() {
         .unwrap();
     assert!(res.bytes().await.unwrap()[..] == want[..]);
     let probe = probe(server.url(), "e2e:");
-    let stored = stored(&probe, "img:v1/1/200x120/b0/g0.jpg").await;
+    let stored = stored(&probe, &render_key(&gallery, 200, 120).await).await;
     assert!(
         stored.as_deref() == Some(&want[..]),
         "rendered image not in redis"
@@ -136,7 +143,7 @@ async fn image_service_on_a_redis_cluster() {
         let path = format!("/id/1/{w}/{h}.jpg");
         let first = get_bytes(&http, &signed(&a.base, &path)).await;
         let probe = probe(cluster.url(), "cl:");
-        let key = format!("img:v1/1/{w}x{h}/b0/g0.jpg");
+        let key = render_key(&gallery, w, h).await;
         let stored = stored(&probe, &key).await;
         assert!(
             stored.as_deref() == Some(&first[..]),

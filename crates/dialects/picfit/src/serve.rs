@@ -9,6 +9,7 @@ use axum::response::Response;
 use bytes::Bytes;
 use http::StatusCode;
 use http::header::{self, HeaderMap, HeaderValue};
+use md5::Digest as _;
 use picsum_guard::Guard;
 use picsum_image_core::render::{self, Transform};
 use picsum_image_core::respond::{choose_format, json};
@@ -81,13 +82,19 @@ pub async fn handle(
 /// Loads the request's source: from storage, or fetched (once per refresh period).
 async fn load(core: &Core, req: &Request) -> Result<Loaded, ServiceError> {
     Ok(match &req.source {
-        Source::Path(path) => Loaded {
-            source_key: path.clone(),
-            render_key: path.clone(),
-            tag: req.key.clone(),
-            bytes: source::load(core, path).await?,
-            modified: source::modified(core, path).await,
-        },
+        Source::Path(path) => {
+            // The original's version names its renders and its tag: a source replaced
+            // under the same name is rendered again and never revalidates as unchanged.
+            let stat = source::stat(core, path).await?;
+            let tag = md5::Md5::digest(format!("{}\n{}", req.key, stat.version));
+            Loaded {
+                source_key: path.clone(),
+                render_key: format!("{path}@{}", stat.version),
+                tag: hex::encode(tag),
+                bytes: source::load(core, path).await?,
+                modified: stat.modified,
+            }
+        }
         Source::Url(url) => {
             let generation = core.remote.generation(url);
             Loaded {

@@ -3,11 +3,13 @@
 //! ([`picsum_url::params`]) and renders Picsum's byte-exact pipeline through the core.
 //!
 //! Shape shared by every dialect: [`route`] (matching), [`serve`] (parse and answer),
-//! [`error`] (its refusals), settings ([`Picsum`]), tests beside the code.
+//! [`error`] (its refusals), settings ([`Picsum`]), tests beside the code. [`variants`]
+//! names the pre-sized variants a delete of an original removes too.
 
 pub mod error;
 pub mod route;
 pub mod serve;
+pub mod variants;
 
 use picsum_signing::Signer;
 

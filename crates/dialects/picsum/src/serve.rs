@@ -14,12 +14,11 @@ use picsum_url::query::Query;
 use crate::Picsum;
 use crate::error::PicsumError;
 use crate::route::ImageRoute;
+use crate::variants::LARGEST_VARIANT;
 
 /// `Cache-Control` of rendered images: 30 days, immutable (the URL is signed and fixed).
 pub const IMAGE_CACHE_CONTROL: &str =
     "public, max-age=2592000, stale-while-revalidate=60, stale-if-error=43200, immutable";
-/// Pre-sized source variants come in 500-px steps up to this size.
-const LARGEST_VARIANT: u32 = 4500;
 
 /// Serves one image request.
 ///
@@ -47,7 +46,10 @@ pub async fn handle(
     if params.width == 0 || params.height == 0 {
         return Err(PicsumError::Params(ParamError::InvalidSize).into());
     }
-    let key = render_key(&route.id, &params);
+    // The original must exist (a deleted photo is gone, whatever variants or renders are
+    // left), and its version names the render.
+    let original = source::stat(core, &format!("{}.jpg", route.id)).await?;
+    let key = render_key(&route.id, &original.version, &params);
     let (encoded, _) = core
         .renders
         .get_or_load(&key, render(core, &route.id, params))
@@ -55,11 +57,11 @@ pub async fn handle(
     Ok(image_response(route, &params, encoded))
 }
 
-/// Cache key of a rendered image. The version prefix changes whenever the pipeline's output
-/// does, so old entries are never served for new renders.
-fn render_key(id: &str, params: &ImageParams) -> String {
+/// Cache key of a rendered image: the original's version is in it, so a replaced photo is
+/// rendered again; the `v2` prefix changes whenever the pipeline's output does.
+fn render_key(id: &str, version: &str, params: &ImageParams) -> String {
     format!(
-        "img:v1/{id}/{}x{}/b{}/g{}.{}",
+        "img:v2/{id}@{version}/{}x{}/b{}/g{}.{}",
         params.width,
         params.height,
         params.blur.unwrap_or(0),

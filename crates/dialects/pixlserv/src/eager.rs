@@ -4,10 +4,10 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use picsum_image_core::{Core, UploadHook, render};
+use picsum_image_core::{Core, ServiceError, UploadHook, render, source};
 
 use crate::Pixlserv;
-use crate::parse::Route;
+use crate::parse::{Request, Route};
 
 /// The hook, registered with the core when presets are configured.
 pub struct EagerPresets(pub Arc<Pixlserv>);
@@ -36,9 +36,7 @@ impl UploadHook for EagerPresets {
                     path: key.clone(),
                 };
                 let result = match crate::parse::parse(&route, |n| pixlserv.presets.get(n)) {
-                    Ok(req) => render::render(&core, &req.path, source.clone(), req.pipeline)
-                        .await
-                        .map(drop),
+                    Ok(req) => eager(&core, req, source.clone()).await,
                     Err(e) => Err(e.into()),
                 };
                 let outcome = if let Err(e) = result {
@@ -51,4 +49,14 @@ impl UploadHook for EagerPresets {
             }
         });
     }
+}
+
+/// Renders one preset under the key a request for it will look up (the original's
+/// version included).
+async fn eager(core: &Core, req: Request, source: Bytes) -> Result<(), ServiceError> {
+    let stat = source::stat(core, &req.path).await?;
+    let key = format!("{}@{}", req.path, stat.version);
+    render::render(core, &key, source, req.pipeline)
+        .await
+        .map(drop)
 }

@@ -26,20 +26,24 @@ pub async fn handle(
 ) -> Result<Response, ServiceError> {
     let req = crate::parse::parse(route, |name| pixlserv.presets.get(name))?;
     guard.admit_image(req.api_key.as_deref()).await?;
-    let bytes = match source::load(core, &req.path).await {
+    // The original's version names its renders and its tag (a source replaced under the
+    // same name is rendered again and never revalidates as unchanged).
+    let stat = match source::stat(core, &req.path).await {
         Err(ServiceError::ImageNotFound) => {
             return Err(PixlservError::NotFound(req.path).into());
         }
         other => other?,
     };
+    let bytes = source::load(core, &req.path).await?;
     let tag = hex::encode(Md5::digest(format!(
-        "{}\n{}",
+        "{}\n{}\n{}",
         req.path,
-        req.pipeline.canonical()
+        req.pipeline.canonical(),
+        stat.version
     )));
     let transform = Transform {
-        modified: source::modified(core, &req.path).await,
-        source_key: req.path,
+        modified: stat.modified,
+        source_key: format!("{}@{}", req.path, stat.version),
         source: bytes,
         pipeline: req.pipeline,
         tag,
