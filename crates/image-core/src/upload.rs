@@ -2,8 +2,9 @@
 //! `image` (pixlserv); the answer follows the dialect of the field. The body is bounded as
 //! it streams (413), the bytes must sniff as an image (415) and decode within the pixel
 //! limit (422) before anything is written; storage writes are atomic (a temporary file
-//! renamed, or one S3 PUT), and an existing original is never overwritten (409). After a
-//! write, every registered [`crate::UploadHook`] runs.
+//! renamed, or one S3 PUT) under [`UPLOAD_PREFIX`], apart from the catalog, and an existing
+//! upload is never overwritten (409). After a write, every registered [`crate::UploadHook`]
+//! runs.
 //!
 //! Who may upload (addresses, API keys) is decided by the guard before [`receive`] runs.
 
@@ -196,9 +197,24 @@ fn check_signature(
     })
 }
 
-/// The storage key of a new upload: picfit stores under the client's file name (its base
-/// name); pixlserv names uploads `{unix}-{0..999}.{jpg|png}`.
+/// Where uploads are stored: apart from the catalog's originals and pre-sized variants and
+/// from the derived store, so that no upload can shadow or replace them.
+pub const UPLOAD_PREFIX: &str = "uploads/";
+
+/// The storage key of a new upload, under [`UPLOAD_PREFIX`]: picfit's client file name
+/// (its base name), or pixlserv's `{unix}-{0..999}.{jpg|png}`.
 fn name(
+    dialect: Dialect,
+    file_name: Option<String>,
+    format: Format,
+) -> Result<String, ServiceError> {
+    Ok(format!(
+        "{UPLOAD_PREFIX}{}",
+        base_name(dialect, file_name, format)?
+    ))
+}
+
+fn base_name(
     dialect: Dialect,
     file_name: Option<String>,
     format: Format,
@@ -264,7 +280,11 @@ pub fn reply(outcome: Outcome) -> Response {
     match outcome {
         Ok((Dialect::Picfit, key)) => json(
             StatusCode::OK,
-            &serde_json::json!({ "filename": key, "path": key, "url": "" }),
+            &serde_json::json!({
+                "filename": key.strip_prefix(UPLOAD_PREFIX).unwrap_or(&key),
+                "path": key,
+                "url": "",
+            }),
         ),
         Ok((Dialect::Pixlserv, key)) => json(
             StatusCode::OK,

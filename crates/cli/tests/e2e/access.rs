@@ -109,7 +109,7 @@ async fn writes_only_from_allowed_addresses() {
         .unwrap();
     assert_eq!(res.status(), 401);
     assert!(gallery.dir.join("photos/1.jpg").exists());
-    assert!(!gallery.dir.join("photos/a.jpg").exists());
+    assert!(!gallery.dir.join("photos/uploads/a.jpg").exists());
     // Other POSTs are routed as usual, not restricted.
     let res = http
         .post(format!("{}/id/1/10/10.jpg", closed.base))
@@ -125,7 +125,7 @@ async fn writes_only_from_allowed_addresses() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    assert!(gallery.dir.join("photos/a.jpg").exists());
+    assert!(gallery.dir.join("photos/uploads/a.jpg").exists());
     let res = upload(proxied.base.clone(), "b.jpg", Some("10.9.8.1"))
         .await
         .unwrap();

@@ -167,7 +167,7 @@ async fn presets_draw_watermarks_and_text_and_eager_ones_render_on_upload() {
         counter(&metrics, rendered),
         counter(&before, rendered) + 1.0
     );
-    let (status, ct, body) = get(&http, &url("/image/t_marked/fresh.png")).await;
+    let (status, ct, body) = get(&http, &url("/image/t_marked/uploads/fresh.png")).await;
     assert_eq!((status, ct.as_str()), (200, "image/png"));
     assert_eq!(dimensions(&ct, &body), (200, 100));
     let after = get_text(&http, &format!("{}/metrics", images.ops)).await;

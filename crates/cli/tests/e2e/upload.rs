@@ -62,13 +62,16 @@ async fn uploads_are_checked_before_anything_is_written() {
     let json: serde_json::Value = serde_json::from_slice(&res.bytes().await.unwrap()).unwrap();
     assert_eq!(
         json,
-        serde_json::json!({"filename": "new.png", "path": "new.png", "url": ""})
+        serde_json::json!({"filename": "new.png", "path": "uploads/new.png", "url": ""})
     );
-    assert_eq!(std::fs::read(photos.join("new.png")).unwrap(), png);
+    assert_eq!(std::fs::read(photos.join("uploads/new.png")).unwrap(), png);
     // …and served at once.
     let (status, ct, body) = get(
         &http,
-        &format!("{}/display?path=new.png&op=resize&w=100", images.base),
+        &format!(
+            "{}/display?path=uploads/new.png&op=resize&w=100",
+            images.base
+        ),
     )
     .await;
     assert_eq!((status, dimensions(&ct, &body)), (200, (100, 50)));
@@ -84,7 +87,11 @@ async fn uploads_are_checked_before_anything_is_written() {
         (Some("ok"), Some(""))
     );
     let path = json["imagePath"].as_str().unwrap().to_owned();
-    let (stamp, rest) = path.split_once('-').unwrap();
+    let (stamp, rest) = path
+        .strip_prefix("uploads/")
+        .unwrap()
+        .split_once('-')
+        .unwrap();
     assert!(
         stamp.parse::<u64>().unwrap() > 1_700_000_000 && rest.ends_with(".jpg"),
         "{path}"
@@ -150,7 +157,7 @@ async fn uploads_are_checked_before_anything_is_written() {
         "nothing written by refused uploads"
     );
     assert_eq!(
-        std::fs::read(photos.join("new.png")).unwrap(),
+        std::fs::read(photos.join("uploads/new.png")).unwrap(),
         png,
         "not overwritten"
     );
@@ -159,7 +166,10 @@ async fn uploads_are_checked_before_anything_is_written() {
     assert_eq!(res.status(), 200);
     let (status, ct, body) = get(
         &http,
-        &format!("{}/display?path=anim.gif&op=resize&w=32&h=20", images.base),
+        &format!(
+            "{}/display?path=uploads/anim.gif&op=resize&w=32&h=20",
+            images.base
+        ),
     )
     .await;
     assert_eq!((status, ct.as_str()), (200, "image/gif"));
@@ -170,7 +180,7 @@ async fn uploads_are_checked_before_anything_is_written() {
     let mut stored_at = Vec::new();
     for w in [40, 20] {
         let res = http
-            .get(format!("{}/get/resize/{w}x0/new.png", images.base))
+            .get(format!("{}/get/resize/{w}x0/uploads/new.png", images.base))
             .send()
             .await
             .unwrap();
@@ -185,14 +195,19 @@ async fn uploads_are_checked_before_anything_is_written() {
         assert!(photos.join(path).exists());
         stored_at.push(photos.join(path));
     }
-    let one = format!("{}/get/resize/40x0/new.png", images.base);
+    let one = format!("{}/get/resize/40x0/uploads/new.png", images.base);
     assert_eq!(http.delete(&one).send().await.unwrap().status(), 200);
-    assert!(!stored_at[0].exists() && stored_at[1].exists() && photos.join("new.png").exists());
+    assert!(
+        !stored_at[0].exists() && stored_at[1].exists() && photos.join("uploads/new.png").exists()
+    );
     assert_eq!(http.delete(&one).send().await.unwrap().status(), 404);
 
     // Delete cascades to stored derivatives and the cached copy.
     let res = http
-        .get(format!("{}/get?path=new.png&op=resize&w=40", images.base))
+        .get(format!(
+            "{}/get?path=uploads/new.png&op=resize&w=40",
+            images.base
+        ))
         .send()
         .await
         .unwrap();
@@ -201,19 +216,24 @@ async fn uploads_are_checked_before_anything_is_written() {
     let derived = photos.join(json["path"].as_str().unwrap());
     assert!(derived.exists());
     let res = http
-        .delete(format!("{}/new.png", images.base))
+        .delete(format!("{}/uploads/new.png", images.base))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    assert!(!photos.join("new.png").exists() && !derived.exists() && !stored_at[1].exists());
+    assert!(
+        !photos.join("uploads/new.png").exists() && !derived.exists() && !stored_at[1].exists()
+    );
     let (status, _, _) = get(
         &http,
-        &format!("{}/display?path=new.png&op=resize&w=100", images.base),
+        &format!(
+            "{}/display?path=uploads/new.png&op=resize&w=100",
+            images.base
+        ),
     )
     .await;
     assert_eq!(status, 404, "the cached source is gone too");
-    for (path, status) in [("new.png", 404), ("", 400), ("derived/x.jpg", 400)] {
+    for (path, status) in [("uploads/new.png", 404), ("", 400), ("derived/x.jpg", 400)] {
         let res = http
             .delete(format!("{}/{path}", images.base))
             .send()

@@ -15,6 +15,7 @@ mod picfit;
 mod picsum;
 mod pixlserv;
 mod policy;
+mod uploads;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
