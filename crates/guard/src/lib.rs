@@ -1,12 +1,14 @@
 //! The guard: the admission step of the image service. It decides who is asking (the
 //! client address, behind trusted proxies only), what they may do (the write allowlist,
 //! pixlserv-style API keys with `get` and `upload` permissions) and how often (a per-client
-//! rate limit). Dialects and the upload and delete routes ask it before any work; it
+//! rate limit), and what a transformation will cost ([`budget`]). Dialects and the upload
+//! and delete routes ask it before any work; it
 //! answers with a [`GuardError`], which becomes a response through the core's one mapping.
 //!
 //! The guard never imports a dialect; it knows requests only by the questions above.
 
 pub mod access;
+pub mod budget;
 pub mod keys;
 pub mod peer;
 pub mod ratelimit;
@@ -16,6 +18,7 @@ use std::net::SocketAddr;
 use http::StatusCode;
 use http::header::HeaderMap;
 use picsum_image_core::ServiceError;
+use picsum_imaging::model::Pipeline;
 
 use access::Access;
 use keys::{ApiKeys, Permission};
@@ -31,6 +34,8 @@ pub struct Guard {
     pub auth: Auth,
     /// `IMAGE_ALLOW_ANONYMOUS_WRITES`: without an address allowlist, anyone may write.
     pub anonymous_writes: bool,
+    /// What one transformation may ask for.
+    pub budget: budget::Budget,
 }
 
 /// pixlserv's `authorisation`: whether requests without an API key are refused.
@@ -54,6 +59,9 @@ pub enum GuardError {
     /// The API key store (Redis) cannot be reached.
     #[error("Key store unavailable, retry shortly")]
     KeyStoreUnavailable(String),
+    /// The request asks for more than its budget.
+    #[error("{0}")]
+    OverBudget(String),
 }
 
 impl GuardError {
@@ -63,6 +71,7 @@ impl GuardError {
         match self {
             Self::Restricted | Self::ApiKeyInvalid => StatusCode::UNAUTHORIZED,
             Self::KeyStoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::OverBudget(_) => StatusCode::BAD_REQUEST,
         }
     }
 }
@@ -114,6 +123,16 @@ impl Guard {
         } else {
             Err(GuardError::Restricted)
         }
+    }
+
+    /// What a transformation will cost, before any work: operations and overlay images.
+    ///
+    /// # Errors
+    /// [`GuardError::OverBudget`], naming what is over.
+    pub fn admit_cost(&self, pipeline: &Pipeline) -> Result<(), GuardError> {
+        self.budget
+            .refusal(pipeline)
+            .map_or(Ok(()), |why| Err(GuardError::OverBudget(why)))
     }
 
     /// An image request that may carry an API key: the key must have `get`; without one,

@@ -69,7 +69,10 @@ impl From<StorageError> for ServiceError {
 
 impl From<ImagingError> for ServiceError {
     fn from(e: ImagingError) -> Self {
-        if matches!(e, ImagingError::OutputTooLarge { .. }) {
+        if matches!(
+            e,
+            ImagingError::OutputTooLarge { .. } | ImagingError::OverBudget { .. }
+        ) {
             Self::OutputTooLarge(e)
         } else if e.is_client_error() {
             Self::Unprocessable(e)

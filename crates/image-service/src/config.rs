@@ -65,6 +65,21 @@ pub struct ImageConfig {
     /// Largest source accepted, in width × height × pages (checked from the header).
     #[arg(long, env = "IMAGE_MAX_SOURCE_PIXELS", default_value_t = 100_000_000)]
     pub max_source_pixels: u64,
+    /// Largest image a transformation may produce, in pixels (all frames counted).
+    #[arg(long, env = "IMAGE_MAX_OUTPUT_PIXELS", default_value_t = 25_000_000)]
+    pub max_output_pixels: u64,
+    /// Pixel budget of one transformation: decoded sources and overlays and every step's
+    /// image, summed (400 past it). About 4 bytes of memory each, for as long as the render
+    /// runs.
+    #[arg(long, env = "IMAGE_MAX_WORK_PIXELS", default_value_t = 150_000_000)]
+    pub max_work_pixels: u64,
+    /// Most operations one transformation request may ask for (sub-operations counted).
+    #[arg(long, env = "IMAGE_MAX_OPERATIONS", default_value_t = 10)]
+    pub max_operations: usize,
+    /// Most overlay images one transformation request may draw (watermarks, text, and each
+    /// image of every `flat`, repeats counted).
+    #[arg(long, env = "IMAGE_MAX_LAYERS", default_value_t = 16)]
+    pub max_layers: usize,
     /// Largest source file read from storage, in bytes.
     #[arg(long, env = "IMAGE_MAX_SOURCE_BYTES", default_value_t = 64 << 20)]
     pub max_source_bytes: u64,

@@ -11,6 +11,7 @@ use picsum_dialect_picsum::Picsum;
 use picsum_dialect_picsum::variants::Variants;
 use picsum_dialect_pixlserv::Pixlserv;
 use picsum_dialect_pixlserv::eager::EagerPresets;
+use picsum_guard::budget::Budget;
 use picsum_guard::keys::ApiKeys;
 use picsum_guard::{Auth, Guard};
 use picsum_image_core::derived::{DerivedStore, Shard};
@@ -72,6 +73,8 @@ impl AppState {
             workers: config.workers,
             limits: Limits {
                 max_source_pixels: config.max_source_pixels,
+                max_output_pixels: config.max_output_pixels,
+                max_work_pixels: config.max_work_pixels,
             },
             remote: remote::Fetcher::new(config.remote())?,
             uploads: UploadSettings {
@@ -99,6 +102,10 @@ impl AppState {
                 upload: config.auth_upload,
             },
             anonymous_writes: config.allow_anonymous_writes,
+            budget: Budget {
+                max_operations: config.max_operations,
+                max_layers: config.max_layers,
+            },
         };
         Ok(Self {
             core: Arc::new(core),

@@ -1,6 +1,8 @@
 //! Size bounds every step obeys: the largest side, the output pixel limit, and the
 //! conversions between libvips' `i32` sides and ours.
 
+use std::cell::Cell;
+
 use rs_vips::VipsImage;
 
 use crate::ImagingError;
@@ -9,15 +11,38 @@ use crate::source::Limits;
 /// Largest side any step may produce.
 pub const MAX_SIDE: u32 = 16_384;
 
-/// Refuses outputs with a side over [`MAX_SIDE`] or more pixels than the source limit.
+thread_local! {
+    /// Pixels the render on this thread decoded or produced so far, and its budget. A
+    /// render runs on one thread from start to end, so the count is its own.
+    static WORK: Cell<(u64, u64)> = const { Cell::new((0, u64::MAX)) };
+}
+
+/// Starts the pixel budget of a render on this thread.
+pub(crate) fn begin_budget(limits: Limits) {
+    WORK.set((0, limits.max_work_pixels));
+}
+
+/// Counts `w × h` decoded or produced pixels against the render's budget.
+pub(crate) fn spend(w: u32, h: u32) -> Result<(), ImagingError> {
+    let (used, max) = WORK.get();
+    let used = used.saturating_add(u64::from(w) * u64::from(h));
+    WORK.set((used, max));
+    if used > max {
+        return Err(ImagingError::OverBudget { pixels: used, max });
+    }
+    Ok(())
+}
+
+/// Refuses outputs with a side over [`MAX_SIDE`] or more pixels than the output limit, and
+/// counts the image against the render's budget.
 pub(crate) fn check_output(w: u32, h: u32, limits: Limits) -> Result<(), ImagingError> {
-    if w > MAX_SIDE || h > MAX_SIDE || u64::from(w) * u64::from(h) > limits.max_source_pixels {
+    if w > MAX_SIDE || h > MAX_SIDE || u64::from(w) * u64::from(h) > limits.max_output_pixels {
         return Err(ImagingError::OutputTooLarge {
             width: w,
             height: h,
         });
     }
-    Ok(())
+    spend(w, h)
 }
 
 /// An image's width and height.

@@ -10,7 +10,7 @@ use rs_vips::enums::{BandFormat, BlendMode, Interpretation};
 use rs_vips::voption::{Setter, VOption};
 
 use crate::ImagingError;
-use crate::bounds::dims;
+use crate::bounds::{dims, spend};
 use crate::model::geometry::Gravity;
 use crate::source::{Limits, check_limits, probe};
 use crate::vips::{decode_error, vips_error};
@@ -54,6 +54,7 @@ pub(crate) fn layer(layers: &Layers, key: &str, limits: Limits) -> Result<VipsIm
 pub(crate) fn decode(bytes: &[u8], limits: Limits) -> Result<VipsImage, ImagingError> {
     let header = probe(bytes)?;
     check_limits(&header, limits)?;
+    spend(header.width, header.height.saturating_mul(header.pages))?;
     let image = VipsImage::new_from_buffer(bytes, "[fail-on=truncated]")
         .and_then(|i| i.autorot())
         .map_err(|_| decode_error())?;

@@ -40,6 +40,15 @@ pub enum ImagingError {
         /// Height asked for.
         height: u32,
     },
+    /// The render needs more pixels (decoded sources and overlays, and every step's image,
+    /// summed) than its budget allows.
+    #[error("the request needs more than {max} pixels of work ({pixels} so far)")]
+    OverBudget {
+        /// Pixels counted when the budget ran out.
+        pixels: u64,
+        /// The budget.
+        max: u64,
+    },
     /// libvips failed for another reason.
     #[error("libvips {op} failed: {detail}")]
     Vips {
@@ -69,6 +78,7 @@ impl ImagingError {
                 | Self::Corrupt(_)
                 | Self::Animated { .. }
                 | Self::OutputTooLarge { .. }
+                | Self::OverBudget { .. }
         )
     }
 }

@@ -9,7 +9,7 @@ use rs_vips::enums::Size as VipsSize;
 use rs_vips::voption::{Setter, VOption};
 
 use crate::ImagingError;
-use crate::bounds::{check_output, dims, side};
+use crate::bounds::{check_output, dims, side, spend};
 use crate::draw::Layers;
 use crate::ops::step::{Ctx, Scale, Step};
 use crate::pipeline::Pipeline;
@@ -60,7 +60,10 @@ pub(crate) fn still(
                 None => scaled,
             }
         }
-        _ => lazy.autorot().map_err(|_| decode_error())?,
+        _ => {
+            spend(oriented.0, oriented.1)?;
+            lazy.autorot().map_err(|_| decode_error())?
+        }
     };
     for step in steps {
         image = run(image, step, &ctx)?;

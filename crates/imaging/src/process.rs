@@ -4,7 +4,7 @@
 
 use crate::ImagingError;
 use crate::animation;
-use crate::bounds::dims;
+use crate::bounds::{begin_budget, dims};
 use crate::draw::Layers;
 use crate::encode::encode;
 use crate::execute;
@@ -50,6 +50,7 @@ pub fn process_layered(
 ) -> Result<Rendered, ImagingError> {
     let header = probe(source)?;
     check_limits(&header, limits)?;
+    begin_budget(limits);
     let format = pipeline
         .output
         .format

@@ -7,18 +7,27 @@ use rs_vips::VipsImage;
 use crate::ImagingError;
 use crate::vips::take_error;
 
-/// Resource limits applied to every source.
+/// Resource limits of one render.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Largest `width × height × pages` a source may announce in its header.
+    /// Largest `width × height × pages` a source (or an overlay image) may announce in its
+    /// header.
     pub max_source_pixels: u64,
+    /// Largest image any step may produce (all frames of an animation counted).
+    pub max_output_pixels: u64,
+    /// The pixel budget of one render: every decoded source and overlay and every image a
+    /// step produces, summed. Past it the render stops with [`ImagingError::OverBudget`].
+    pub max_work_pixels: u64,
 }
 
 impl Default for Limits {
-    /// 100 megapixels: four times Picsum's largest originals (5000×5000).
+    /// Sources up to 100 megapixels (four times Picsum's largest originals), outputs up to
+    /// 25 (5000×5000, Picsum's largest), 150 of work per render.
     fn default() -> Self {
         Self {
             max_source_pixels: 100_000_000,
+            max_output_pixels: 25_000_000,
+            max_work_pixels: 150_000_000,
         }
     }
 }

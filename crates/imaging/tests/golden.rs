@@ -210,6 +210,7 @@ fn pixel_limit_is_checked_from_the_header() {
     let t = task(10, 10, None, false, None, Format::Jpeg);
     let small = Limits {
         max_source_pixels: 500 * 333 - 1,
+        ..Limits::default()
     };
     assert!(matches!(
         render(&fixture("file/1_500.jpg"), &t, small),

@@ -47,6 +47,7 @@ pub async fn handle(
     headers: &HeaderMap,
 ) -> Result<Response, ServiceError> {
     let req = crate::parse::parse(route.method, &route.tail, raw_query, picfit.settings())?;
+    guard.admit_cost(&req.pipeline)?;
     if req.method != Method::Display {
         // `get` and `redirect` write into the store: only for writers.
         guard.admit_write(headers, peer)?;

@@ -26,6 +26,7 @@ pub async fn handle(
 ) -> Result<Response, ServiceError> {
     let req = crate::parse::parse(route, |name| pixlserv.presets.get(name))?;
     guard.admit_image(req.api_key.as_deref()).await?;
+    guard.admit_cost(&req.pipeline)?;
     // The original's version names its renders and its tag (a source replaced under the
     // same name is rendered again and never revalidates as unchanged).
     let stat = match source::stat(core, &req.path).await {

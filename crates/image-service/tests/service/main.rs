@@ -10,6 +10,7 @@
     reason = "test helpers panic on failure"
 )]
 
+mod budget;
 mod deletes;
 mod picfit;
 mod picsum;

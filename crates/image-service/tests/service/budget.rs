@@ -1,0 +1,60 @@
+//! Every transformation has a budget, checked before any work (operations, overlay images)
+//! and while it runs (output and work pixels): past it, a clear 400 that names what is over.
+
+use super::*;
+
+async fn refused(http: &reqwest::Client, url: &str, message: &str) {
+    let (status, _, body) = get(http, url).await;
+    let body = String::from_utf8_lossy(&body).into_owned();
+    assert_eq!(status, 400, "{url}: {body}");
+    assert!(body.contains(message), "{url}: {body}");
+}
+
+#[tokio::test]
+async fn stacked_overlays_and_long_chains_are_refused_before_any_work() {
+    let images = spawn_app(&[]).await;
+    let http = client();
+    let display = |qs: &str| format!("{}/display?path=quadrants.png&{qs}", images.base);
+    // Each flat draws the same image 16 times (the most one flat may); three of them took
+    // the process to 1.7 GB before.
+    let paths = "+path:quadrants.png".repeat(16);
+    let flat = format!("op=op:flat{paths}");
+    refused(
+        &http,
+        &display(&format!("op=resize&w=200&{flat}&{flat}&{flat}")),
+        "48 overlay images requested, at most 16 allowed",
+    )
+    .await;
+    let (status, _, _) = get(&http, &display(&format!("op=resize&w=200&{flat}"))).await;
+    assert_eq!(status, 200, "one flat of 16 is within the budget");
+    let chain = "&op=op:rotate+deg:90".repeat(11);
+    refused(
+        &http,
+        &display(&format!("op=resize&w=20{chain}")),
+        "12 operations requested, at most 10 allowed",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn outputs_and_work_are_bounded_in_pixels() {
+    let images = spawn_app(&[("IMAGE_MAX_WORK_PIXELS", "1000000")]).await;
+    let http = client();
+    let display = |qs: &str| format!("{}/display?path=quadrants.png&{qs}", images.base);
+    // 10000x10000 BMP (300 MB buffered by the encoder) or any 36-megapixel output.
+    for qs in [
+        "op=resize&w=10000&h=10000&fmt=bmp",
+        "op=resize&w=6000&h=6000",
+    ] {
+        refused(&http, &display(qs), "is too large").await;
+    }
+    // Each step fits, together they pass the work budget (640k + 810k pixels).
+    refused(
+        &http,
+        &display("op=resize&w=800&h=800&op=op:resize+w:900+h:900"),
+        "pixels of work",
+    )
+    .await;
+    let (status, ct, body) = get(&http, &display("op=resize&w=800&h=800")).await;
+    assert_eq!((status, dimensions(&ct, &body)), (200, (800, 800)));
+}
