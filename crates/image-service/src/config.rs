@@ -71,7 +71,7 @@ pub struct ImageConfig {
     /// Pixel budget of one transformation: decoded sources and overlays and every step's
     /// image, summed (400 past it). About 4 bytes of memory each, for as long as the render
     /// runs.
-    #[arg(long, env = "IMAGE_MAX_WORK_PIXELS", default_value_t = 150_000_000)]
+    #[arg(long, env = "IMAGE_MAX_WORK_PIXELS", default_value_t = 40_000_000)]
     pub max_work_pixels: u64,
     /// Most operations one transformation request may ask for (sub-operations counted).
     #[arg(long, env = "IMAGE_MAX_OPERATIONS", default_value_t = 10)]

@@ -22,12 +22,12 @@ pub struct Limits {
 
 impl Default for Limits {
     /// Sources up to 100 megapixels (four times Picsum's largest originals), outputs up to
-    /// 25 (5000×5000, Picsum's largest), 150 of work per render.
+    /// 25 (5000×5000, Picsum's largest), 40 of work per render.
     fn default() -> Self {
         Self {
             max_source_pixels: 100_000_000,
             max_output_pixels: 25_000_000,
-            max_work_pixels: 150_000_000,
+            max_work_pixels: 40_000_000,
         }
     }
 }
