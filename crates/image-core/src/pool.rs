@@ -3,11 +3,12 @@
 //! Renders never run on the async runtime: a handler hands a closure to [`RenderPool::run`],
 //! which queues it on a bounded channel feeding `workers` long-lived threads. A full queue is
 //! refused at once ([`PoolError::Overloaded`], answered 503) instead of growing. A job whose
-//! requester went away while it was queued is skipped. Dedicated threads keep libvips'
+//! requester went away while it was queued is skipped; one that is running when its
+//! requester goes away (client gone, deadline passed) is stopped by libvips' kill flag. Dedicated threads keep libvips'
 //! per-thread state stable, and release it when they exit.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
 
 use tokio::sync::oneshot;
@@ -90,6 +91,10 @@ impl RenderPool {
         F: FnOnce() -> T + Send + 'static,
     {
         let (reply, result) = oneshot::channel();
+        // Raised when this future is dropped (the client left, the deadline passed): the
+        // render stops at its next batch of tiles and frees the worker.
+        let cancel = CancelOnDrop(Arc::new(AtomicBool::new(false)));
+        let flag = Arc::clone(&cancel.0);
         let queued = Arc::clone(&self.queued);
         let job: Job = Box::new(move || {
             let waiting = queued.fetch_sub(1, Ordering::Relaxed).saturating_sub(1);
@@ -97,7 +102,7 @@ impl RenderPool {
             if reply.is_closed() {
                 return; // the request was cancelled while queued
             }
-            let _ = reply.send(f());
+            let _ = reply.send(picsum_imaging::cancellable(flag, f));
         });
         let waiting = self.queued.fetch_add(1, Ordering::Relaxed) + 1;
         match self.tx.try_send(job) {
@@ -111,7 +116,18 @@ impl RenderPool {
                 return Err(PoolError::Failed);
             }
         }
-        result.await.map_err(|_| PoolError::Failed)
+        let answer = result.await.map_err(|_| PoolError::Failed);
+        drop(cancel);
+        answer
+    }
+}
+
+/// Raises its flag when dropped.
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
     }
 }
 

@@ -45,6 +45,7 @@ pub(crate) fn still(
                     .set("option-string", "fail-on=truncated"),
             )
             .map_err(|_| decode_error())?;
+            crate::cancel::watch(&scaled);
             // The shrunk decode reads its source once, top to bottom; smart crops and later
             // steps that may read it in another order need it (output-sized) in memory.
             // Overlays, grey and mirroring read row by row and stream.

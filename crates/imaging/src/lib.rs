@@ -11,11 +11,13 @@
 //!   [`process`] runs a pipeline ([`process_layered`] with the overlay images the caller
 //!   loaded): the executor for still images, `animation` for animated GIF and WebP.
 //!
-//! All FFI lives in `vips`.
+//! Renders run inside [`cancellable`] stop when their caller gives up. All FFI lives in
+//! `vips`.
 
 mod animation;
 mod bmp;
 mod bounds;
+mod cancel;
 mod draw;
 mod encode;
 mod error;
@@ -31,6 +33,7 @@ mod source;
 mod vips;
 
 pub use bounds::MAX_SIDE;
+pub use cancel::cancellable;
 pub use error::ImagingError;
 pub use jpeg::jpeg_dimensions;
 pub use picsum::{RenderTask, fit_within, render};

@@ -78,6 +78,8 @@ pub fn render(source: &[u8], task: &RenderTask, limits: Limits) -> Result<Vec<u8
     if let Some(comment) = &task.comment {
         reset_metadata(&mut image, comment)?;
     }
+    // The encoder computes the whole pipeline: that is where a cancelled render stops.
+    crate::cancel::watch(&image);
     let encoded = match task.format {
         Format::Jpeg => image.jpegsave_buffer_with_opts(
             VOption::new()

@@ -66,6 +66,8 @@ pub fn process_layered(
         execute::still(source, pipeline, limits, layers)?
     };
     let (width, height) = dims(&image);
+    // The encoder computes the whole pipeline: that is where a cancelled render stops.
+    crate::cancel::watch(&image);
     let bytes = encode(&image, format, pipeline.output.quality)?;
     Ok(Rendered {
         bytes,

@@ -1,7 +1,7 @@
 //! The libvips boundary: process set-up and the few calls rs-vips does not wrap.
 #![expect(
     unsafe_code,
-    reason = "libvips set-up and metadata listing have no safe wrapper"
+    reason = "libvips set-up, metadata listing and the eval signal have no safe wrapper"
 )]
 
 use std::ffi::CStr;
@@ -156,5 +156,63 @@ pub(crate) fn vips_error(op: &'static str) -> ImagingError {
     ImagingError::Vips {
         op,
         detail: take_error(),
+    }
+}
+
+/// Stops the evaluation of `image` and of every image computed from it (libvips' kill
+/// flag) as soon as `flag` is raised: libvips reports progress on the most upstream image
+/// that asked for it, from every sink below it, and the callback kills the image being
+/// computed there. The flag is released when `image` is.
+pub(crate) fn kill_when(image: &VipsImage, flag: std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    use std::os::raw::c_void;
+
+    unsafe extern "C" fn on_eval(
+        _image: *mut bindings::VipsImage,
+        progress: *mut bindings::VipsProgress,
+        data: *mut c_void,
+    ) {
+        // SAFETY: `data` is the `AtomicBool` of the `Arc` leaked below, alive until the
+        // destroy notify runs; `progress` is libvips' own for the image being computed.
+        unsafe {
+            let flag = &*(data as *const std::sync::atomic::AtomicBool);
+            if flag.load(std::sync::atomic::Ordering::Relaxed)
+                && !progress.is_null()
+                && !(*progress).im.is_null()
+            {
+                bindings::vips_image_set_kill((*progress).im, 1);
+            }
+        }
+    }
+
+    unsafe extern "C" fn release(data: *mut c_void, _closure: *mut bindings::GClosure) {
+        // SAFETY: `data` came from `Arc::into_raw` below and is released exactly once.
+        unsafe {
+            drop(std::sync::Arc::from_raw(
+                data as *const std::sync::atomic::AtomicBool,
+            ))
+        }
+    }
+
+    image.set_progress(true);
+    let data = std::sync::Arc::into_raw(flag) as *mut c_void;
+    // SAFETY: the instance is a live image; the handler matches the "eval" signal's
+    // signature (image, progress, user data) and is only ever called by GLib with it.
+    unsafe {
+        let handler = std::mem::transmute::<
+            unsafe extern "C" fn(
+                *mut bindings::VipsImage,
+                *mut bindings::VipsProgress,
+                *mut c_void,
+            ),
+            unsafe extern "C" fn(),
+        >(on_eval);
+        bindings::g_signal_connect_data(
+            image.as_mut_ptr().cast::<c_void>(),
+            c"eval".as_ptr(),
+            Some(handler),
+            data,
+            Some(release),
+            0,
+        );
     }
 }

@@ -11,6 +11,7 @@
 )]
 
 mod budget;
+mod cancel;
 mod deletes;
 mod picfit;
 mod picsum;

@@ -1,0 +1,39 @@
+//! A render whose client is gone stops and frees its worker: the next request does not
+//! wait for it.
+
+use std::time::{Duration, Instant};
+
+use super::*;
+
+/// A render of about ten seconds on one core here: a 5000x3333 resize of a 6000x4000
+/// photo, then a gaussian blur of sigma 50. Before renders could be cancelled, the small
+/// request below waited 11 s for it.
+const HEAVY: &str = "path=1.jpg&op=resize&w=5000&h=3333&op=op:effect+filter:blur+w:1000&fmt=jpg";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_render_whose_client_left_frees_its_worker() {
+    let images = spawn_app(&[("IMAGE_WORKERS", "1")]).await;
+    let http = client();
+    let heavy = format!("{}/display?{HEAVY}", images.base);
+    let started = Instant::now();
+    let gone = http
+        .get(&heavy)
+        .timeout(Duration::from_millis(800))
+        .send()
+        .await;
+    assert!(
+        gone.is_err(),
+        "the heavy render answered in {:?}",
+        started.elapsed()
+    );
+    // The one worker was busy with it; once the client left, it stops within a second.
+    let small = format!("{}/display?path=quadrants.png&op=resize&w=16", images.base);
+    let started = Instant::now();
+    let (status, _, _) = get(&http, &small).await;
+    let waited = started.elapsed();
+    assert_eq!(status, 200);
+    assert!(
+        waited < Duration::from_secs(3),
+        "the small render waited {waited:?}"
+    );
+}
