@@ -179,6 +179,9 @@ pub enum UploadError {
     /// `DELETE /` or a bad path.
     #[error("invalid path {0:?}")]
     BadPath(String),
+    /// The form did not arrive within the upload time limit.
+    #[error("upload too slow")]
+    TooSlow,
 }
 
 impl UploadError {
@@ -194,6 +197,7 @@ impl UploadError {
             | Self::InvalidTimestamp
             | Self::InvalidSignature => StatusCode::BAD_REQUEST,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooSlow => StatusCode::REQUEST_TIMEOUT,
             Self::NotAnImage => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Exists(_) => StatusCode::CONFLICT,
         }

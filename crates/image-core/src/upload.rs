@@ -30,6 +30,8 @@ pub struct UploadSettings {
     pub deletes: bool,
     /// Largest upload, in bytes.
     pub max_bytes: u64,
+    /// How long a client may take to send its upload form; slower bodies are cut (408).
+    pub time_limit: std::time::Duration,
 }
 
 impl UploadSettings {
@@ -88,7 +90,11 @@ pub async fn receive(
     secret: Option<String>,
     form: Multipart,
 ) -> Outcome {
-    let fields = read_form(core, &mut dialect, form).await?;
+    let reading = read_form(core, &mut dialect, form);
+    let fields = match tokio::time::timeout(core.uploads.time_limit, reading).await {
+        Ok(fields) => fields?,
+        Err(_) => return Err((dialect, UploadError::TooSlow.into())),
+    };
     let fail = move |e: ServiceError| (dialect, e);
     let (bytes, file_name) = fields.image.ok_or(fail(UploadError::MissingField.into()))?;
     if let Some(secret) = secret {

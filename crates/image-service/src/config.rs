@@ -130,6 +130,9 @@ pub struct ImageConfig {
     /// Accept `DELETE /{path}` (the original, its stored derivatives and cached copy).
     #[arg(long, env = "IMAGE_DELETES", default_value_t = false, action = clap::ArgAction::Set)]
     pub deletes: bool,
+    /// How long a client may take to send an upload, in milliseconds (408 past it).
+    #[arg(long, env = "IMAGE_UPLOAD_TIMEOUT_MS", default_value_t = 30_000)]
+    pub upload_timeout_ms: u64,
     /// Largest upload, in bytes (413 above).
     #[arg(long, env = "IMAGE_UPLOAD_MAX_BYTES", default_value_t = 16 << 20)]
     pub upload_max_bytes: u64,

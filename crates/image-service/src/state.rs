@@ -65,51 +65,9 @@ impl AppState {
             presets: config.presets()?,
         });
         let hooks: Vec<Arc<dyn UploadHook>> = vec![Arc::new(EagerPresets(Arc::clone(&pixlserv)))];
-        let core = Core {
-            storage: config.storage()?,
-            sources,
-            renders,
-            pool: RenderPool::new(usize::from(config.workers), config.queue_size)?,
-            workers: config.workers,
-            limits: Limits {
-                max_source_pixels: config.max_source_pixels,
-                max_output_pixels: config.max_output_pixels,
-                max_work_pixels: config.max_work_pixels,
-            },
-            remote: remote::Fetcher::new(config.remote())?,
-            uploads: UploadSettings {
-                enabled: config.uploads,
-                deletes: config.deletes,
-                max_bytes: config.upload_max_bytes,
-            },
-            derived: DerivedStore::new(
-                config.derived_prefix.clone(),
-                Shard::new(
-                    config.derived_shard_width,
-                    config.derived_shard_depth,
-                    config.derived_shard_rest_only,
-                )?,
-                config.derived_base_url.clone(),
-            ),
-            hooks,
-            companions: vec![Arc::new(Variants)],
-        };
-        let guard = Guard {
-            access: config.access()?,
-            keys,
-            auth: Auth {
-                get: config.auth_get,
-                upload: config.auth_upload,
-            },
-            anonymous_writes: config.allow_anonymous_writes,
-            budget: Budget {
-                max_operations: config.max_operations,
-                max_layers: config.max_layers,
-            },
-        };
         Ok(Self {
-            core: Arc::new(core),
-            guard: Arc::new(guard),
+            core: Arc::new(core(config, sources, renders, hooks)?),
+            guard: Arc::new(guard(config, keys)?),
             picsum: Picsum {
                 signer: Signer::new(config.hmac_key.as_bytes()),
             },
@@ -129,4 +87,60 @@ impl AppState {
             open,
         })
     }
+}
+
+/// The core: storage, caches, the pool, limits, uploads, the derived store, hooks.
+fn core(
+    config: &ImageConfig,
+    sources: Cache,
+    renders: Cache,
+    hooks: Vec<Arc<dyn UploadHook>>,
+) -> anyhow::Result<Core> {
+    Ok(Core {
+        storage: config.storage()?,
+        sources,
+        renders,
+        pool: RenderPool::new(usize::from(config.workers), config.queue_size)?,
+        workers: config.workers,
+        limits: Limits {
+            max_source_pixels: config.max_source_pixels,
+            max_output_pixels: config.max_output_pixels,
+            max_work_pixels: config.max_work_pixels,
+        },
+        remote: remote::Fetcher::new(config.remote())?,
+        uploads: UploadSettings {
+            enabled: config.uploads,
+            deletes: config.deletes,
+            max_bytes: config.upload_max_bytes,
+            time_limit: std::time::Duration::from_millis(config.upload_timeout_ms),
+        },
+        derived: DerivedStore::new(
+            config.derived_prefix.clone(),
+            Shard::new(
+                config.derived_shard_width,
+                config.derived_shard_depth,
+                config.derived_shard_rest_only,
+            )?,
+            config.derived_base_url.clone(),
+        ),
+        hooks,
+        companions: vec![Arc::new(Variants)],
+    })
+}
+
+/// The guard: addresses, keys, pixlserv's authorisation, anonymous writes, the budget.
+fn guard(config: &ImageConfig, keys: Option<ApiKeys>) -> anyhow::Result<Guard> {
+    Ok(Guard {
+        access: config.access()?,
+        keys,
+        auth: Auth {
+            get: config.auth_get,
+            upload: config.auth_upload,
+        },
+        anonymous_writes: config.allow_anonymous_writes,
+        budget: Budget {
+            max_operations: config.max_operations,
+            max_layers: config.max_layers,
+        },
+    })
 }

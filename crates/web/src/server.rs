@@ -8,6 +8,9 @@ use axum::Router;
 /// A client must send a request's headers within this time (Picsum's 5 s read timeout),
 /// or its connection is closed: slow or stalled clients cannot hold connections forever.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long an answer may sit unread by its client (data unacknowledged, or held back by a
+/// zero receive window) before the connection, and the answer's memory, are dropped.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a shutdown waits for in-flight requests (Picsum: 60 s).
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -54,7 +57,7 @@ pub async fn serve_with_ops(
             })
             .await
     });
-    let result = serve_http(listener, app, shutdown).await;
+    let result = serve_http(listener, app, shutdown, SEND_TIMEOUT).await;
     let _ = stop_tx.send(true);
     let _ = ops_task.await;
     result
@@ -66,6 +69,7 @@ async fn serve_http(
     listener: tokio::net::TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
+    send_timeout: Duration,
 ) -> std::io::Result<()> {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut builder = hyper::server::conn::http1::Builder::new();
@@ -88,6 +92,9 @@ async fn serve_http(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
+        // A client that stops reading leaves its answer in our buffers; past the send
+        // timeout the kernel drops the connection, and the answer with it.
+        let _ = socket2::SockRef::from(&stream).set_tcp_user_timeout(Some(send_timeout));
         // Handlers learn the peer address as axum's `ConnectInfo`.
         let app = tower::ServiceExt::map_request(
             app.clone(),
@@ -160,6 +167,39 @@ mod tests {
         assert!(closed.is_ok(), "a stalled client kept its connection");
         assert!(started.elapsed() >= HEADER_READ_TIMEOUT - Duration::from_millis(100));
 
+        tx.send(()).unwrap();
+        server.await.unwrap().unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_answer_nobody_reads_is_dropped_after_the_send_timeout() {
+        const BODY: usize = 64 << 20;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = Router::new().route("/", get(|| async { vec![7u8; BODY] }));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let timeout = Duration::from_millis(500);
+        let server = tokio::spawn(serve_http(
+            listener,
+            app,
+            async move {
+                let _ = rx.await;
+            },
+            timeout,
+        ));
+        let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+        slow.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        // Never read until well past the timeout: the kernel buffers fill, the server's
+        // window stays shut, and the connection must be dropped.
+        tokio::time::sleep(timeout * 8).await;
+        let mut got = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(10), slow.read_to_end(&mut got)).await;
+        assert!(
+            got.len() < BODY,
+            "the whole answer was kept for a client that did not read"
+        );
         tx.send(()).unwrap();
         server.await.unwrap().unwrap();
     }

@@ -40,3 +40,39 @@ async fn uploads_never_shadow_or_replace_catalog_images() {
     let (status, ct, body) = get(&http, &url).await;
     assert_eq!((status, dimensions(&ct, &body)), (200, (40, 20)));
 }
+
+#[tokio::test]
+async fn a_slow_upload_is_cut() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let images = spawn_app(&[
+        ("IMAGE_UPLOADS", "true"),
+        ("IMAGE_UPLOAD_TIMEOUT_MS", "500"),
+    ])
+    .await;
+    let addr = images.base.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let part =
+        "--b\r\nContent-Disposition: form-data; name=\"data\"; filename=\"slow.jpg\"\r\n\r\n";
+    let head = format!(
+        "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n\
+         Content-Length: 100000\r\n\r\n{part}\u{ff}\u{d8}"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // …and nothing more: the body never completes.
+    let mut answer = vec![0; 64];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut answer))
+        .await
+        .expect("the slow upload was not cut")
+        .unwrap();
+    let status = String::from_utf8_lossy(&answer[..read]).into_owned();
+    assert!(status.starts_with("HTTP/1.1 408"), "{status}");
+    assert!(
+        !images
+            .state
+            .core
+            .storage
+            .exists("uploads/slow.jpg")
+            .await
+            .unwrap()
+    );
+}
