@@ -70,11 +70,12 @@ enum Command {
         #[arg(long, env = "PICSUM_DATABASE_URL", hide_env_values = true)]
         database_url: String,
     },
-    /// Manage API keys (pixlserv's Redis layout, in the Redis of `IMAGE_CACHE_URL`).
+    /// Manage API keys (pixlserv's layout under `picsum:keys:`, in the Redis of
+    /// `IMAGE_KEYS_URL`, which must not evict).
     ApiKey {
         /// `redis://…`, `rediss://…` or `redis+cluster://…`.
-        #[arg(long, env = "IMAGE_CACHE_URL", hide_env_values = true)]
-        cache_url: String,
+        #[arg(long, env = "IMAGE_KEYS_URL", hide_env_values = true)]
+        keys_url: String,
         #[command(subcommand)]
         action: KeyAction,
     },
@@ -135,6 +136,13 @@ enum KeyAction {
         /// The key.
         key: String,
     },
+    /// Copy every key, secret and permission from a Redis in pixlserv's layout (unprefixed,
+    /// e.g. pixlserv's own or the cache's where keys used to live).
+    Import {
+        /// `redis://…` of the keys to copy.
+        #[arg(long)]
+        from: String,
+    },
     /// Remove a key, its secret and its permissions.
     Remove {
         /// The key.
@@ -142,17 +150,25 @@ enum KeyAction {
     },
 }
 
-/// Runs an `api-key` command, printing what pixlserv's CLI prints.
-async fn api_key(cache_url: &str, action: KeyAction) -> anyhow::Result<()> {
-    use picsum_guard::keys::{ApiKeys, Permission, describe};
+/// The keys in the Redis at `url`, under `prefix`.
+fn key_store(url: &str, prefix: &str) -> anyhow::Result<picsum_guard::keys::ApiKeys> {
     let tier = picsum_cache::RedisTier::open(picsum_cache::RedisSettings {
-        url: cache_url.to_owned(),
+        url: url.to_owned(),
         prefix: String::new(),
         ttl: std::time::Duration::from_secs(1),
         max_entry_bytes: 1 << 20,
         timeout: std::time::Duration::from_secs(3),
     })?;
-    let keys = ApiKeys::new(std::sync::Arc::new(tier));
+    Ok(picsum_guard::keys::ApiKeys::new(
+        std::sync::Arc::new(tier),
+        prefix,
+    ))
+}
+
+/// Runs an `api-key` command, printing what pixlserv's CLI prints.
+async fn api_key(keys_url: &str, action: KeyAction) -> anyhow::Result<()> {
+    use picsum_guard::keys::{KEYS_PREFIX, Permission, describe};
+    let keys = key_store(keys_url, KEYS_PREFIX)?;
     let missing = || anyhow::anyhow!("key does not exist");
     match action {
         KeyAction::Add => {
@@ -187,6 +203,10 @@ async fn api_key(cache_url: &str, action: KeyAction) -> anyhow::Result<()> {
             let secret = keys.generate_secret(&key).await?.ok_or_else(missing)?;
             println!("The new secret is: {secret}. Please save it now.");
         }
+        KeyAction::Import { from } => {
+            let copied = keys.import_from(&key_store(&from, "")?).await?;
+            println!("Imported {copied} keys");
+        }
         KeyAction::Remove { key } => {
             anyhow::ensure!(keys.remove(&key).await?, "key does not exist");
             println!("The key was successfully removed");
@@ -215,8 +235,8 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::ApiKey { cache_url, action } => {
-            catalog_task(async move { api_key(&cache_url, action).await })
+        Command::ApiKey { keys_url, action } => {
+            catalog_task(async move { api_key(&keys_url, action).await })
         }
         Command::Signature { key, query } => {
             anyhow::ensure!(!key.is_empty(), "You must provide a key");

@@ -1,7 +1,10 @@
-//! API keys with `get` and `upload` permissions, stored in Redis in pixlserv's layout, so
-//! keys made by pixlserv's CLI keep working: set `api-keys`, hash `key:{k}` with field
-//! `secret`, set `key:{k}:permissions` ⊆ {get, upload}. Looked up per request (no stale
-//! copies after `picsum api-key modify`).
+//! API keys with `get` and `upload` permissions, in Redis in pixlserv's layout under a
+//! prefix: set `{prefix}api-keys`, hash `{prefix}key:{k}` with field `secret`, set
+//! `{prefix}key:{k}:permissions` ⊆ {get, upload}. The service keeps them in a Redis of their
+//! own (`IMAGE_KEYS_URL`, never the cache's, whose eviction could drop them) under
+//! [`KEYS_PREFIX`]; keys made by pixlserv's CLI are brought over by
+//! [`ApiKeys::import_from`] (`picsum api-key import --from …`). Looked up per request (no
+//! stale copies after `picsum api-key modify`).
 
 use std::sync::Arc;
 
@@ -60,13 +63,71 @@ pub struct KeyInfo {
 #[derive(Debug, Clone)]
 pub struct ApiKeys {
     redis: Arc<RedisTier>,
+    prefix: String,
 }
 
+/// The prefix of the service's own keys (pixlserv's layout has none).
+pub const KEYS_PREFIX: &str = "picsum:keys:";
+
 impl ApiKeys {
-    /// Keys in this Redis.
+    /// Keys in this Redis, under `prefix` ([`KEYS_PREFIX`] for the service's own; empty for
+    /// pixlserv's layout).
     #[must_use]
-    pub const fn new(redis: Arc<RedisTier>) -> Self {
-        Self { redis }
+    pub fn new(redis: Arc<RedisTier>, prefix: &str) -> Self {
+        Self {
+            redis,
+            prefix: prefix.to_owned(),
+        }
+    }
+
+    fn set_name(&self) -> String {
+        format!("{}api-keys", self.prefix)
+    }
+
+    fn hash_name(&self, key: &str) -> String {
+        format!("{}key:{key}", self.prefix)
+    }
+
+    fn permissions_name(&self, key: &str) -> String {
+        format!("{}key:{key}:permissions", self.prefix)
+    }
+
+    /// Copies every key of `source` (pixlserv's layout, say) with its secret and
+    /// permissions; returns how many.
+    ///
+    /// # Errors
+    /// Either Redis unavailable.
+    pub async fn import_from(&self, source: &Self) -> Result<usize, CacheError> {
+        let keys = source.list().await?;
+        for key in &keys {
+            let Some(info) = source.lookup(key).await? else {
+                continue;
+            };
+            self.redis
+                .query::<i64>(cmd("SADD").arg(self.set_name()).arg(key))
+                .await?;
+            self.redis
+                .query::<i64>(
+                    cmd("HSET")
+                        .arg(self.hash_name(key))
+                        .arg("secret")
+                        .arg(&info.secret),
+                )
+                .await?;
+            self.redis
+                .query::<i64>(cmd("DEL").arg(self.permissions_name(key)))
+                .await?;
+            for permission in info.permissions {
+                self.redis
+                    .query::<i64>(
+                        cmd("SADD")
+                            .arg(self.permissions_name(key))
+                            .arg(permission.name()),
+                    )
+                    .await?;
+            }
+        }
+        Ok(keys.len())
     }
 
     /// A new key with both permissions: `(key, secret)`, 32 lowercase hex digits each.
@@ -76,13 +137,13 @@ impl ApiKeys {
     pub async fn add(&self) -> Result<(String, String), KeyError> {
         let key = random_hex()?;
         self.redis
-            .query::<i64>(cmd("SADD").arg("api-keys").arg(&key))
+            .query::<i64>(cmd("SADD").arg(self.set_name()).arg(&key))
             .await?;
         let secret = self.new_secret(&key).await?;
         self.redis
             .query::<i64>(
                 cmd("SADD")
-                    .arg(format!("key:{key}:permissions"))
+                    .arg(self.permissions_name(&key))
                     .arg("get")
                     .arg("upload"),
             )
@@ -95,7 +156,10 @@ impl ApiKeys {
     /// # Errors
     /// Redis unavailable.
     pub async fn list(&self) -> Result<Vec<String>, CacheError> {
-        let mut keys: Vec<String> = self.redis.query(cmd("SMEMBERS").arg("api-keys")).await?;
+        let mut keys: Vec<String> = self
+            .redis
+            .query(cmd("SMEMBERS").arg(self.set_name()))
+            .await?;
         keys.sort();
         Ok(keys)
     }
@@ -108,9 +172,9 @@ impl ApiKeys {
         // The three reads go out together on the multiplexed connection: one round trip
         // per request instead of three (pixlserv's keys live in three slots, so no MULTI).
         let (mut member, mut hget, mut smembers) = (cmd("SISMEMBER"), cmd("HGET"), cmd("SMEMBERS"));
-        member.arg("api-keys").arg(key);
-        hget.arg(format!("key:{key}")).arg("secret");
-        smembers.arg(format!("key:{key}:permissions"));
+        member.arg(self.set_name()).arg(key);
+        hget.arg(self.hash_name(key)).arg("secret");
+        smembers.arg(self.permissions_name(key));
         let (known, secret, mut names): (bool, Option<String>, Vec<String>) = tokio::try_join!(
             self.redis.query(&member),
             self.redis.query(&hget),
@@ -146,7 +210,7 @@ impl ApiKeys {
         self.redis
             .query::<i64>(
                 cmd(op)
-                    .arg(format!("key:{key}:permissions"))
+                    .arg(self.permissions_name(key))
                     .arg(permission.name()),
             )
             .await?;
@@ -170,7 +234,7 @@ impl ApiKeys {
         self.redis
             .query::<i64>(
                 cmd("HSET")
-                    .arg(format!("key:{key}"))
+                    .arg(self.hash_name(key))
                     .arg("secret")
                     .arg(&secret),
             )
@@ -186,13 +250,13 @@ impl ApiKeys {
     pub async fn remove(&self, key: &str) -> Result<bool, CacheError> {
         let removed: i64 = self
             .redis
-            .query(cmd("SREM").arg("api-keys").arg(key))
+            .query(cmd("SREM").arg(self.set_name()).arg(key))
             .await?;
         self.redis
             .query::<i64>(
                 cmd("DEL")
-                    .arg(format!("key:{key}"))
-                    .arg(format!("key:{key}:permissions")),
+                    .arg(self.hash_name(key))
+                    .arg(self.permissions_name(key)),
             )
             .await?;
         Ok(removed > 0)

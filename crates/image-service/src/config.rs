@@ -50,6 +50,11 @@ pub struct ImageConfig {
     /// Redis Cluster as `redis+cluster://host1:port1,host2:port2,…`. Unset or empty: memory only.
     #[arg(long, env = "IMAGE_CACHE_URL", hide_env_values = true)]
     pub cache_url: Option<String>,
+    /// Where API keys live (pixlserv's keys, `get` and `upload`): a Redis of their own,
+    /// configured not to evict (`maxmemory-policy noeviction`); never the cache's. Keys are
+    /// under `picsum:keys:`. Unset: no keys (key routes answer 401).
+    #[arg(long, env = "IMAGE_KEYS_URL", hide_env_values = true)]
+    pub keys_url: Option<String>,
     /// Prefix of every Redis key.
     #[arg(long, env = "IMAGE_CACHE_PREFIX", default_value = "picsum:")]
     pub cache_prefix: String,
@@ -279,6 +284,27 @@ impl ImageConfig {
             Some(url) => picsum_storage::Storage::from_url(url, self.max_source_bytes),
             None => picsum_storage::Storage::local(&self.storage_path, self.max_source_bytes),
         }
+    }
+
+    /// The API key store these settings name, if any.
+    ///
+    /// # Errors
+    /// An invalid keys URL.
+    pub fn keys(&self) -> Result<Option<picsum_guard::keys::ApiKeys>, picsum_cache::CacheError> {
+        let Some(url) = self.keys_url.as_ref().filter(|u| !u.is_empty()) else {
+            return Ok(None);
+        };
+        let tier = picsum_cache::RedisTier::open(picsum_cache::RedisSettings {
+            url: url.clone(),
+            prefix: String::new(),
+            ttl: std::time::Duration::from_secs(1),
+            max_entry_bytes: 1 << 20,
+            timeout: std::time::Duration::from_millis(self.cache_timeout_ms.max(500)),
+        })?;
+        Ok(Some(picsum_guard::keys::ApiKeys::new(
+            std::sync::Arc::new(tier),
+            picsum_guard::keys::KEYS_PREFIX,
+        )))
     }
 
     /// Access settings.

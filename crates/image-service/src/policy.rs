@@ -40,13 +40,24 @@ pub fn check(config: &ImageConfig) -> anyhow::Result<Vec<String>> {
         open.push(format!("unsigned {dialect}"));
     }
     let writes = config.uploads || config.deletes || config.dialects.picfit;
-    let keyed = config.uploads && config.cache_url.as_deref().is_some_and(|u| !u.is_empty());
+    let key_store = config.keys_url.as_deref().is_some_and(|u| !u.is_empty());
+    for (on, setting) in [
+        (config.auth_get, "IMAGE_AUTH_GET"),
+        (config.auth_upload, "IMAGE_AUTH_UPLOAD"),
+    ] {
+        anyhow::ensure!(
+            !on || key_store,
+            "{setting} needs IMAGE_KEYS_URL: a Redis for API keys that does not evict \
+             (picsum api-key import --from brings keys over from pixlserv's Redis)"
+        );
+    }
+    let keyed = config.uploads && key_store;
     if config.allowed_ips.trim().is_empty() {
         let wants_writers = config.uploads && !keyed || config.deletes;
         anyhow::ensure!(
             !wants_writers || config.allow_anonymous_writes,
             "IMAGE_UPLOADS/IMAGE_DELETES are on but no writer is named: set IMAGE_ALLOWED_IPS \
-             (or API keys with IMAGE_CACHE_URL for uploads), or IMAGE_ALLOW_ANONYMOUS_WRITES=true"
+             (or API keys with IMAGE_KEYS_URL for uploads), or IMAGE_ALLOW_ANONYMOUS_WRITES=true"
         );
         if writes && config.allow_anonymous_writes {
             open.push("anonymous writes".to_owned());
@@ -88,6 +99,7 @@ mod tests {
             ("IMAGE_DIALECTS", "picsum,picfit,pixlserv"),
             ("IMAGE_PICFIT_SECRET_KEY", "s"),
             ("IMAGE_AUTH_GET", "true"),
+            ("IMAGE_KEYS_URL", "redis://127.0.0.1:1"),
             ("IMAGE_UPLOADS", "true"),
             ("IMAGE_DELETES", "true"),
             ("IMAGE_ALLOWED_IPS", "10.0.0.0/8"),
@@ -133,8 +145,15 @@ mod tests {
         // Uploads by API key only (a key store and no address list) need no opt-in.
         let keyed = config(&[
             ("IMAGE_UPLOADS", "true"),
-            ("IMAGE_CACHE_URL", "redis://127.0.0.1:1"),
+            ("IMAGE_KEYS_URL", "redis://127.0.0.1:1"),
         ]);
         assert_eq!(check(&keyed).unwrap(), Vec::<String>::new());
+        // Keys in the cache's Redis could be evicted: the cache is no key store.
+        let cached = config(&[
+            ("IMAGE_AUTH_GET", "true"),
+            ("IMAGE_CACHE_URL", "redis://127.0.0.1:1"),
+        ]);
+        let refusal = check(&cached).unwrap_err().to_string();
+        assert!(refusal.contains("IMAGE_KEYS_URL"), "{refusal}");
     }
 }

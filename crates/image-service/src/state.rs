@@ -54,13 +54,12 @@ impl AppState {
         picsum_imaging::init()?;
         let mut sources = Cache::memory("source", config.source_cache_bytes);
         let mut renders = Cache::memory("render", config.render_cache_bytes);
-        let mut keys = None;
         if let Some(redis) = config.redis()? {
             let redis = Arc::new(redis);
             sources = sources.with_redis(Arc::clone(&redis));
             renders = renders.with_redis(Arc::clone(&redis));
-            keys = Some(ApiKeys::new(redis));
         }
+        let keys = config.keys()?;
         let pixlserv = Arc::new(Pixlserv {
             presets: config.presets()?,
         });

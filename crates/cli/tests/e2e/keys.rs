@@ -1,5 +1,6 @@
-//! API keys end to end: `picsum api-key` writes pixlserv's layout into a real Redis, the
-//! image service reads it per request (get permission, signed uploads).
+//! API keys end to end: `picsum api-key` writes pixlserv's layout under `picsum:keys:` into
+//! a real Redis of their own, the image service reads it per request (get permission,
+//! signed uploads), and keys in pixlserv's own (unprefixed) layout are imported.
 
 use picsum_testkit::RedisServer;
 use reqwest::multipart::{Form, Part};
@@ -10,7 +11,7 @@ fn cli(redis: &str, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_picsum"))
         .arg("api-key")
         .args(args)
-        .env("IMAGE_CACHE_URL", redis)
+        .env("IMAGE_KEYS_URL", redis)
         .output()
         .unwrap();
     (
@@ -54,7 +55,7 @@ async fn keys_gate_images_and_signed_uploads() {
         2,
         8,
         vec![
-            ("IMAGE_CACHE_URL", url.clone()),
+            ("IMAGE_KEYS_URL", url.clone()),
             ("IMAGE_AUTH_GET", "true".into()),
             ("IMAGE_UPLOADS", "true".into()),
             ("IMAGE_AUTH_UPLOAD", "true".into()),
@@ -151,4 +152,53 @@ async fn keys_gate_images_and_signed_uploads() {
         let (ok, _, err) = cli(&url, &args);
         assert!(!ok && err.contains(message), "{args:?}: {err}");
     }
+}
+
+#[tokio::test]
+async fn keys_are_prefixed_and_pixlservs_are_imported() {
+    let old = RedisServer::start();
+    let store = RedisServer::start();
+    // pixlserv's layout, unprefixed, as its CLI leaves it (or as keys lived in our cache).
+    let pixlserv = picsum_cache::RedisTier::open(picsum_cache::RedisSettings {
+        url: old.url(),
+        prefix: String::new(),
+        ttl: std::time::Duration::from_secs(60),
+        max_entry_bytes: 1 << 20,
+        timeout: std::time::Duration::from_secs(3),
+    })
+    .unwrap();
+    let cmd = picsum_cache::redis::cmd;
+    for c in [
+        cmd("SADD").arg("api-keys").arg("oldkey").clone(),
+        cmd("HSET")
+            .arg("key:oldkey")
+            .arg("secret")
+            .arg("s3cret")
+            .clone(),
+        cmd("SADD").arg("key:oldkey:permissions").arg("get").clone(),
+    ] {
+        pixlserv.query::<i64>(&c).await.unwrap();
+    }
+    let (ok, out, err) = cli(&store.url(), &["import", "--from", &old.url()]);
+    assert!(ok, "{err}");
+    assert_eq!(out, "Imported 1 keys\n");
+    assert_eq!(
+        cli(&store.url(), &["info", "oldkey"]).1,
+        "Key: oldkey\nPermissions: [get]\n"
+    );
+    // Under the service's own prefix, nothing unprefixed.
+    let probe = picsum_cache::RedisTier::open(picsum_cache::RedisSettings {
+        url: store.url(),
+        prefix: String::new(),
+        ttl: std::time::Duration::from_secs(60),
+        max_entry_bytes: 1 << 20,
+        timeout: std::time::Duration::from_secs(3),
+    })
+    .unwrap();
+    let keys: Vec<String> = probe.query(&cmd("KEYS").arg("*").clone()).await.unwrap();
+    assert!(!keys.is_empty());
+    assert!(
+        keys.iter().all(|k| k.starts_with("picsum:keys:")),
+        "{keys:?}"
+    );
 }
