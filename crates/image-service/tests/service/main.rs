@@ -17,6 +17,7 @@ mod picfit;
 mod picsum;
 mod pixlserv;
 mod policy;
+mod props;
 mod uploads;
 
 use std::collections::HashMap;
