@@ -1,5 +1,5 @@
 # The one entry point for humans and CI.
-.PHONY: run test lint fmt bench loadtest bench-peers deps
+.PHONY: run test lint fmt bench loadtest bench-peers deps fuzz
 
 run:      ; scripts/run.sh
 test:     ; scripts/test.sh
@@ -9,3 +9,4 @@ lint:     ; cargo fmt --all -- --check && cargo clippy --workspace --all-targets
 bench:    ; scripts/deps.sh && cargo bench -p picsum-imaging -p picsum-api --locked
 loadtest: ; scripts/loadtest.sh
 bench-peers: ; bench/run.sh
+fuzz:     ; scripts/fuzz.sh

@@ -69,6 +69,9 @@ impl From<StorageError> for ServiceError {
 
 impl From<ImagingError> for ServiceError {
     fn from(e: ImagingError) -> Self {
+        if matches!(e, ImagingError::Busy) {
+            return Self::Overloaded;
+        }
         if matches!(
             e,
             ImagingError::OutputTooLarge { .. } | ImagingError::OverBudget { .. }

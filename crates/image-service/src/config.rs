@@ -78,6 +78,10 @@ pub struct ImageConfig {
     /// runs.
     #[arg(long, env = "IMAGE_MAX_WORK_PIXELS", default_value_t = 40_000_000)]
     pub max_work_pixels: u64,
+    /// Pixel budget of every transformation in flight together (503 with `Retry-After`
+    /// past it): with the caches, what bounds the process's memory.
+    #[arg(long, env = "IMAGE_MAX_INFLIGHT_PIXELS", default_value_t = 100_000_000)]
+    pub max_inflight_pixels: u64,
     /// Most operations one transformation request may ask for (sub-operations counted).
     #[arg(long, env = "IMAGE_MAX_OPERATIONS", default_value_t = 10)]
     pub max_operations: usize,

@@ -105,6 +105,7 @@ fn core(
             max_source_pixels: config.max_source_pixels,
             max_output_pixels: config.max_output_pixels,
             max_work_pixels: config.max_work_pixels,
+            max_inflight_pixels: config.max_inflight_pixels,
         },
         remote: remote::Fetcher::new(config.remote())?,
         uploads: UploadSettings {

@@ -25,7 +25,7 @@ pub(crate) fn encode(image: &VipsImage) -> Result<Vec<u8>, ImagingError> {
     };
     let width = usize::try_from(rgb.get_width()).unwrap_or(0);
     let height = usize::try_from(rgb.get_height()).unwrap_or(0);
-    let pixels = rgb.write_to_memory();
+    let pixels = crate::vips::write_to_memory(&rgb)?;
     write(&pixels, width, height).ok_or_else(|| vips_error("bmp size"))
 }
 

@@ -2,6 +2,7 @@
 //! conversions between libvips' `i32` sides and ours.
 
 use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rs_vips::VipsImage;
 
@@ -12,23 +13,46 @@ use crate::source::Limits;
 pub const MAX_SIDE: u32 = 16_384;
 
 thread_local! {
-    /// Pixels the render on this thread decoded or produced so far, and its budget. A
-    /// render runs on one thread from start to end, so the count is its own.
-    static WORK: Cell<(u64, u64)> = const { Cell::new((0, u64::MAX)) };
+    /// Pixels the render on this thread decoded or produced so far, its budget, and the
+    /// process's. A render runs on one thread from start to end, so the count is its own.
+    static WORK: Cell<(u64, u64, u64)> = const { Cell::new((0, u64::MAX, u64::MAX)) };
 }
+
+/// Pixels held by every render in flight in this process.
+static IN_FLIGHT: AtomicU64 = AtomicU64::new(0);
+
+/// The pixel budget of a render on this thread, from start to drop: what it spent is
+/// handed back to the process's budget when it ends.
+pub(crate) struct Budget;
 
 /// Starts the pixel budget of a render on this thread.
-pub(crate) fn begin_budget(limits: Limits) {
-    WORK.set((0, limits.max_work_pixels));
+pub(crate) fn begin_budget(limits: Limits) -> Budget {
+    WORK.set((0, limits.max_work_pixels, limits.max_inflight_pixels));
+    Budget
 }
 
-/// Counts `w × h` decoded or produced pixels against the render's budget.
+impl Drop for Budget {
+    fn drop(&mut self) {
+        let (used, max, process) = WORK.get();
+        IN_FLIGHT.fetch_sub(used, Ordering::Relaxed);
+        WORK.set((0, max, process));
+    }
+}
+
+/// Counts `w × h` decoded or produced pixels against the render's budget and the
+/// process's: past the first, the request asks too much (400); past the second, the
+/// process is busy (503, try again).
 pub(crate) fn spend(w: u32, h: u32) -> Result<(), ImagingError> {
-    let (used, max) = WORK.get();
-    let used = used.saturating_add(u64::from(w) * u64::from(h));
-    WORK.set((used, max));
+    let (used, max, process) = WORK.get();
+    let n = u64::from(w) * u64::from(h);
+    let used = used.saturating_add(n);
+    WORK.set((used, max, process));
+    let total = IN_FLIGHT.fetch_add(n, Ordering::Relaxed).saturating_add(n);
     if used > max {
         return Err(ImagingError::OverBudget { pixels: used, max });
+    }
+    if total > process {
+        return Err(ImagingError::Busy);
     }
     Ok(())
 }

@@ -49,6 +49,9 @@ pub enum ImagingError {
         /// The budget.
         max: u64,
     },
+    /// The renders in flight already hold the process's pixel budget: try again shortly.
+    #[error("too many large renders in flight, retry shortly")]
+    Busy,
     /// libvips failed for another reason.
     #[error("libvips {op} failed: {detail}")]
     Vips {

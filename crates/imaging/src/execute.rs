@@ -73,8 +73,12 @@ pub(crate) fn still(
 }
 
 /// One step on a decoded image: its scaling, then the rest.
+/// Steps that do not scale still produce an image, which libvips may hold in memory
+/// (a rotation, a blur): it counts against the budget.
 fn run(image: VipsImage, step: &dyn Step, ctx: &Ctx<'_>) -> Result<VipsImage, ImagingError> {
-    let image = match step.plan(dims(&image)) {
+    let plan = step.plan(dims(&image));
+    let scaled = matches!(plan, Some(Scale::To(..)));
+    let image = match plan {
         Some(Scale::To(w, h)) => {
             check_output(w, h, ctx.limits)?;
             image
@@ -88,7 +92,12 @@ fn run(image: VipsImage, step: &dyn Step, ctx: &Ctx<'_>) -> Result<VipsImage, Im
         }
         _ => image,
     };
-    step.apply(image, ctx)
+    let out = step.apply(image, ctx)?;
+    if !scaled {
+        let (w, h) = dims(&out);
+        spend(w, h)?;
+    }
+    Ok(out)
 }
 
 /// Width and height after EXIF orientation.

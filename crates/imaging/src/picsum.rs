@@ -50,6 +50,10 @@ pub struct RenderTask {
 /// Client errors for unsupported, oversized or corrupt sources; [`ImagingError::Vips`] for
 /// libvips faults.
 pub fn render(source: &[u8], task: &RenderTask, limits: Limits) -> Result<Vec<u8>, ImagingError> {
+    picsum(source, task, limits).map_err(|e| crate::source::blame([source], e))
+}
+
+fn picsum(source: &[u8], task: &RenderTask, limits: Limits) -> Result<Vec<u8>, ImagingError> {
     let header = probe(source)?;
     check_limits(&header, limits)?;
     let width = vips_dim(task.width)?;

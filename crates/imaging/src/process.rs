@@ -9,7 +9,7 @@ use crate::draw::Layers;
 use crate::encode::encode;
 use crate::execute;
 use crate::pipeline::Pipeline;
-use crate::source::{Limits, check_limits, loader_format, probe};
+use crate::source::{Limits, blame, check_limits, loader_format, probe};
 use picsum_url::format::Format;
 
 /// An encoded result.
@@ -48,9 +48,21 @@ pub fn process_layered(
     limits: Limits,
     layers: &Layers,
 ) -> Result<Rendered, ImagingError> {
+    run(source, pipeline, limits, layers).map_err(|e| {
+        let overlays = layers.values().map(|b| b.as_ref());
+        blame(std::iter::once(source).chain(overlays), e)
+    })
+}
+
+fn run(
+    source: &[u8],
+    pipeline: &Pipeline,
+    limits: Limits,
+    layers: &Layers,
+) -> Result<Rendered, ImagingError> {
     let header = probe(source)?;
     check_limits(&header, limits)?;
-    begin_budget(limits);
+    let _budget = begin_budget(limits);
     let format = pipeline
         .output
         .format

@@ -18,6 +18,9 @@ pub struct Limits {
     /// The pixel budget of one render: every decoded source and overlay and every image a
     /// step produces, summed. Past it the render stops with [`ImagingError::OverBudget`].
     pub max_work_pixels: u64,
+    /// The pixel budget of every render in flight in the process together. Past it a
+    /// render stops with [`ImagingError::Busy`].
+    pub max_inflight_pixels: u64,
 }
 
 impl Default for Limits {
@@ -28,6 +31,7 @@ impl Default for Limits {
             max_source_pixels: 100_000_000,
             max_output_pixels: 25_000_000,
             max_work_pixels: 40_000_000,
+            max_inflight_pixels: 100_000_000,
         }
     }
 }
@@ -75,6 +79,30 @@ pub(crate) fn check_limits(header: &Probe, limits: Limits) -> Result<(), Imaging
         });
     }
     Ok(())
+}
+
+/// Who is at fault for a failed render: libvips' error text is process-global and races
+/// between workers, and a source that is cut short may only fail in the encoder, so a
+/// failure that does not look like the client's is checked against a full decode of the
+/// source: a source that does not decode makes it the client's (422), never a 500.
+pub(crate) fn blame<'a>(
+    sources: impl IntoIterator<Item = &'a [u8]>,
+    error: ImagingError,
+) -> ImagingError {
+    if error.is_client_error() || matches!(error, ImagingError::Busy) {
+        return error;
+    }
+    let decodes = |bytes: &[u8]| {
+        VipsImage::new_from_buffer(bytes, "[fail-on=truncated]")
+            .and_then(|image| image.avg())
+            .is_ok()
+    };
+    if sources.into_iter().all(decodes) {
+        error
+    } else {
+        let _ = take_error();
+        ImagingError::Corrupt("an image does not decode in full".into())
+    }
 }
 
 /// The format a libvips loader name stands for (`jpegload_buffer` is JPEG).

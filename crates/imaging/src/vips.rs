@@ -216,3 +216,20 @@ pub(crate) fn kill_when(image: &VipsImage, flag: std::sync::Arc<std::sync::atomi
         );
     }
 }
+
+/// The pixels of `image` in memory, or the decode error when computing it fails (rs-vips'
+/// own `write_to_memory` does not check libvips' answer and reads a null pointer then).
+pub(crate) fn write_to_memory(image: &VipsImage) -> Result<Vec<u8>, ImagingError> {
+    let mut size: usize = 0;
+    // SAFETY: the image is live for the call; libvips returns either NULL or a buffer of
+    // `size` bytes that we own and free with `g_free` after copying it.
+    unsafe {
+        let buffer = bindings::vips_image_write_to_memory(image.as_mut_ptr(), &raw mut size);
+        if buffer.is_null() {
+            return Err(decode_error());
+        }
+        let bytes = std::slice::from_raw_parts(buffer.cast::<u8>(), size).to_vec();
+        bindings::g_free(buffer);
+        Ok(bytes)
+    }
+}

@@ -191,6 +191,7 @@ fn other_steps_and_still_formats_are_refused() {
         max_source_pixels: max,
         max_output_pixels: max,
         max_work_pixels: u64::MAX,
+        max_inflight_pixels: u64::MAX,
     };
     assert!(process(&source, &big, tight(20_000)).is_ok());
     assert!(matches!(

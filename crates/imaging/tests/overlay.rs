@@ -14,6 +14,7 @@ const LIMITS: Limits = Limits {
     max_source_pixels: 50_000_000,
     max_output_pixels: 50_000_000,
     max_work_pixels: u64::MAX,
+    max_inflight_pixels: u64::MAX,
 };
 
 /// A solid PNG of `bands` bands (1: grey, 3: RGB, 4: RGBA).

@@ -9,6 +9,7 @@
 
 mod access;
 mod cache;
+mod fuzz;
 mod images;
 mod keys;
 mod overlays;

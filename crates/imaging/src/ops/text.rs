@@ -151,7 +151,7 @@ fn text_mask(text: &Text, limits: Limits) -> Result<VipsImage, ImagingError> {
             let mask = Arc::new(Mask {
                 width,
                 height,
-                coverage: image.write_to_memory(),
+                coverage: crate::vips::write_to_memory(&image)?,
             });
             let mut masks = masks.lock().unwrap_or_else(PoisonError::into_inner);
             if masks.len() >= 256 {
