@@ -108,6 +108,7 @@ pub async fn answer(
 pub async fn untouched(
     core: &Core,
     headers: &HeaderMap,
+    source_key: &str,
     source: Bytes,
     tag: &str,
     modified: Option<std::time::SystemTime>,
@@ -116,12 +117,11 @@ pub async fn untouched(
     let format = Format::sniff(&source).ok_or(ServiceError::Unprocessable(
         picsum_imaging::ImagingError::UnsupportedInput,
     ))?;
-    // The verdict is kept per content, so a source replaced under the same name is
-    // checked again.
-    let digest = hex::encode(<md5::Md5 as md5::Digest>::digest(&source));
+    // The verdict is kept per source key, which names the source's version (a source
+    // replaced under the same name is checked again) without hashing it on the runtime.
     let check = crate::source::verify(core, source.clone());
     core.renders
-        .get_or_load(&format!("ok:{digest}"), async {
+        .get_or_load(&format!("ok:{source_key}"), async {
             check.await.map(|()| Bytes::from_static(b"1"))
         })
         .await?;

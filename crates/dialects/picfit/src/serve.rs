@@ -58,6 +58,7 @@ pub async fn handle(
             return render::untouched(
                 core,
                 headers,
+                &loaded.render_key,
                 loaded.bytes,
                 &loaded.tag,
                 loaded.modified,
