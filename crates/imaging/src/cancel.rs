@@ -28,6 +28,14 @@ pub fn cancellable<T>(flag: Arc<AtomicBool>, f: impl FnOnce() -> T) -> T {
     f()
 }
 
+/// Whether the render on this thread was given up by its caller.
+pub(crate) fn cancelled() -> bool {
+    FLAG.with_borrow(|f| {
+        f.as_ref()
+            .is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed))
+    })
+}
+
 /// Makes `image`, and everything computed from it, stop once the current render's flag is
 /// raised (nothing without a flag).
 pub(crate) fn watch(image: &VipsImage) {

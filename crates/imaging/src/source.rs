@@ -89,7 +89,9 @@ pub(crate) fn blame<'a>(
     sources: impl IntoIterator<Item = &'a [u8]>,
     error: ImagingError,
 ) -> ImagingError {
-    if error.is_client_error() || matches!(error, ImagingError::Busy) {
+    // A render stopped because its caller left is nobody's fault worth a second decode.
+    if error.is_client_error() || matches!(error, ImagingError::Busy) || crate::cancel::cancelled()
+    {
         return error;
     }
     let decodes = |bytes: &[u8]| {
