@@ -35,7 +35,12 @@ pub(crate) fn encode(
         Format::Png => image.pngsave_buffer_with_opts(VOption::new().set("strip", true)),
         Format::Gif => image.gifsave_buffer_with_opts(VOption::new().set("strip", true)),
         Format::Webp => {
-            image.webpsave_buffer_with_opts(VOption::new().set("Q", q(80)).set("strip", true))
+            // libvips 8.14's webpsave keeps a reference to its whole decoded input when that
+            // input fails half-way (a source cut short), so every such request leaked an
+            // image (fixed in 8.16, libvips#4107). Computed first, the input cannot fail
+            // inside the encoder, which copies it into memory in any case.
+            let whole = image.copy_memory().map_err(|_| decode_error())?;
+            whole.webpsave_buffer_with_opts(VOption::new().set("Q", q(80)).set("strip", true))
         }
         Format::Avif => image.heifsave_buffer_with_opts(
             VOption::new()

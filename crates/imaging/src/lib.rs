@@ -39,4 +39,4 @@ pub use jpeg::jpeg_dimensions;
 pub use picsum::{RenderTask, fit_within, render};
 pub use process::{Rendered, process, process_layered};
 pub use source::{Limits, Probe, probe};
-pub use vips::{init, release_thread_state, trim_memory, version};
+pub use vips::{Held, held, init, release_thread_state, trim_memory, version};

@@ -88,6 +88,44 @@ pub fn release_thread_state() {
     }
 }
 
+/// What libvips holds now: its objects alive (images and operations) and the bytes of
+/// pixel buffers it allocated. Both return to their idle values between renders; a count
+/// that only grows is a leak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Held {
+    /// Live `VipsObject`s.
+    pub objects: usize,
+    /// Bytes in libvips' tracked allocations (pixel buffers, caches of lines and tiles).
+    pub bytes: u64,
+}
+
+/// [`Held`] now; zeros when libvips was never initialised.
+pub fn held() -> Held {
+    unsafe extern "C" fn count(
+        _object: *mut std::os::raw::c_void,
+        total: *mut std::os::raw::c_void,
+        _b: *mut std::os::raw::c_void,
+    ) -> *mut std::os::raw::c_void {
+        // SAFETY: `total` is the `usize` passed below, alive for the whole map.
+        unsafe { *total.cast::<usize>() += 1 };
+        std::ptr::null_mut()
+    }
+    if !matches!(INIT.get(), Some(Ok(()))) {
+        return Held::default();
+    }
+    let mut objects = 0usize;
+    // SAFETY: `vips_object_map` walks libvips' table of live objects under its own lock and
+    // calls `count` with our counter; `vips_tracked_get_mem` reads a counter.
+    let bytes = unsafe {
+        bindings::vips_object_map(Some(count), (&raw mut objects).cast(), std::ptr::null_mut());
+        bindings::vips_tracked_get_mem()
+    };
+    Held {
+        objects,
+        bytes: bytes as u64,
+    }
+}
+
 /// The linked libvips version, e.g. `8.14.1`.
 pub fn version() -> String {
     Vips::version_string().unwrap_or_default()
