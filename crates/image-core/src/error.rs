@@ -122,6 +122,7 @@ impl ServiceError {
                     R::TooLarge(_) | R::NotAnImage => StatusCode::UNPROCESSABLE_ENTITY,
                     R::Upstream(_) => StatusCode::BAD_GATEWAY,
                     R::Timeout => StatusCode::GATEWAY_TIMEOUT,
+                    R::Busy => StatusCode::SERVICE_UNAVAILABLE,
                 }
             }
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -11,6 +11,7 @@
 pub mod delete;
 pub mod derived;
 pub mod error;
+pub mod memory;
 pub mod pool;
 pub mod remote;
 pub mod render;
@@ -49,6 +50,8 @@ pub struct Core {
     pub derived: derived::DerivedStore,
     /// Called after every stored upload (e.g. eager presets).
     pub hooks: Vec<Arc<dyn UploadHook>>,
+    /// Bytes held outside renders: answers on slow connections, bodies in transit.
+    pub memory: memory::MemoryBudget,
     /// Name what is stored with an original and goes when it goes (e.g. Picsum's
     /// pre-sized variants).
     pub companions: Vec<Arc<dyn Companions>>,

@@ -12,6 +12,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::memory::Hold;
 use bytes::{Bytes, BytesMut};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::{StatusCode, Url};
@@ -71,6 +72,9 @@ pub enum RemoteError {
     /// The bytes are not JPEG, PNG, GIF or WebP.
     #[error("remote source is not a supported image")]
     NotAnImage,
+    /// The body does not fit the process's held bytes now (503, try again).
+    #[error("server busy, try again")]
+    Busy,
 }
 
 /// Fetches remote sources under [`RemoteSettings`].
@@ -122,11 +126,12 @@ impl Fetcher {
         (now + phase) / period
     }
 
-    /// Fetches `url`, following up to five redirects, each checked like the first.
+    /// Fetches `url`, following up to five redirects, each checked like the first; the
+    /// body counts on `hold` as it arrives.
     ///
     /// # Errors
     /// [`RemoteError`].
-    pub async fn fetch(&self, url: &str) -> Result<Bytes, RemoteError> {
+    pub async fn fetch(&self, url: &str, hold: &mut Hold) -> Result<Bytes, RemoteError> {
         if !self.settings.enabled {
             return Err(RemoteError::Disabled);
         }
@@ -160,7 +165,7 @@ impl Fetcher {
                 if !status.is_success() {
                     return Err(RemoteError::Upstream(format!("origin answered {status}")));
                 }
-                return self.body(res).await;
+                return self.body(res, hold).await;
             }
             Err(RemoteError::TooManyRedirects)
         };
@@ -202,7 +207,11 @@ impl Fetcher {
         Ok(())
     }
 
-    async fn body(&self, mut res: reqwest::Response) -> Result<Bytes, RemoteError> {
+    async fn body(
+        &self,
+        mut res: reqwest::Response,
+        hold: &mut Hold,
+    ) -> Result<Bytes, RemoteError> {
         let max = self.settings.max_bytes;
         if res.content_length().is_some_and(|len| len > max) {
             return Err(RemoteError::TooLarge(max));
@@ -212,6 +221,8 @@ impl Fetcher {
             if (body.len() + chunk.len()) as u64 > max {
                 return Err(RemoteError::TooLarge(max));
             }
+            hold.grow(chunk.len() as u64)
+                .map_err(|_| RemoteError::Busy)?;
             body.extend_from_slice(&chunk);
         }
         if !sniff(&body) {

@@ -119,7 +119,14 @@ pub async fn load_layers(core: &Core, pipeline: &Pipeline) -> Result<Layers, Ser
 /// # Errors
 /// [`crate::remote::RemoteError`] as a 4xx (or 502/504 for origin failures).
 pub async fn load_remote(core: &Core, url: &str, generation: u64) -> Result<Bytes, ServiceError> {
-    let fetch = async { core.remote.fetch(url).await.map_err(ServiceError::Remote) };
+    let fetch = async {
+        // The body counts against the process's held bytes until it is in the cache.
+        let mut hold = core.memory.reserve(0)?;
+        core.remote
+            .fetch(url, &mut hold)
+            .await
+            .map_err(ServiceError::Remote)
+    };
     let (bytes, _) = core
         .sources
         .get_or_load(&format!("src:url:{generation}:{url}"), fetch)

@@ -19,6 +19,7 @@ use picsum_signing::dialects::PixlservRefusal;
 
 use crate::Core;
 use crate::error::{ServiceError, UploadError};
+use crate::memory::Hold;
 use crate::respond::json;
 
 /// Upload and delete settings, from configuration.
@@ -90,7 +91,9 @@ pub async fn receive(
     secret: Option<String>,
     form: Multipart,
 ) -> Outcome {
-    let reading = read_form(core, &mut dialect, form);
+    // The body counts against the process's held bytes while it is received and stored.
+    let mut hold = core.memory.reserve(0).map_err(|e| (dialect, e))?;
+    let reading = read_form(core, &mut dialect, form, &mut hold);
     let fields = match tokio::time::timeout(core.uploads.time_limit, reading).await {
         Ok(fields) => fields?,
         Err(_) => return Err((dialect, UploadError::TooSlow.into())),
@@ -132,6 +135,7 @@ async fn read_form(
     core: &Core,
     dialect: &mut Dialect,
     mut form: Multipart,
+    hold: &mut Hold,
 ) -> Result<Form, (Dialect, ServiceError)> {
     let mut fields = Form {
         image: None,
@@ -152,7 +156,8 @@ async fn read_form(
                     Dialect::Pixlserv
                 };
                 let file_name = field.file_name().map(str::to_owned);
-                let bytes = match read_capped(field, core.uploads.max_bytes).await {
+                let bytes = match read_capped(field, core.uploads.max_bytes, Some(&mut *hold)).await
+                {
                     Ok(bytes) => bytes,
                     Err(e) => {
                         drain(form).await;
@@ -162,10 +167,10 @@ async fn read_form(
                 fields.image = Some((bytes, file_name));
             }
             Some("timestamp") => {
-                fields.timestamp = Some(read_capped(field, 64).await.map_err(fail)?)
+                fields.timestamp = Some(read_capped(field, 64, None).await.map_err(fail)?)
             }
             Some("signature") => {
-                fields.signature = Some(read_capped(field, 256).await.map_err(fail)?)
+                fields.signature = Some(read_capped(field, 256, None).await.map_err(fail)?)
             }
             _ => {}
         }
@@ -252,8 +257,13 @@ fn base_name(
     }
 }
 
-/// The field's bytes, refused as soon as they pass `max`.
-async fn read_capped(mut field: Field<'_>, max: u64) -> Result<Bytes, ServiceError> {
+/// The field's bytes, refused as soon as they pass `max` (or no longer fit the process's
+/// held bytes, when counted by `hold`).
+async fn read_capped(
+    mut field: Field<'_>,
+    max: u64,
+    mut hold: Option<&mut Hold>,
+) -> Result<Bytes, ServiceError> {
     let mut body = BytesMut::new();
     while let Some(chunk) = field
         .chunk()
@@ -262,6 +272,9 @@ async fn read_capped(mut field: Field<'_>, max: u64) -> Result<Bytes, ServiceErr
     {
         if (body.len() + chunk.len()) as u64 > max {
             return Err(UploadError::TooLarge(max).into());
+        }
+        if let Some(hold) = hold.as_deref_mut() {
+            hold.grow(chunk.len() as u64)?;
         }
         body.extend_from_slice(&chunk);
     }

@@ -82,6 +82,11 @@ pub struct ImageConfig {
     /// past it): with the caches, what bounds the process's memory.
     #[arg(long, env = "IMAGE_MAX_INFLIGHT_PIXELS", default_value_t = 100_000_000)]
     pub max_inflight_pixels: u64,
+    /// Bytes held outside renders, together: answers of 256 KiB and more waiting on their
+    /// clients (a buffer shared by many answers counts once), upload bodies and remote
+    /// sources being received. Past it, 503 with `Retry-After`.
+    #[arg(long, env = "IMAGE_MAX_HELD_BYTES", default_value_t = 256 << 20)]
+    pub max_held_bytes: u64,
     /// Most operations one transformation request may ask for (sub-operations counted).
     #[arg(long, env = "IMAGE_MAX_OPERATIONS", default_value_t = 10)]
     pub max_operations: usize,

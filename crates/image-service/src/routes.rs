@@ -54,8 +54,13 @@ pub fn router(state: Arc<AppState>) -> Router {
             status::count,
         ));
     }
+    let memory = state.core.memory.clone();
     router
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(
+            memory,
+            picsum_image_core::memory::hold_answers,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             CORS,
             picsum_web::cors::cors,

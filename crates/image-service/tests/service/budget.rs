@@ -58,3 +58,46 @@ async fn outputs_and_work_are_bounded_in_pixels() {
     let (status, ct, body) = get(&http, &display("op=resize&w=800&h=800")).await;
     assert_eq!((status, dimensions(&ct, &body)), (200, (800, 800)));
 }
+
+/// Answers waiting on clients that do not read count against the process's held bytes:
+/// past the budget the next large answer is a 503 with `Retry-After`, and a client that
+/// goes gives its share back.
+#[tokio::test]
+async fn answers_held_by_slow_clients_are_within_the_budget() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let images = spawn_app(&[("IMAGE_MAX_HELD_BYTES", "20000000")]).await;
+    let http = client();
+    // 2000x2000 BMPs: 12 MB each, more than the kernel's socket buffers take.
+    let path = |w: u32| format!("/display?path=quadrants.png&op=resize&w={w}&h=2000&fmt=bmp");
+    let addr = images.base.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {} HTTP/1.1\r\nHost: x\r\n\r\n", path(2000));
+    slow.write_all(request.as_bytes()).await.unwrap();
+    let mut head = [0u8; 12];
+    slow.read_exact(&mut head).await.unwrap();
+    assert_eq!(&head, b"HTTP/1.1 200");
+    // The slow client's answer is held: a second one does not fit.
+    let url = format!("{}{}", images.base, path(1999));
+    let res = http.get(&url).send().await.unwrap();
+    assert_eq!(res.status(), 503);
+    assert_eq!(res.headers()["retry-after"], "1");
+    // Small answers are not counted.
+    let (status, _, _) = get(
+        &http,
+        &format!("{}/display?path=quadrants.png&op=resize&w=40", images.base),
+    )
+    .await;
+    assert_eq!(status, 200);
+    drop(slow);
+    let mut status = 0;
+    for _ in 0..50 {
+        let (s, ct, body) = get(&http, &url).await;
+        status = s;
+        if s == 200 {
+            assert_eq!(dimensions(&ct, &body), (1999, 2000));
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, 200, "the slow client's share came back");
+}

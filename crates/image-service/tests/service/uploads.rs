@@ -76,3 +76,35 @@ async fn a_slow_upload_is_cut() {
             .unwrap()
     );
 }
+
+/// Upload bodies count against the process's held bytes while they are received: one that
+/// does not fit is a 503 with `Retry-After`, and nothing is stored.
+#[tokio::test]
+async fn an_upload_past_the_held_bytes_is_refused_for_now() {
+    let images = spawn_app(&[
+        ("IMAGE_UPLOADS", "true"),
+        ("IMAGE_MAX_HELD_BYTES", "100000"),
+    ])
+    .await;
+    let http = client();
+    let photo = std::fs::read(fixture("picsum/file/1.jpg")).unwrap();
+    assert!(photo.len() > 100_000);
+    let post = |bytes: Vec<u8>, name: &'static str| {
+        let form = Form::new().part("data", Part::bytes(bytes).file_name(name));
+        http.post(format!("{}/upload", images.base))
+            .multipart(form)
+            .send()
+    };
+    let res = post(photo, "big.jpg").await.unwrap();
+    assert_eq!(res.status(), 503);
+    assert_eq!(res.headers()["retry-after"], "1");
+    let store = &images.state.core.storage;
+    assert!(!store.exists("uploads/big.jpg").await.unwrap());
+    let small = std::fs::read(fixture("transform/mark.png")).unwrap();
+    assert_eq!(post(small, "small.png").await.unwrap().status(), 200);
+    assert_eq!(
+        images.state.core.memory.used(),
+        0,
+        "the bodies were given back"
+    );
+}
