@@ -36,6 +36,7 @@ pub async fn original(core: &Core, path: &str) -> Result<(), ServiceError> {
         .storage
         .delete_prefix(&core.derived.folder(path))
         .await?;
+    core.derived.recount().await;
     for key in core.companions.iter().flat_map(|c| c.of(path)) {
         if core.storage.exists(&key).await? {
             core.storage.delete(&key).await?;

@@ -1,13 +1,23 @@
 //! The store of derived images (picfit's `/get` and `/redirect` write them): each lives
 //! at `{prefix}{md5(source)}/{shard(key)}.{ext}` in the storage, so that deleting a source
-//! removes its derivatives with one prefix delete.
+//! removes its derivatives with one prefix delete. The store has a byte quota: its usage is
+//! counted from the storage at the first write and again whenever a write would pass the
+//! quota (at most every [`RECOUNT`], so replicas and deletes are caught up with); past it,
+//! writes are refused with 507 and nothing is stored.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use http::StatusCode;
 use md5::{Digest, Md5};
 use picsum_imaging::model::Format;
 
 use crate::Core;
 use crate::error::ServiceError;
+
+/// The shortest time between two counts of the store's usage.
+pub const RECOUNT: Duration = Duration::from_secs(10);
 
 /// Where derived images are stored and how they are named.
 #[derive(Debug, Clone, Default)]
@@ -15,16 +25,28 @@ pub struct DerivedStore {
     prefix: String,
     shard: Shard,
     base_url: Option<String>,
+    quota: u64,
+    usage: Arc<tokio::sync::Mutex<Usage>>,
+}
+
+/// The store's usage as last counted, plus what was written since.
+#[derive(Debug, Default)]
+struct Usage {
+    bytes: u64,
+    counted: Option<Instant>,
 }
 
 impl DerivedStore {
-    /// A store under `prefix`, its files split by `shard`, published at `base_url`.
+    /// A store under `prefix`, its files split by `shard`, published at `base_url`, holding
+    /// at most `quota` bytes.
     #[must_use]
-    pub fn new(prefix: String, shard: Shard, base_url: Option<String>) -> Self {
+    pub fn new(prefix: String, shard: Shard, base_url: Option<String>, quota: u64) -> Self {
         Self {
             prefix,
             shard,
             base_url: base_url.filter(|u| !u.is_empty()),
+            quota,
+            usage: Arc::default(),
         }
     }
 
@@ -66,7 +88,7 @@ impl DerivedStore {
     /// Writes `bytes` at `path` unless something is stored there already (or `overwrite`).
     ///
     /// # Errors
-    /// Storage failures.
+    /// 507 when the store is full; storage failures.
     pub async fn store(
         &self,
         core: &Core,
@@ -75,9 +97,41 @@ impl DerivedStore {
         overwrite: bool,
     ) -> Result<(), ServiceError> {
         if overwrite || !core.storage.exists(path).await? {
+            self.admit(core, bytes.len() as u64).await?;
             core.storage.put(path, bytes).await?;
         }
         Ok(())
+    }
+
+    /// Counts `bytes` about to be written against the quota.
+    async fn admit(&self, core: &Core, bytes: u64) -> Result<(), ServiceError> {
+        let mut usage = self.usage.lock().await;
+        let fits = |u: &Usage| u.bytes.saturating_add(bytes) <= self.quota;
+        let stale = usage.counted.is_none_or(|at| at.elapsed() >= RECOUNT);
+        if usage.counted.is_none() || (!fits(&usage) && stale) {
+            let folder = self.prefix.trim_end_matches('/');
+            usage.bytes = core.storage.usage(folder).await?;
+            usage.counted = Some(Instant::now());
+            metrics::gauge!("picsum_derived_bytes").set(usage.bytes as f64);
+        }
+        if !fits(&usage) {
+            metrics::counter!("picsum_derived_refusals_total").increment(1);
+            return Err(ServiceError::Refused {
+                status: StatusCode::INSUFFICIENT_STORAGE,
+                message: format!(
+                    "the derived-image store is full ({} of {} bytes, IMAGE_DERIVED_MAX_BYTES)",
+                    usage.bytes, self.quota
+                ),
+            });
+        }
+        usage.bytes += bytes;
+        metrics::gauge!("picsum_derived_bytes").set(usage.bytes as f64);
+        Ok(())
+    }
+
+    /// Forgets the counted usage (after deletes): the next write counts it again.
+    pub async fn recount(&self) {
+        self.usage.lock().await.counted = None;
     }
 
     /// Removes the derivative `key` of `source_key` in whichever formats it was stored;
@@ -99,6 +153,7 @@ impl DerivedStore {
                 deleted += 1;
             }
         }
+        self.recount().await;
         Ok(deleted)
     }
 }

@@ -116,6 +116,9 @@ pub struct ImageConfig {
     /// Storage prefix under which `/get` and `/redirect` store derived images.
     #[arg(long, env = "IMAGE_DERIVED_PREFIX", default_value = "derived/")]
     pub derived_prefix: String,
+    /// Most bytes the derived-image store may hold (`/get` and `/redirect` answer 507 past it).
+    #[arg(long, env = "IMAGE_DERIVED_MAX_BYTES", default_value_t = 10 << 30)]
+    pub derived_max_bytes: u64,
     /// Public base URL of the derived images (`/redirect` targets `{base}/{prefix}{key}.{ext}`).
     #[arg(long, env = "IMAGE_DERIVED_BASE_URL")]
     pub derived_base_url: Option<String>,

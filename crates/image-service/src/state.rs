@@ -123,6 +123,7 @@ fn core(
                 config.derived_shard_rest_only,
             )?,
             config.derived_base_url.clone(),
+            config.derived_max_bytes,
         ),
         hooks,
         memory: MemoryBudget::new(config.max_held_bytes),

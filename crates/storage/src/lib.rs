@@ -225,6 +225,22 @@ impl Storage {
         Ok(objects.len())
     }
 
+    /// Bytes stored under the folder `prefix` (a key without a trailing `/`).
+    ///
+    /// # Errors
+    /// Invalid prefix or backend failure.
+    pub async fn usage(&self, prefix: &str) -> Result<u64, StorageError> {
+        use futures::TryStreamExt as _;
+        let folder = self.path(prefix)?;
+        self.store
+            .list(Some(&folder))
+            .try_fold(0u64, |sum, meta| async move {
+                Ok(sum.saturating_add(meta.size))
+            })
+            .await
+            .map_err(|e| classify(prefix, e))
+    }
+
     /// What a `HEAD` says of an object: when it was last written and its version.
     ///
     /// # Errors
@@ -398,5 +414,12 @@ mod tests {
             s.get("b.jpg").await,
             Err(StorageError::NotFound(_))
         ));
+        s.put("d/x/1.jpg", Bytes::from_static(b"123"))
+            .await
+            .unwrap();
+        s.put("d/2.jpg", Bytes::from_static(b"45")).await.unwrap();
+        s.put("dx.jpg", Bytes::from_static(b"6789")).await.unwrap();
+        assert_eq!(s.usage("d").await.unwrap(), 5, "the folder only");
+        assert_eq!(s.usage("none").await.unwrap(), 0);
     }
 }

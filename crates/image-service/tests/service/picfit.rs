@@ -561,3 +561,28 @@ async fn animations_stay_animated() {
         assert_eq!(status, 422, "{qs}");
     }
 }
+
+/// The derived store has a byte quota: a derivative that would pass it is refused with
+/// 507 and not stored, and the store holds what it held.
+#[tokio::test]
+async fn the_derived_store_has_a_quota() {
+    let images = spawn_app(&[("IMAGE_DERIVED_MAX_BYTES", "20000")]).await;
+    let http = client();
+    let store = &images.state.core.storage;
+    let get_derived = |w: u32| format!("{}/get?path=1.jpg&op=resize&w={w}", images.base);
+    let (status, _, body) = get(&http, &get_derived(60)).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let used = store.usage("derived").await.unwrap();
+    assert!(used > 0 && used < 20_000, "{used}");
+    let (status, _, body) = get(&http, &get_derived(900)).await;
+    let body = String::from_utf8_lossy(&body).into_owned();
+    assert_eq!(status, 507, "{body}");
+    assert!(body.contains("IMAGE_DERIVED_MAX_BYTES"), "{body}");
+    assert_eq!(
+        store.usage("derived").await.unwrap(),
+        used,
+        "nothing stored"
+    );
+    // Asking again for what is stored writes nothing and is answered.
+    assert_eq!(get(&http, &get_derived(60)).await.0, 200);
+}
