@@ -64,14 +64,15 @@ impl Route {
 /// Every request no other route took: matched against the dialects and served by the one
 /// that claims it.
 pub(crate) async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response {
-    picsum_web::routing::dispatch(
+    use picsum_web::routing::RouteTable as _;
+    let dialects = state.dialects;
+    picsum_web::routing::dispatch_matching(
         req,
+        // A disabled dialect's paths are nobody's: 404, even before a trailing-slash redirect.
+        |path: &str| Route::parse(path).filter(|route| route.enabled(dialects)),
         |json| ServiceError::PageNotFound.into_response(json),
         |route: Route, info| async move {
             let core = &state.core;
-            if !route.enabled(state.dialects) {
-                return ServiceError::PageNotFound.into_response(info.json);
-            }
             let answer = match &route {
                 Route::Picsum(route) => {
                     picsum::handle(core, &state.picsum, route, &info.path, &info.query).await

@@ -98,6 +98,21 @@ where
     R: RouteTable,
     Fut: Future<Output = Response>,
 {
+    dispatch_matching(req, R::parse, not_found, handler).await
+}
+
+/// [`dispatch`] with the routes `matcher` claims (e.g. only those of enabled dialects: a
+/// path no route claims is a 404, never first a redirect to a cleaned path).
+pub async fn dispatch_matching<R, Fut>(
+    req: Request,
+    matcher: impl Fn(&str) -> Option<R>,
+    not_found: fn(bool) -> Response,
+    handler: impl FnOnce(R, RequestInfo) -> Fut,
+) -> Response
+where
+    R: RouteTable,
+    Fut: Future<Output = Response>,
+{
     let started = std::time::Instant::now();
     let mut req = req;
     let info = RequestInfo {
@@ -110,7 +125,7 @@ where
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .map(|c| c.0),
     };
-    let (name, res) = match route(req.method(), &info.path, req.uri().query(), R::parse) {
+    let (name, res) = match route(req.method(), &info.path, req.uri().query(), matcher) {
         Routed::Respond(res) => ("unknown", res),
         Routed::NotFound => ("unknown", not_found(info.json)),
         Routed::Route(r) if !r.allows(req.method()) => (r.name(), method_not_allowed()),

@@ -23,6 +23,9 @@ async fn only_the_picsum_dialect_answers_by_default() {
         "/display?path=1.jpg&op=resize&w=20",
         "/get?path=1.jpg&op=resize&w=20",
         "/image/w_20/1.jpg",
+        // A trailing slash is redirected away only on a route that is served.
+        "/display/?path=1.jpg&op=resize&w=20",
+        "/image/w_20/1.jpg/",
     ] {
         let (status, _, body) = get(&http, &format!("{}{path}", images.base)).await;
         assert_eq!(status, 404, "{path}");
