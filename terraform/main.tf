@@ -111,3 +111,25 @@ resource "digitalocean_database_firewall" "redis" {
     value = digitalocean_kubernetes_cluster.main.id
   }
 }
+
+# The API keys' own store: never evicts, so cache traffic cannot push a key out
+# (IMAGE_KEYS_URL; the service keeps keys under picsum:keys:).
+resource "digitalocean_database_cluster" "keys" {
+  name                 = "${var.name}-keys"
+  engine               = "valkey"
+  version              = "8"
+  size                 = var.keys_redis_size
+  region               = var.region
+  node_count           = 1
+  private_network_uuid = digitalocean_vpc.main.id
+  eviction_policy      = "noeviction"
+}
+
+resource "digitalocean_database_firewall" "keys" {
+  cluster_id = digitalocean_database_cluster.keys.id
+
+  rule {
+    type  = "k8s"
+    value = digitalocean_kubernetes_cluster.main.id
+  }
+}

@@ -21,6 +21,12 @@ output "cache_url" {
   sensitive   = true
 }
 
+output "keys_url" {
+  description = "IMAGE_KEYS_URL: the API keys' managed Redis (TLS, noeviction)."
+  value       = digitalocean_database_cluster.keys.private_uri
+  sensitive   = true
+}
+
 output "storage_url" {
   description = "IMAGE_STORAGE_URL."
   value       = "s3://${digitalocean_spaces_bucket.photos.name}/originals"

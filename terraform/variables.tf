@@ -45,6 +45,12 @@ variable "postgres_size" {
   default     = "db-s-1vcpu-2gb"
 }
 
+variable "keys_redis_size" {
+  description = "Managed Redis node size for the API keys (small: keys only, never evicted)."
+  type        = string
+  default     = "db-s-1vcpu-1gb"
+}
+
 variable "redis_size" {
   description = "Managed Redis node size (the shared image cache)."
   type        = string
