@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace: installs what the tests need (libvips, PostgreSQL, Redis,
 # s3s-fs; the tests start and stop their own throwaway instances on free ports), builds the
-# service binaries the end-to-end tests start, runs the suite (nextest when available),
+# release service binaries the end-to-end tests start (the abuse suite and the short fuzz
+# run measure the binaries production runs), runs the suite (nextest when available),
 # validates the Kubernetes and Terraform files, then drives the web site in chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +10,8 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh --services
 export VIPS_WARNING=0 CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 
-cargo build --workspace --bins --locked
+cargo build --release --locked -p picsum-api -p picsum-image-service
+export PICSUM_E2E_BIN_DIR=$PWD/target/release
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --locked --no-fail-fast
   cargo test --workspace --doc --locked

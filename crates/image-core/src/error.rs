@@ -9,6 +9,7 @@ use picsum_imaging::ImagingError;
 use picsum_storage::StorageError;
 use picsum_web::response::error_response;
 
+use crate::memory::OverBudget;
 use crate::pool::PoolError;
 use crate::remote::RemoteError;
 
@@ -82,6 +83,12 @@ impl From<ImagingError> for ServiceError {
         } else {
             Self::Internal(e.to_string())
         }
+    }
+}
+
+impl From<OverBudget> for ServiceError {
+    fn from(_: OverBudget) -> Self {
+        Self::Overloaded
     }
 }
 

@@ -15,7 +15,10 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 
-use crate::error::ServiceError;
+/// Refused: the bytes do not fit the budget now (503, try again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("server busy, try again")]
+pub struct OverBudget;
 
 /// Answers smaller than this are not counted.
 pub const SMALL_ANSWER: usize = 256 << 10;
@@ -72,8 +75,8 @@ impl MemoryBudget {
     /// Counts `bytes` (e.g. a body about to be received).
     ///
     /// # Errors
-    /// [`ServiceError::Overloaded`] when they do not fit.
-    pub fn reserve(&self, bytes: u64) -> Result<Hold, ServiceError> {
+    /// [`OverBudget`] when they do not fit.
+    pub fn reserve(&self, bytes: u64) -> Result<Hold, OverBudget> {
         let mut hold = Hold {
             inner: Arc::clone(&self.inner),
             bytes: 0,
@@ -86,8 +89,8 @@ impl MemoryBudget {
     /// Counts the buffer of an answer, once however many answers share it.
     ///
     /// # Errors
-    /// [`ServiceError::Overloaded`] when a buffer not yet counted does not fit.
-    pub fn hold_answer(&self, bytes: &Bytes) -> Result<Hold, ServiceError> {
+    /// [`OverBudget`] when a buffer not yet counted does not fit.
+    pub fn hold_answer(&self, bytes: &Bytes) -> Result<Hold, OverBudget> {
         let (at, len) = (bytes.as_ptr() as usize, bytes.len() as u64);
         let mut state = self.inner.lock();
         if let Some((_, holders)) = state.shared.get_mut(&at) {
@@ -95,7 +98,7 @@ impl MemoryBudget {
         } else {
             if state.used.saturating_add(len) > self.inner.max {
                 metrics::counter!("picsum_memory_refusals_total").increment(1);
-                return Err(ServiceError::Overloaded);
+                return Err(OverBudget);
             }
             state.used += len;
             state.shared.insert(at, (len, 1));
@@ -121,12 +124,12 @@ impl Hold {
     /// Counts `more` bytes on this hold (a body received so far).
     ///
     /// # Errors
-    /// [`ServiceError::Overloaded`] when they do not fit; the hold keeps what it had.
-    pub fn grow(&mut self, more: u64) -> Result<(), ServiceError> {
+    /// [`OverBudget`] when they do not fit; the hold keeps what it had.
+    pub fn grow(&mut self, more: u64) -> Result<(), OverBudget> {
         let mut state = self.inner.lock();
         if state.used.saturating_add(more) > self.inner.max {
             metrics::counter!("picsum_memory_refusals_total").increment(1);
-            return Err(ServiceError::Overloaded);
+            return Err(OverBudget);
         }
         state.used += more;
         self.bytes += more;
@@ -157,33 +160,6 @@ impl Drop for Hold {
 
 fn gauge(used: u64) {
     metrics::gauge!("picsum_memory_held_bytes").set(used as f64);
-}
-
-/// Middleware: every answer of [`SMALL_ANSWER`] bytes or more is counted until the client
-/// has taken it; one that does not fit is replaced by a 503 with `Retry-After`.
-pub async fn hold_answers(
-    axum::extract::State(budget): axum::extract::State<MemoryBudget>,
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use http_body::Body as _;
-    let res = next.run(req).await;
-    let size = res.body().size_hint().exact().unwrap_or(0);
-    if size < SMALL_ANSWER as u64 {
-        return res;
-    }
-    let (parts, body) = res.into_parts();
-    // A whole body in memory: taking it out does not copy it.
-    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
-        return ServiceError::Internal("answer body failed".into()).into_response(false);
-    };
-    match budget.hold_answer(&bytes) {
-        Ok(hold) => axum::response::Response::from_parts(
-            parts,
-            axum::body::Body::new(HeldBody::new(bytes, hold)),
-        ),
-        Err(e) => e.into_response(false),
-    }
 }
 
 /// An answer body that keeps its buffer counted until the connection has taken all of it.
@@ -234,7 +210,7 @@ mod tests {
     fn counts_reservations_and_refuses_past_the_budget() {
         let budget = MemoryBudget::new(100);
         let a = budget.reserve(60).unwrap();
-        assert!(matches!(budget.reserve(50), Err(ServiceError::Overloaded)));
+        assert!(matches!(budget.reserve(50), Err(OverBudget)));
         let mut b = budget.reserve(40).unwrap();
         assert_eq!(budget.used(), 100);
         assert!(b.grow(1).is_err());
@@ -253,10 +229,7 @@ mod tests {
         let second = budget.hold_answer(&image.clone()).unwrap();
         assert_eq!(budget.used(), 80);
         let other = Bytes::from(vec![0u8; 80]);
-        assert!(matches!(
-            budget.hold_answer(&other),
-            Err(ServiceError::Overloaded)
-        ));
+        assert!(matches!(budget.hold_answer(&other), Err(OverBudget)));
         drop(first);
         assert_eq!(budget.used(), 80);
         drop(second);

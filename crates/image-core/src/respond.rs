@@ -176,6 +176,34 @@ pub fn json(status: StatusCode, value: &serde_json::Value) -> Response {
     res
 }
 
+/// Middleware: every answer of [`crate::memory::SMALL_ANSWER`] bytes or more is counted until the client
+/// has taken it; one that does not fit is replaced by a 503 with `Retry-After`.
+pub async fn hold_answers(
+    axum::extract::State(budget): axum::extract::State<crate::memory::MemoryBudget>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use http_body::Body as _;
+    let res = next.run(req).await;
+    let size = res.body().size_hint().exact().unwrap_or(0);
+    if size < crate::memory::SMALL_ANSWER as u64 {
+        return res;
+    }
+    let (parts, body) = res.into_parts();
+    // A whole body in memory: taking it out does not copy it.
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return crate::error::ServiceError::Internal("answer body failed".into())
+            .into_response(false);
+    };
+    match budget.hold_answer(&bytes) {
+        Ok(hold) => axum::response::Response::from_parts(
+            parts,
+            axum::body::Body::new(crate::memory::HeldBody::new(bytes, hold)),
+        ),
+        Err(e) => crate::error::ServiceError::from(e).into_response(false),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

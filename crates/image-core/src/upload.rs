@@ -92,7 +92,7 @@ pub async fn receive(
     form: Multipart,
 ) -> Outcome {
     // The body counts against the process's held bytes while it is received and stored.
-    let mut hold = core.memory.reserve(0).map_err(|e| (dialect, e))?;
+    let mut hold = core.memory.reserve(0).map_err(|e| (dialect, e.into()))?;
     let reading = read_form(core, &mut dialect, form, &mut hold);
     let fields = match tokio::time::timeout(core.uploads.time_limit, reading).await {
         Ok(fields) => fields?,

@@ -59,7 +59,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(
             memory,
-            picsum_image_core::memory::hold_answers,
+            picsum_image_core::respond::hold_answers,
         ))
         .layer(axum::middleware::from_fn_with_state(
             CORS,

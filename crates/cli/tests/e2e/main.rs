@@ -7,6 +7,7 @@
     reason = "test helpers panic on failure"
 )]
 
+mod abuse;
 mod access;
 mod cache;
 mod fuzz;
@@ -44,8 +45,13 @@ impl Drop for Service {
     }
 }
 
+/// A service binary: from `PICSUM_E2E_BIN_DIR` when set (`make test` builds the release
+/// binaries once and points here), else beside the `picsum` this test was built with.
 pub fn binary(name: &str) -> PathBuf {
-    let path = Path::new(env!("CARGO_BIN_EXE_picsum")).with_file_name(name);
+    let path = match std::env::var_os("PICSUM_E2E_BIN_DIR") {
+        Some(dir) => PathBuf::from(dir).join(name),
+        None => Path::new(env!("CARGO_BIN_EXE_picsum")).with_file_name(name),
+    };
     assert!(
         path.exists(),
         "{} is not built; run the workspace tests",
