@@ -85,7 +85,7 @@ pub struct ImageConfig {
     /// Bytes held outside renders, together: answers of 256 KiB and more waiting on their
     /// clients (a buffer shared by many answers counts once), upload bodies and remote
     /// sources being received. Past it, 503 with `Retry-After`.
-    #[arg(long, env = "IMAGE_MAX_HELD_BYTES", default_value_t = 256 << 20)]
+    #[arg(long, env = "IMAGE_MAX_HELD_BYTES", default_value_t = 128 << 20)]
     pub max_held_bytes: u64,
     /// Most operations one transformation request may ask for (sub-operations counted).
     #[arg(long, env = "IMAGE_MAX_OPERATIONS", default_value_t = 10)]
