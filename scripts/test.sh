@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh --services
 export VIPS_WARNING=0 CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 
-cargo build --release --locked -p picsum-api -p picsum-image-service
+cargo build --release --locked -p picsum-api -p picsum-image-service -p picsum-cli
 export PICSUM_E2E_BIN_DIR=$PWD/target/release
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --locked --no-fail-fast
