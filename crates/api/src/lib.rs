@@ -22,7 +22,7 @@ use http::Method;
 use picsum_signing::Signer;
 use picsum_url::query::Query;
 use picsum_web::cors::Cors;
-use picsum_web::health::{Component, Health, ops_router};
+use picsum_web::health::{Component, Health, Need, ops_router};
 use picsum_web::routing::RequestInfo;
 use tokio::net::TcpListener;
 
@@ -145,7 +145,7 @@ pub async fn serve(
     let ops = TcpListener::bind(config.metrics_listen).await?;
     picsum_web::telemetry::prometheus();
     let catalog = state.catalog.clone();
-    let health = Health::spawn(&["database"], move || {
+    let health = Health::spawn(&[("database", Need::Required)], move || {
         let ok = catalog.current().random().is_some();
         async move { vec![("database", Component::from_ok(ok))] }
     });

@@ -15,7 +15,7 @@ pub mod writes;
 
 use std::sync::Arc;
 
-use picsum_web::health::{Component, Health, ops_router};
+use picsum_web::health::{Component, Health, Need, ops_router};
 use tokio::net::TcpListener;
 
 pub use config::ImageConfig;
@@ -40,7 +40,9 @@ pub async fn serve(
     picsum_web::telemetry::prometheus();
     let checked = Arc::clone(&state.core);
     let open = state.open.clone();
-    let health = Health::spawn(&["cache", "storage"], move || {
+    // Storage is needed to answer; Redis only makes answers faster (ready but degraded).
+    const NEEDS: &[(&str, Need)] = &[("cache", Need::Optional), ("storage", Need::Required)];
+    let health = Health::spawn(NEEDS, move || {
         let core = Arc::clone(&checked);
         async move {
             let storage_ok = core.storage.exists("healthcheck.jpg").await.is_ok();

@@ -1,5 +1,11 @@
 //! The private listener: Picsum's `/health` (a background-checked report of named
-//! components) and Prometheus' `/metrics`.
+//! components), the probes an orchestrator uses (`/ready`: able to answer, and `/live`: the
+//! process serves) and Prometheus' `/metrics`.
+//!
+//! Readiness tells the truth: a component the service cannot answer without (the API's
+//! catalog, the image service's storage) is required; one it only goes faster with (Redis,
+//! a cache) is optional, and its failure leaves the service ready but degraded (named in the
+//! body and in `picsum_component_up`) instead of taking every replica out of service.
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -47,22 +53,36 @@ impl Component {
 /// A health check: named components (`cache`, `database`, `storage`) and their state.
 pub type Report = Vec<(&'static str, Component)>;
 
+/// Whether the service can answer without a component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Not ready without it.
+    Required,
+    /// Ready but degraded without it.
+    Optional,
+}
+
 /// The latest health report, written by a background task and read by `/health`.
 #[derive(Clone, Default)]
 pub struct Health {
     latest: Arc<RwLock<Option<Report>>>,
     open: Arc<Vec<String>>,
+    needs: &'static [(&'static str, Need)],
 }
 
 impl Health {
-    /// Starts the background checker: runs `check` now and every [`HEALTH_INTERVAL`], each run
-    /// limited to [`HEALTH_TIMEOUT`] (then every component in `names` is `unknown`).
-    pub fn spawn<F, Fut>(names: &'static [&'static str], check: F) -> Self
+    /// Starts the background checker of the components `needs` names: runs `check` now and
+    /// every [`HEALTH_INTERVAL`], each run limited to [`HEALTH_TIMEOUT`] (then every
+    /// component is `unknown`).
+    pub fn spawn<F, Fut>(needs: &'static [(&'static str, Need)], check: F) -> Self
     where
         F: Fn() -> Fut + Send + 'static,
         Fut: Future<Output = Report> + Send,
     {
-        let health = Self::default();
+        let health = Self {
+            needs,
+            ..Self::default()
+        };
         let latest = Arc::clone(&health.latest);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(HEALTH_INTERVAL);
@@ -70,13 +90,69 @@ impl Health {
                 tick.tick().await;
                 let report = tokio::time::timeout(HEALTH_TIMEOUT, check())
                     .await
-                    .unwrap_or_else(|_| names.iter().map(|n| (*n, Component::Unknown)).collect());
+                    .unwrap_or_else(|_| {
+                        needs
+                            .iter()
+                            .map(|(n, _)| (*n, Component::Unknown))
+                            .collect()
+                    });
+                for (name, c) in &report {
+                    let up = if *c == Component::Healthy { 1.0 } else { 0.0 };
+                    metrics::gauge!("picsum_component_up", "component" => *name).set(up);
+                }
                 if let Ok(mut slot) = latest.write() {
                     *slot = Some(report);
                 }
             }
         });
         health
+    }
+
+    /// `/ready`: 200 once every required component is healthy, naming the optional ones
+    /// that are not (`{"ready":true,"degraded":["cache"]}`); 503 before the first check and
+    /// while a required one fails.
+    pub fn ready_response(&self) -> Response {
+        let report = self.latest.read().ok().and_then(|r| r.clone());
+        let need = |name: &str| {
+            self.needs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or(Need::Required, |(_, need)| *need)
+        };
+        let (ready, degraded, failing) = match &report {
+            None => (false, Vec::new(), Vec::new()),
+            Some(parts) => {
+                let bad = |want: Need| {
+                    let mut names: Vec<&str> = parts
+                        .iter()
+                        .filter(|(n, c)| *c != Component::Healthy && need(n) == want)
+                        .map(|(n, _)| *n)
+                        .collect();
+                    names.sort_unstable();
+                    names
+                };
+                let failing = bad(Need::Required);
+                (failing.is_empty(), bad(Need::Optional), failing)
+            }
+        };
+        let body = serde_json::json!({"ready": ready, "degraded": degraded, "failing": failing});
+        let status = if ready {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        };
+        (
+            status,
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                ),
+                (header::CACHE_CONTROL, HeaderValue::from_static(NO_CACHE)),
+            ],
+            format!("{body}\n"),
+        )
+            .into_response()
     }
 
     /// Names protections the operator switched off (`"unsigned picfit"`, …): every answer
@@ -136,10 +212,16 @@ impl Health {
     }
 }
 
-/// The private listener's routes: `/health` and `/metrics`.
+/// The private listener's routes: `/health`, `/ready`, `/live` and `/metrics`.
 pub fn ops_router(health: Health) -> Router {
+    let ready = health.clone();
     Router::new()
         .route("/health", get(move || async move { health.response() }))
+        .route("/ready", get(move || async move { ready.ready_response() }))
+        .route(
+            "/live",
+            get(|| async { ([(header::CACHE_CONTROL, NO_CACHE)], "ok\n") }),
+        )
         .route(
             "/metrics",
             get(|| async {
@@ -188,10 +270,51 @@ mod tests {
                 "{\"healthy\":true,\"cache\":\"healthy\",\"storage\":\"healthy\"}\n".into()
             )
         );
-        let open = health.with_open(vec!["unsigned picfit".into()]);
+        let open = health.clone().with_open(vec!["unsigned picfit".into()]);
         assert_eq!(
             body(&open).await.1,
             "{\"healthy\":true,\"cache\":\"healthy\",\"storage\":\"healthy\",\"open\":[\"unsigned picfit\"]}\n"
+        );
+    }
+
+    async fn ready(health: &Health) -> (StatusCode, String) {
+        let res = health.ready_response();
+        let status = res.status();
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        (status, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn ready_unless_a_required_component_fails() {
+        const NEEDS: &[(&str, Need)] = &[("storage", Need::Required), ("cache", Need::Optional)];
+        let health = Health {
+            needs: NEEDS,
+            ..Health::default()
+        };
+        let not_checked = ready(&health).await;
+        assert_eq!(not_checked.0, StatusCode::SERVICE_UNAVAILABLE);
+        let set = |storage, cache| {
+            *health.latest.write().unwrap() = Some(vec![("storage", storage), ("cache", cache)]);
+        };
+        set(Component::Healthy, Component::Unhealthy);
+        assert_eq!(
+            ready(&health).await,
+            (
+                StatusCode::OK,
+                "{\"degraded\":[\"cache\"],\"failing\":[],\"ready\":true}\n".into()
+            )
+        );
+        // Picsum's /health still says the cache is down.
+        assert_eq!(body(&health).await.0, StatusCode::INTERNAL_SERVER_ERROR);
+        set(Component::Unknown, Component::Healthy);
+        assert_eq!(
+            ready(&health).await,
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "{\"degraded\":[],\"failing\":[\"storage\"],\"ready\":false}\n".into()
+            )
         );
     }
 }

@@ -1,5 +1,6 @@
 //! Two image-service replicas sharing a real Redis: renders made by one are served by the
-//! other, and killing Redis under load fails no request.
+//! other, killing Redis under load fails no request, and a service whose Redis is down stays
+//! ready (degraded).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -126,6 +127,72 @@ async fn killing_redis_under_load_fails_no_request() {
         let url = signed(&images.base, &format!("/id/1/{}/77.jpg", 300 + i));
         assert_eq!(http.get(&url).send().await.unwrap().status(), 200);
     }
+}
+
+/// Redis is only a cache: with it down the image service answers, so it stays ready (its
+/// `/ready` names the cache as degraded) while Picsum's `/health` reports the cache.
+#[tokio::test]
+async fn ready_but_degraded_while_redis_is_down() {
+    let mut server = RedisServer::start();
+    let url = server.url();
+    server.stop();
+    let gallery = Gallery::new("redis-down");
+    let images = gallery.image_service_with(
+        1,
+        16,
+        vec![
+            ("IMAGE_CACHE_URL", url),
+            ("IMAGE_CACHE_PREFIX", "e2e:".into()),
+        ],
+    );
+    let http = client();
+    let ready = format!("{}/ready", images.ops);
+    let mut answer = (0, String::new());
+    for _ in 0..50 {
+        let res = http.get(&ready).send().await.unwrap();
+        answer = (res.status().as_u16(), res.text().await.unwrap());
+        if answer.1.contains("cache") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        answer,
+        (
+            200,
+            "{\"degraded\":[\"cache\"],\"failing\":[],\"ready\":true}\n".to_owned()
+        )
+    );
+    let res = http
+        .get(format!("{}/health", images.ops))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 500);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("\"cache\":\"unhealthy\"")
+    );
+    let live = http
+        .get(format!("{}/live", images.ops))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.status(), 200);
+    let metrics = get_text(&http, &format!("{}/metrics", images.ops)).await;
+    assert!(
+        metrics.contains("picsum_component_up{component=\"cache\"} 0"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("picsum_component_up{component=\"storage\"} 1"),
+        "{metrics}"
+    );
+    let photo = signed(&images.base, "/id/1/40/30.jpg");
+    assert_eq!(http.get(&photo).send().await.unwrap().status(), 200);
+    server.resume();
 }
 
 #[tokio::test]

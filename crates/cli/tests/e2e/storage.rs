@@ -60,3 +60,43 @@ async fn image_service_on_s3_survives_an_outage() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
+
+/// Not ready without its storage: started while the S3 server does not answer, the image
+/// service's `/ready` answers 503 naming the storage (and `/live` 200: the process is fine).
+#[tokio::test]
+async fn not_ready_while_its_store_is_down() {
+    let mut s3 = S3Server::start("picsum");
+    s3.stop();
+    let gallery = Gallery::new("s3-down");
+    let mut extra = s3.env();
+    extra.push(("IMAGE_STORAGE_URL", "s3://picsum/originals".into()));
+    let images = gallery.image_service_with(1, 4, extra);
+    let http = client();
+    let started = std::time::Instant::now();
+    let answer = loop {
+        let res = http
+            .get(format!("{}/ready", images.ops))
+            .send()
+            .await
+            .unwrap();
+        let answer = (res.status().as_u16(), res.text().await.unwrap());
+        if answer.1.contains("storage") || started.elapsed() > std::time::Duration::from_secs(15) {
+            break answer;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert_eq!(
+        answer,
+        (
+            503,
+            "{\"degraded\":[],\"failing\":[\"storage\"],\"ready\":false}\n".to_owned()
+        )
+    );
+    let live = http
+        .get(format!("{}/live", images.ops))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.status(), 200);
+    s3.resume();
+}
