@@ -3,7 +3,7 @@
 
 use picsum_catalog::Image;
 use picsum_db::{Database, DbError};
-use picsum_testkit::{Postgres, TempDir};
+use picsum_testkit::{Postgres, TempDir, TestCa};
 
 fn image(id: &str, author: &str) -> Image {
     Image {
@@ -53,6 +53,25 @@ async fn exercise(db: &Database) {
 async fn postgres() {
     let pg = Postgres::start();
     exercise(&Database::connect(&pg.url()).unwrap()).await;
+}
+
+/// Managed PostgreSQL is TLS-only: the catalog connects with `sslmode=verify-full` against
+/// the server's CA (checked chain and name), and refuses a server its CA did not sign.
+#[tokio::test]
+async fn postgres_over_tls_verified_and_a_wrong_ca_refused() {
+    let ca = TestCa::new("pg");
+    let pg = Postgres::start_tls(&ca);
+    exercise(&Database::connect(&pg.url_verified_by(&ca.ca())).unwrap()).await;
+    let plain = Database::connect(&format!("{}?sslmode=disable", pg.url())).unwrap();
+    let refused = plain.images().await.unwrap_err().to_string();
+    assert!(
+        refused.contains("no encryption") || refused.contains("rejects"),
+        "{refused}"
+    );
+    let stranger = TestCa::new("stranger");
+    let wrong = Database::connect(&pg.url_verified_by(&stranger.ca())).unwrap();
+    let refused = wrong.images().await.unwrap_err().to_string();
+    assert!(refused.to_lowercase().contains("certificate"), "{refused}");
 }
 
 #[tokio::test]

@@ -5,7 +5,8 @@
 //! * [`S3Server`], `s3s-fs` (SigV4, path-style), found through `PICSUM_S3S_FS`, the
 //!   workspace's `.tools/bin` or `PATH`.
 //! * [`RedisServer`], `redis-server`; [`RedisCluster`], three of them joined by `redis-cli`.
-//! * [`Postgres`], PostgreSQL 15 from Debian, run as the `postgres` user when we are root.
+//! * [`Postgres`], PostgreSQL 15 from Debian, run as the `postgres` user when we are root;
+//!   plain, or TLS-only with a certificate from a [`TestCa`] made at test time.
 //!
 //! [`images`] decodes and measures the images tests get back.
 //!
@@ -22,10 +23,12 @@ pub mod images;
 mod postgres;
 mod redis;
 mod s3;
+mod tls;
 
 pub use postgres::Postgres;
 pub use redis::{RedisCluster, RedisServer};
 pub use s3::{S3_ACCESS_KEY, S3_SECRET_KEY, S3Server};
+pub use tls::TestCa;
 
 /// A port nobody listens on right now.
 pub fn free_port() -> u16 {

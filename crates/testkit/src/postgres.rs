@@ -1,9 +1,10 @@
-//! A real PostgreSQL 15 server on a throwaway data folder.
+//! A real PostgreSQL 15 server on a throwaway data folder, plain or TLS-only.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::free_port;
+use crate::tls::TestCa;
 
 /// A PostgreSQL 15 server with trust authentication, user and database `picsum`, on a
 /// throwaway data folder (under `/dev/shm` when it exists: cluster creation is much faster
@@ -19,6 +20,16 @@ pub struct Postgres {
 impl Postgres {
     /// Creates and starts a cluster.
     pub fn start() -> Self {
+        Self::start_with(None)
+    }
+
+    /// Creates and starts a cluster that accepts TLS connections only (`hostssl`; plain
+    /// ones are rejected), with a certificate `ca` signed for `127.0.0.1`.
+    pub fn start_tls(ca: &TestCa) -> Self {
+        Self::start_with(Some(ca))
+    }
+
+    fn start_with(ca: Option<&TestCa>) -> Self {
         let bin = std::env::var("PICSUM_PG_BIN").map_or_else(
             |_| PathBuf::from("/usr/lib/postgresql/15/bin"),
             PathBuf::from,
@@ -71,6 +82,9 @@ impl Postgres {
             .status()
             .expect("initdb");
         assert!(status.success(), "initdb failed");
+        if let Some(ca) = ca {
+            pg.require_tls(ca);
+        }
         let mut pg = pg;
         pg.resume();
         let status = pg
@@ -90,6 +104,37 @@ impl Postgres {
         pg
     }
 
+    /// Server certificate in the data folder, `ssl = on`, and TCP clients only over TLS.
+    fn require_tls(&self, ca: &TestCa) {
+        let (cert, key) = ca.server();
+        std::fs::copy(cert, self.data.join("server.pem")).expect("copy certificate");
+        std::fs::copy(key, self.data.join("server.key")).expect("copy key");
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(
+            self.data.join("server.key"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .expect("key permissions");
+        let conf = self.data.join("postgresql.conf");
+        let mut text = std::fs::read_to_string(&conf).expect("postgresql.conf");
+        text.push_str("\nssl = on\nssl_cert_file = 'server.pem'\nssl_key_file = 'server.key'\n");
+        std::fs::write(&conf, text).expect("write postgresql.conf");
+        std::fs::write(
+            self.data.join("pg_hba.conf"),
+            "local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostnossl all all 0.0.0.0/0 reject\n",
+        )
+        .expect("write pg_hba.conf");
+        if is_root() {
+            let status = Command::new("chown")
+                .arg("-R")
+                .arg("postgres:postgres")
+                .arg(&self.data)
+                .status()
+                .expect("chown");
+            assert!(status.success(), "chown of the data dir failed");
+        }
+    }
+
     fn command(&self, program: &str) -> Command {
         let path = self.bin.join(program);
         if is_root() {
@@ -104,6 +149,15 @@ impl Postgres {
     /// `postgres://picsum@127.0.0.1:port/picsum`.
     pub fn url(&self) -> String {
         format!("postgres://picsum@127.0.0.1:{}/picsum", self.port)
+    }
+
+    /// The URL with `sslmode=verify-full` against the CA certificate at `ca`.
+    pub fn url_verified_by(&self, ca: &Path) -> String {
+        format!(
+            "{}?sslmode=verify-full&sslrootcert={}",
+            self.url(),
+            ca.display()
+        )
     }
 
     /// Stops the server (an outage); data stays.

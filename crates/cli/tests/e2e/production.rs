@@ -1,12 +1,14 @@
-//! The production shape on real parts: catalog in PostgreSQL, photos in an S3-protocol
-//! bucket, imported by the CLI; the API serves from its snapshot through a database outage.
+//! The production shape on real parts: catalog in a TLS-only PostgreSQL (verified like a
+//! managed one: `sslmode=verify-full` against its CA), photos in an S3-protocol bucket,
+//! imported by the CLI; the API serves from its snapshot through a database outage, and
+//! refuses to start on a database its CA did not sign.
 
 use std::time::{Duration, Instant};
 
 use super::*;
 use picsum_catalog::Image;
 use picsum_db::Database;
-use picsum_testkit::{Postgres, S3Server};
+use picsum_testkit::{Postgres, S3Server, TestCa};
 
 fn gallery_manifest() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../gallery/manifest.json")
@@ -38,10 +40,12 @@ async fn wait_status(http: &reqwest::Client, url: &str, want: u16) {
 
 #[tokio::test]
 async fn import_then_serve_from_postgres_and_s3_through_a_database_outage() {
-    let mut pg = Postgres::start();
+    let ca = TestCa::new("production");
+    let mut pg = Postgres::start_tls(&ca);
+    let url = pg.url_verified_by(&ca.ca());
     let s3 = S3Server::start("photos");
     let mut env = s3.env();
-    env.push(("PICSUM_DATABASE_URL", pg.url()));
+    env.push(("PICSUM_DATABASE_URL", url.clone()));
     env.push(("IMAGE_STORAGE_URL", "s3://photos/originals".into()));
     let manifest = gallery_manifest();
     let manifest = manifest.to_str().unwrap();
@@ -52,7 +56,7 @@ async fn import_then_serve_from_postgres_and_s3_through_a_database_outage() {
     std::thread::sleep(Duration::from_millis(400));
     let _ = first.kill();
     let _ = first.wait();
-    let db = Database::connect(&pg.url()).unwrap();
+    let db = Database::connect(&url).unwrap();
     let bucket = s3.bucket_dir("photos").join("originals");
     for image in db.images().await.unwrap() {
         assert!(
@@ -91,7 +95,7 @@ async fn import_then_serve_from_postgres_and_s3_through_a_database_outage() {
             ("PICSUM_METRICS_LISTEN", "127.0.0.1:0".into()),
             ("PICSUM_IMAGE_SERVICE_URL", images.base.clone()),
             ("PICSUM_HMAC_KEY", KEY.into()),
-            ("PICSUM_DATABASE_URL", pg.url()),
+            ("PICSUM_DATABASE_URL", url.clone()),
             ("PICSUM_DATABASE_REFRESH_MS", "100".into()),
         ],
     );
@@ -153,7 +157,36 @@ async fn import_then_serve_from_postgres_and_s3_through_a_database_outage() {
 
     // Back up: changes flow again.
     pg.resume();
-    let db = Database::connect(&pg.url()).unwrap();
+    let db = Database::connect(&url).unwrap();
     assert!(db.delete("100").await.unwrap());
     wait_status(&http, &format!("{}/id/100/info", api.base), 404).await;
+}
+
+/// A database whose certificate the configured CA did not sign is refused: the API does not
+/// start, and says why; neither does the CLI.
+#[test]
+fn a_database_the_ca_did_not_sign_is_refused() {
+    let (ca, stranger) = (TestCa::new("served"), TestCa::new("stranger"));
+    let pg = Postgres::start_tls(&ca);
+    let url = pg.url_verified_by(&stranger.ca());
+    let out = Command::new(binary("picsum-api"))
+        .env("PICSUM_LISTEN", "127.0.0.1:0")
+        .env("PICSUM_METRICS_LISTEN", "127.0.0.1:0")
+        .env("PICSUM_HMAC_KEY", KEY)
+        .env("PICSUM_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_lowercase();
+    assert!(!out.status.success(), "the API started: {stderr}");
+    assert!(stderr.contains("certificate"), "{stderr}");
+    let out = cli(&["migrate"], &[("PICSUM_DATABASE_URL", url)])
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .to_lowercase()
+            .contains("certificate")
+    );
 }
