@@ -4,6 +4,7 @@ use picsum_api::ApiConfig;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    picsum_web::server::install_crypto_provider();
     let config: ApiConfig = picsum_web::config::load("PICSUM").unwrap_or_else(|e| e.exit());
     picsum_web::telemetry::init_tracing(&config.log_level);
     let listener = tokio::net::TcpListener::bind(config.listen).await?;

@@ -15,7 +15,7 @@ use bytes::Bytes;
 use quick_cache::Weighter;
 
 pub use redis;
-pub use redis_tier::{CacheError, RedisSettings, RedisTier};
+pub use redis_tier::{CacheError, RedisSettings, RedisTier, read_ca};
 
 #[derive(Clone)]
 struct ByteWeighter;

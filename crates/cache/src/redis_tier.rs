@@ -30,6 +30,19 @@ pub enum CacheError {
     /// A command ran past its time limit.
     #[error("redis command timed out")]
     Timeout,
+    /// The CA file for `rediss://` cannot be read.
+    #[error("cannot read the Redis CA file {0}")]
+    CaFile(String),
+}
+
+/// Reads the PEM of the CA that signs the Redis servers' certificates, when one is named.
+///
+/// # Errors
+/// [`CacheError::CaFile`] when the file cannot be read.
+pub fn read_ca(path: Option<&std::path::Path>) -> Result<Option<Vec<u8>>, CacheError> {
+    path.filter(|p| !p.as_os_str().is_empty())
+        .map(|p| std::fs::read(p).map_err(|e| CacheError::CaFile(format!("{}: {e}", p.display()))))
+        .transpose()
 }
 
 enum Target {
@@ -44,7 +57,7 @@ enum Conn {
 }
 
 /// Settings of the Redis tier.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RedisSettings {
     /// `redis://host:port[/db]`, `rediss://…`, or `redis+cluster://h1:p1,h2:p2,…`.
     pub url: String,
@@ -56,6 +69,35 @@ pub struct RedisSettings {
     pub max_entry_bytes: usize,
     /// Time limit of one command.
     pub timeout: Duration,
+    /// PEM of the CA that signed the server's certificate, for `rediss://` (a provider's
+    /// own CA); `None`: the system's roots. The name and chain are always checked.
+    pub ca: Option<Vec<u8>>,
+}
+
+/// Makes ring the process's rustls provider unless one was chosen (the binaries choose it
+/// at start, `picsum_web::server::install_crypto_provider`); for other users of the tier.
+fn ensure_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// A client of `url`, trusting `ca` for `rediss://` when given.
+fn client(url: &str, ca: &Option<Vec<u8>>) -> Result<redis::Client, redis::RedisError> {
+    if url.starts_with("rediss://") {
+        ensure_crypto_provider();
+    }
+    match ca {
+        Some(ca) if url.starts_with("rediss://") => {
+            redis::Client::build_with_tls(url, certificates(ca))
+        }
+        _ => redis::Client::open(url),
+    }
+}
+
+fn certificates(ca: &[u8]) -> redis::TlsCertificates {
+    redis::TlsCertificates {
+        client_tls: None,
+        root_cert: Some(ca.to_vec()),
+    }
 }
 
 /// A connection to Redis or a Redis Cluster.
@@ -96,19 +138,17 @@ impl RedisTier {
             if nodes.is_empty() {
                 return Err(CacheError::InvalidUrl(url.to_owned()));
             }
-            let first = redis::Client::open(nodes.first().map_or("", String::as_str))?;
-            (
-                Target::Cluster(
-                    ClusterClient::builder(nodes)
-                        .connection_timeout(settings.timeout.max(Duration::from_millis(500)))
-                        .response_timeout(settings.timeout)
-                        .retries(1)
-                        .build()?,
-                ),
-                first,
-            )
+            let first = client(nodes.first().map_or("", String::as_str), &settings.ca)?;
+            let mut builder = ClusterClient::builder(nodes)
+                .connection_timeout(settings.timeout.max(Duration::from_millis(500)))
+                .response_timeout(settings.timeout)
+                .retries(1);
+            if let Some(ca) = &settings.ca {
+                builder = builder.certs(certificates(ca));
+            }
+            (Target::Cluster(builder.build()?), first)
         } else if url.starts_with("redis://") || url.starts_with("rediss://") {
-            let client = redis::Client::open(url)?;
+            let client = client(url, &settings.ca)?;
             (Target::Single(client.clone()), client)
         } else {
             return Err(CacheError::InvalidUrl(url.to_owned()));

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use picsum_cache::{Cache, CacheError, Hit, RedisSettings, RedisTier};
-use picsum_testkit::RedisServer;
+use picsum_testkit::{RedisServer, TestCa};
 
 fn tier(url: &str, prefix: &str) -> Arc<RedisTier> {
     Arc::new(
@@ -17,9 +17,43 @@ fn tier(url: &str, prefix: &str) -> Arc<RedisTier> {
             ttl: Duration::from_secs(60),
             max_entry_bytes: 1024,
             timeout: Duration::from_millis(200),
+            ca: None,
         })
         .unwrap(),
     )
+}
+
+/// Managed Redis is TLS-only (`rediss://`): the tier verifies the server against the
+/// provider's CA, and a server that CA did not sign, or a plain connection, gets nothing.
+#[tokio::test]
+async fn tls_to_a_verified_server_only() {
+    let ca = TestCa::new("redis");
+    let server = RedisServer::start_tls(&ca);
+    let trusting = |ca: &TestCa| {
+        RedisTier::open(RedisSettings {
+            url: server.url(),
+            prefix: "tls:".into(),
+            ttl: Duration::from_secs(60),
+            max_entry_bytes: 1024,
+            timeout: Duration::from_millis(500),
+            ca: Some(std::fs::read(ca.ca()).unwrap()),
+        })
+        .unwrap()
+    };
+    assert!(server.url().starts_with("rediss://"));
+    let verified = trusting(&ca);
+    verified.set("k", b"v").await.unwrap();
+    assert_eq!(
+        verified.get("k").await.unwrap(),
+        Some(Bytes::from_static(b"v"))
+    );
+    let stranger = TestCa::new("stranger");
+    assert!(
+        trusting(&stranger).get("k").await.is_err(),
+        "a CA that did not sign it"
+    );
+    let plain = tier(&server.url().replace("rediss://", "redis://"), "tls:");
+    assert!(plain.get("k").await.is_err(), "plain text to a TLS port");
 }
 
 async fn wait_for_key(t: &RedisTier, key: &str) -> Bytes {
@@ -127,7 +161,8 @@ async fn starts_while_redis_is_down_and_refuses_bad_urls() {
             prefix: String::new(),
             ttl: Duration::from_secs(1),
             max_entry_bytes: 1,
-            timeout: Duration::from_millis(10)
+            timeout: Duration::from_millis(10),
+            ca: None,
         }),
         Err(CacheError::InvalidUrl(_))
     ));

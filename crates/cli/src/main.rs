@@ -76,6 +76,9 @@ enum Command {
         /// `redis://…`, `rediss://…` or `redis+cluster://…`.
         #[arg(long, env = "IMAGE_KEYS_URL", hide_env_values = true)]
         keys_url: String,
+        /// PEM file of the CA that signed the Redis server's certificate (`rediss://`).
+        #[arg(long, env = "IMAGE_REDIS_CA_FILE")]
+        ca_file: Option<std::path::PathBuf>,
         #[command(subcommand)]
         action: KeyAction,
     },
@@ -151,13 +154,18 @@ enum KeyAction {
 }
 
 /// The keys in the Redis at `url`, under `prefix`.
-fn key_store(url: &str, prefix: &str) -> anyhow::Result<picsum_guard::keys::ApiKeys> {
+fn key_store(
+    url: &str,
+    prefix: &str,
+    ca: Option<&std::path::Path>,
+) -> anyhow::Result<picsum_guard::keys::ApiKeys> {
     let tier = picsum_cache::RedisTier::open(picsum_cache::RedisSettings {
         url: url.to_owned(),
         prefix: String::new(),
         ttl: std::time::Duration::from_secs(1),
         max_entry_bytes: 1 << 20,
         timeout: std::time::Duration::from_secs(3),
+        ca: picsum_cache::read_ca(ca)?,
     })?;
     Ok(picsum_guard::keys::ApiKeys::new(
         std::sync::Arc::new(tier),
@@ -166,9 +174,13 @@ fn key_store(url: &str, prefix: &str) -> anyhow::Result<picsum_guard::keys::ApiK
 }
 
 /// Runs an `api-key` command, printing what pixlserv's CLI prints.
-async fn api_key(keys_url: &str, action: KeyAction) -> anyhow::Result<()> {
+async fn api_key(
+    keys_url: &str,
+    ca: Option<&std::path::Path>,
+    action: KeyAction,
+) -> anyhow::Result<()> {
     use picsum_guard::keys::{KEYS_PREFIX, Permission, describe};
-    let keys = key_store(keys_url, KEYS_PREFIX)?;
+    let keys = key_store(keys_url, KEYS_PREFIX, ca)?;
     let missing = || anyhow::anyhow!("key does not exist");
     match action {
         KeyAction::Add => {
@@ -204,7 +216,7 @@ async fn api_key(keys_url: &str, action: KeyAction) -> anyhow::Result<()> {
             println!("The new secret is: {secret}. Please save it now.");
         }
         KeyAction::Import { from } => {
-            let copied = keys.import_from(&key_store(&from, "")?).await?;
+            let copied = keys.import_from(&key_store(&from, "", ca)?).await?;
             println!("Imported {copied} keys");
         }
         KeyAction::Remove { key } => {
@@ -216,6 +228,7 @@ async fn api_key(keys_url: &str, action: KeyAction) -> anyhow::Result<()> {
 }
 
 fn main() -> anyhow::Result<()> {
+    picsum_web::server::install_crypto_provider();
     match Cli::parse().command {
         Command::Dev {
             listen,
@@ -235,9 +248,11 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::ApiKey { keys_url, action } => {
-            catalog_task(async move { api_key(&keys_url, action).await })
-        }
+        Command::ApiKey {
+            keys_url,
+            ca_file,
+            action,
+        } => catalog_task(async move { api_key(&keys_url, ca_file.as_deref(), action).await }),
         Command::Signature { key, query } => {
             anyhow::ensure!(!key.is_empty(), "You must provide a key");
             anyhow::ensure!(!query.is_empty(), "You must provide a Query String");

@@ -55,6 +55,10 @@ pub struct ImageConfig {
     /// under `picsum:keys:`. Unset: no keys (key routes answer 401).
     #[arg(long, env = "IMAGE_KEYS_URL", hide_env_values = true)]
     pub keys_url: Option<String>,
+    /// PEM file of the CA that signed the Redis servers' certificates (`rediss://` for the
+    /// cache and the keys), e.g. a managed provider's; unset: the system's roots.
+    #[arg(long, env = "IMAGE_REDIS_CA_FILE")]
+    pub redis_ca_file: Option<std::path::PathBuf>,
     /// Prefix of every Redis key.
     #[arg(long, env = "IMAGE_CACHE_PREFIX", default_value = "picsum:")]
     pub cache_prefix: String,
@@ -282,6 +286,7 @@ impl ImageConfig {
                     ttl: std::time::Duration::from_secs(self.cache_ttl_seconds),
                     max_entry_bytes: self.cache_max_entry_bytes,
                     timeout: std::time::Duration::from_millis(self.cache_timeout_ms),
+                    ca: picsum_cache::read_ca(self.redis_ca_file.as_deref())?,
                 })
             })
             .transpose()
@@ -312,6 +317,7 @@ impl ImageConfig {
             ttl: std::time::Duration::from_secs(1),
             max_entry_bytes: 1 << 20,
             timeout: std::time::Duration::from_millis(self.cache_timeout_ms.max(500)),
+            ca: picsum_cache::read_ca(self.redis_ca_file.as_deref())?,
         })?;
         Ok(Some(picsum_guard::keys::ApiKeys::new(
             std::sync::Arc::new(tier),

@@ -1,8 +1,11 @@
-//! Real Redis: one `redis-server`, or a three-master Redis Cluster.
+//! Real Redis: one `redis-server` (plain, or TLS-only with a certificate from a
+//! [`TestCa`]), or a three-master Redis Cluster.
 
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::tls::TestCa;
 use crate::{TempDir, find_program, free_port, wait_for_port};
 
 /// A running `redis-server` (no persistence).
@@ -11,23 +14,42 @@ pub struct RedisServer {
     child: Option<Child>,
     port: u16,
     dir: TempDir,
+    /// Certificate, key and CA when it speaks TLS only.
+    tls: Option<(PathBuf, PathBuf, PathBuf)>,
 }
 
 impl RedisServer {
     /// Starts a server.
     pub fn start() -> Self {
+        Self::start_with(None)
+    }
+
+    /// Starts a server that speaks TLS only (no plain port), with a certificate `ca`
+    /// signed for `127.0.0.1`.
+    pub fn start_tls(ca: &TestCa) -> Self {
+        let (cert, key) = ca.server();
+        Self::start_with(Some((cert, key, ca.ca())))
+    }
+
+    fn start_with(tls: Option<(PathBuf, PathBuf, PathBuf)>) -> Self {
         let mut server = Self {
             child: None,
             port: free_port(),
             dir: TempDir::new("redis"),
+            tls,
         };
         server.resume();
         server
     }
 
-    /// `redis://127.0.0.1:port`.
+    /// `redis://127.0.0.1:port`, or `rediss://…` for a TLS server.
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
+        let scheme = if self.tls.is_some() {
+            "rediss"
+        } else {
+            "redis"
+        };
+        format!("{scheme}://127.0.0.1:{}", self.port)
     }
 
     /// Kills the server (an outage).
@@ -40,8 +62,21 @@ impl RedisServer {
 
     /// Starts it again on the same port (empty).
     pub fn resume(&mut self) {
-        let mut child = Command::new(find_program("PICSUM_REDIS_SERVER", "redis-server"))
-            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
+        let mut command = Command::new(find_program("PICSUM_REDIS_SERVER", "redis-server"));
+        command.args(["--bind", "127.0.0.1"]);
+        match &self.tls {
+            None => command.args(["--port", &self.port.to_string()]),
+            Some((cert, key, ca)) => command
+                .args(["--port", "0", "--tls-port", &self.port.to_string()])
+                .arg("--tls-cert-file")
+                .arg(cert)
+                .arg("--tls-key-file")
+                .arg(key)
+                .arg("--tls-ca-cert-file")
+                .arg(ca)
+                .args(["--tls-auth-clients", "no"]),
+        };
+        let mut child = command
             .args(["--save", "", "--appendonly", "no"])
             .arg("--dir")
             .arg(self.dir.path())

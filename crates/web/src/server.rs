@@ -121,6 +121,12 @@ async fn serve_http(
     Ok(())
 }
 
+/// Makes ring the one rustls crypto provider of the process, for every TLS client in it
+/// (PostgreSQL, Redis, object storage, remote sources). Call once at start, before any.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

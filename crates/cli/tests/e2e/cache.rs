@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::*;
 use picsum_cache::{RedisSettings, RedisTier};
-use picsum_testkit::RedisServer;
+use picsum_testkit::{RedisServer, TestCa};
 
 fn redis_env(server: &RedisServer) -> Vec<(&'static str, String)> {
     vec![
@@ -24,6 +24,7 @@ fn probe(url: String, prefix: &str) -> RedisTier {
         ttl: Duration::from_secs(60),
         max_entry_bytes: 1 << 20,
         timeout: Duration::from_millis(500),
+        ca: None,
     })
     .unwrap()
 }
@@ -88,6 +89,58 @@ async fn replicas_share_renders_through_redis() {
         !metrics.contains("picsum_render_duration_seconds_count"),
         "replica b rendered: {metrics}"
     );
+}
+
+/// Managed Redis is TLS-only: two replicas on a `rediss://` server verified against its CA
+/// (`IMAGE_REDIS_CA_FILE`) share a render; a replica given another CA never reaches it
+/// (ready but degraded, its answers still right).
+#[tokio::test]
+async fn replicas_share_renders_through_a_tls_redis() {
+    let ca = TestCa::new("redis-e2e");
+    let server = RedisServer::start_tls(&ca);
+    let stranger = TestCa::new("redis-stranger");
+    let gallery = Gallery::new("redis-tls");
+    let env = |ca: &TestCa| {
+        let mut env = redis_env(&server);
+        env.push(("IMAGE_REDIS_CA_FILE", ca.ca().display().to_string()));
+        env
+    };
+    let a = gallery.image_service_with(1, 16, env(&ca));
+    let b = gallery.image_service_with(1, 16, env(&ca));
+    let wrong = gallery.image_service_with(1, 16, env(&stranger));
+    let http = client();
+    let want = std::fs::read(fixture("api/width_height_linux.jpg")).unwrap();
+    let photo = |base: &str| signed(base, "/id/1/200/120.jpg");
+    assert!(get_bytes(&http, &photo(&a.base)).await[..] == want[..]);
+    let mut probe = RedisSettings {
+        url: server.url(),
+        prefix: "e2e:".into(),
+        ttl: Duration::from_secs(60),
+        max_entry_bytes: 1 << 20,
+        timeout: Duration::from_millis(500),
+        ca: Some(std::fs::read(ca.ca()).unwrap()),
+    };
+    let verified = RedisTier::open(probe.clone()).unwrap();
+    let key = render_key(&gallery, 200, 120).await;
+    assert!(
+        stored(&verified, &key).await.as_deref() == Some(&want[..]),
+        "not in redis"
+    );
+    assert!(get_bytes(&http, &photo(&b.base)).await[..] == want[..]);
+    let metrics = get_text(&http, &format!("{}/metrics", b.ops)).await;
+    assert!(
+        metrics.contains("picsum_cache_requests_total{cache=\"render\",result=\"redis\"} 1"),
+        "{metrics}"
+    );
+    // The replica with the wrong CA renders by itself and says the cache is unreachable.
+    assert!(get_bytes(&http, &photo(&wrong.base)).await[..] == want[..]);
+    let metrics = get_text(&http, &format!("{}/metrics", wrong.ops)).await;
+    assert!(
+        metrics.contains("picsum_component_up{component=\"cache\"} 0"),
+        "{metrics}"
+    );
+    probe.ca = Some(std::fs::read(stranger.ca()).unwrap());
+    assert!(RedisTier::open(probe).unwrap().get(&key).await.is_err());
 }
 
 #[tokio::test]

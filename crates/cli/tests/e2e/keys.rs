@@ -165,6 +165,7 @@ async fn keys_are_prefixed_and_pixlservs_are_imported() {
         ttl: std::time::Duration::from_secs(60),
         max_entry_bytes: 1 << 20,
         timeout: std::time::Duration::from_secs(3),
+        ca: None,
     })
     .unwrap();
     let cmd = picsum_cache::redis::cmd;
@@ -193,6 +194,7 @@ async fn keys_are_prefixed_and_pixlservs_are_imported() {
         ttl: std::time::Duration::from_secs(60),
         max_entry_bytes: 1 << 20,
         timeout: std::time::Duration::from_secs(3),
+        ca: None,
     })
     .unwrap();
     let keys: Vec<String> = probe.query(&cmd("KEYS").arg("*").clone()).await.unwrap();
