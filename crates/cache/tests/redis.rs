@@ -196,3 +196,39 @@ async fn works_on_a_redis_cluster() {
     }
     assert!(shared.ping().await.is_ok());
 }
+
+/// A TLS-only Redis Cluster (`rediss+cluster://`, TLS on the cluster bus too): keys on
+/// every master through verified connections; another CA gets nothing.
+#[tokio::test]
+async fn works_on_a_tls_redis_cluster() {
+    let ca = TestCa::new("cluster");
+    let cluster = picsum_testkit::RedisCluster::start_tls(&ca);
+    assert!(cluster.url().starts_with("rediss+cluster://"));
+    let settings = |ca: &TestCa| RedisSettings {
+        url: cluster.url(),
+        prefix: "c:".into(),
+        ttl: Duration::from_secs(60),
+        max_entry_bytes: 1024,
+        timeout: Duration::from_millis(500),
+        ca: Some(std::fs::read(ca.ca()).unwrap()),
+    };
+    let verified = RedisTier::open(settings(&ca)).unwrap();
+    for i in 0..30 {
+        verified
+            .set(&format!("k{i}"), format!("v{i}").as_bytes())
+            .await
+            .unwrap();
+    }
+    for i in 0..30 {
+        let got = verified.get(&format!("k{i}")).await.unwrap();
+        assert_eq!(got, Some(Bytes::from(format!("v{i}"))));
+    }
+    let stranger = TestCa::new("cluster-stranger");
+    assert!(
+        RedisTier::open(settings(&stranger))
+            .unwrap()
+            .get("k1")
+            .await
+            .is_err()
+    );
+}

@@ -101,11 +101,28 @@ pub struct RedisCluster {
     nodes: Vec<Child>,
     ports: Vec<u16>,
     _dir: TempDir,
+    /// The CA when the nodes speak TLS only (to clients and to each other).
+    ca: Option<PathBuf>,
 }
 
 impl RedisCluster {
     /// Starts three nodes and joins them with `redis-cli --cluster create`.
     pub fn start() -> Self {
+        Self::start_with(None)
+    }
+
+    /// Starts three nodes that speak TLS only, to clients and on the cluster bus, with
+    /// certificates `ca` signed for `127.0.0.1`.
+    pub fn start_tls(ca: &TestCa) -> Self {
+        Self::start_with(Some(ca))
+    }
+
+    /// `redis-cli`, speaking TLS when the nodes do.
+    fn cli(&self) -> Command {
+        cli(self.ca.as_deref())
+    }
+
+    fn start_with(ca: Option<&TestCa>) -> Self {
         let dir = TempDir::new("redis-cluster");
         let server = find_program("PICSUM_REDIS_SERVER", "redis-server");
         let mut nodes = Vec::new();
@@ -114,8 +131,26 @@ impl RedisCluster {
             let port = free_port();
             let node_dir = dir.path().join(format!("node{n}"));
             std::fs::create_dir_all(&node_dir).expect("node dir");
-            let mut child = Command::new(&server)
-                .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+            let mut command = Command::new(&server);
+            command.args(["--bind", "127.0.0.1"]);
+            match ca {
+                None => command.args(["--port", &port.to_string()]),
+                Some(ca) => {
+                    let (cert, key) = ca.server();
+                    command
+                        .args(["--port", "0", "--tls-port", &port.to_string()])
+                        .arg("--tls-cert-file")
+                        .arg(cert)
+                        .arg("--tls-key-file")
+                        .arg(key)
+                        .arg("--tls-ca-cert-file")
+                        .arg(ca.ca())
+                        .args(["--tls-auth-clients", "no", "--tls-cluster", "yes"])
+                        // With no plain port the bus port would be 10000 for every node.
+                        .args(["--cluster-port", &free_port().to_string()])
+                }
+            };
+            let mut child = command
                 .args([
                     "--cluster-enabled",
                     "yes",
@@ -134,7 +169,8 @@ impl RedisCluster {
             ports.push(port);
         }
         let addrs: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
-        let status = Command::new(find_program("PICSUM_REDIS_CLI", "redis-cli"))
+        let ca = ca.map(TestCa::ca);
+        let status = cli(ca.as_deref())
             .arg("--cluster")
             .arg("create")
             .args(&addrs)
@@ -151,6 +187,7 @@ impl RedisCluster {
             nodes,
             ports,
             _dir: dir,
+            ca,
         };
         cluster.wait_until_ok();
         cluster
@@ -158,10 +195,10 @@ impl RedisCluster {
 
     fn wait_until_ok(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);
-        let cli = find_program("PICSUM_REDIS_CLI", "redis-cli");
         for port in &self.ports {
             loop {
-                let out = Command::new(&cli)
+                let out = self
+                    .cli()
                     .args(["-p", &port.to_string(), "cluster", "info"])
                     .output()
                     .expect("redis-cli cluster info");
@@ -174,15 +211,26 @@ impl RedisCluster {
         }
     }
 
-    /// `redis+cluster://127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3`.
+    /// `redis+cluster://127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3` (`rediss+cluster://` for
+    /// TLS nodes).
     pub fn url(&self) -> String {
         let nodes: Vec<String> = self
             .ports
             .iter()
             .map(|p| format!("127.0.0.1:{p}"))
             .collect();
-        format!("redis+cluster://{}", nodes.join(","))
+        let scheme = if self.ca.is_some() { "rediss" } else { "redis" };
+        format!("{scheme}+cluster://{}", nodes.join(","))
     }
+}
+
+/// `redis-cli`, over TLS trusting `ca` when given.
+fn cli(ca: Option<&std::path::Path>) -> Command {
+    let mut command = Command::new(find_program("PICSUM_REDIS_CLI", "redis-cli"));
+    if let Some(ca) = ca {
+        command.arg("--tls").arg("--cacert").arg(ca);
+    }
+    command
 }
 
 impl Drop for RedisCluster {

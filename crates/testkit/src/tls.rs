@@ -47,7 +47,8 @@ impl TestCa {
         ]);
         std::fs::write(
             dir.path().join("server.ext"),
-            "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n",
+            // Cluster nodes present it as clients of each other, too.
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n",
         )
         .expect("write extensions");
         run(&[
