@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing picsum-rs needs and is not on the machine:
 # libvips (Debian's 8.14 on bookworm); with --services the servers the tests start
-# (PostgreSQL, Redis, openssl for their throwaway certificates, and s3s-fs, an S3-protocol
+# (PostgreSQL, PgBouncer, Redis, openssl for their throwaway certificates, and s3s-fs, an S3-protocol
 # server, built into .tools/);
 # with --browser, Debian chromium for the browser tests (Node.js and npm are the machine's);
 # with --bench, wrk, curl and nginx for the load test and the peer benchmark.
@@ -14,7 +14,7 @@ services=false
 for arg in "$@"; do
   case "$arg" in
     --bench) want+=(wrk curl nginx-light python3-venv) ;;
-    --services) want+=(postgresql redis-server openssl); services=true ;;
+    --services) want+=(postgresql redis-server openssl pgbouncer); services=true ;;
     --browser) want+=(chromium) ;;   # Node.js and npm come with the machine
   esac
 done

@@ -10,9 +10,22 @@ output "registry_endpoint" {
 }
 
 output "database_url" {
-  description = "PICSUM_DATABASE_URL: the connection pool of the catalog database."
-  value       = digitalocean_database_connection_pool.catalog.private_uri
+  description = "PICSUM_DATABASE_URL: the catalog's transaction-mode pool (add statement-cache-capacity=0)."
+  value       = "${digitalocean_database_connection_pool.catalog.private_uri}&statement-cache-capacity=0"
   sensitive   = true
+}
+
+output "database_direct_url" {
+  description = "PICSUM_DATABASE_DIRECT_URL: the catalog database itself, for migrations."
+  value = format(
+    "postgresql://%s:%s@%s:%d/%s?sslmode=require",
+    digitalocean_database_user.picsum.name,
+    digitalocean_database_user.picsum.password,
+    digitalocean_database_cluster.postgres.private_host,
+    digitalocean_database_cluster.postgres.port,
+    digitalocean_database_db.catalog.name,
+  )
+  sensitive = true
 }
 
 output "cache_url" {

@@ -48,6 +48,10 @@ pub struct ApiConfig {
     /// `sqlite:///path/catalog.db`. Unset or empty: the manifest.
     #[arg(long, env = "PICSUM_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
+    /// The database itself when `PICSUM_DATABASE_URL` is a transaction-mode pooler (PgBouncer,
+    /// a managed pool): migrations run here (they hold a session-level lock).
+    #[arg(long, env = "PICSUM_DATABASE_DIRECT_URL", hide_env_values = true)]
+    pub database_direct_url: Option<String>,
     /// Apply pending migrations at start-up (otherwise run `picsum migrate`).
     #[arg(long, env = "PICSUM_DATABASE_MIGRATE", default_value_t = false, action = clap::ArgAction::Set)]
     pub database_migrate: bool,

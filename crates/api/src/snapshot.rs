@@ -68,7 +68,14 @@ pub async fn load(config: &ApiConfig) -> anyhow::Result<LiveCatalog> {
     };
     let db = Database::connect(url)?;
     if config.database_migrate {
-        db.migrate().await?;
+        match config
+            .database_direct_url
+            .as_deref()
+            .filter(|u| !u.is_empty())
+        {
+            Some(direct) => Database::connect(direct)?.migrate().await?,
+            None => db.migrate().await?,
+        }
     }
     let version = db.version().await?;
     let catalog = Catalog::from_images(db.images().await?)?;

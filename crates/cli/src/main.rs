@@ -44,6 +44,10 @@ enum Command {
         /// `postgres://…` or `sqlite:///path/catalog.db`.
         #[arg(long, env = "PICSUM_DATABASE_URL", hide_env_values = true)]
         database_url: String,
+        /// The database itself, when `PICSUM_DATABASE_URL` is a transaction-mode pooler:
+        /// migrations hold a session-level lock, so they run here.
+        #[arg(long, env = "PICSUM_DATABASE_DIRECT_URL", hide_env_values = true)]
+        direct_url: Option<String>,
     },
     /// Import photos: a Picsum manifest (`{id}.jpg` files beside it) or a folder of
     /// JPEG/PNG/WebP files. Uploads each original and its pre-sized variants, then writes its
@@ -263,10 +267,12 @@ fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Migrate { database_url } => catalog_task(async move {
-            picsum_db::Database::connect(&database_url)?
-                .migrate()
-                .await?;
+        Command::Migrate {
+            database_url,
+            direct_url,
+        } => catalog_task(async move {
+            let url = direct_url.filter(|u| !u.is_empty()).unwrap_or(database_url);
+            picsum_db::Database::connect(&url)?.migrate().await?;
             eprintln!("migrations applied");
             Ok(())
         }),

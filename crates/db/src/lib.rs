@@ -2,6 +2,10 @@
 //!
 //! Migrations live in the repository's `migrations/{postgres,sqlite}/` and are embedded in
 //! the binary; `picsum migrate` (or the API with `PICSUM_DATABASE_MIGRATE=true`) applies them.
+//! Behind a pooler in transaction mode (PgBouncer, managed pools) add
+//! `statement-cache-capacity=0` to the URL: statements are then unnamed, never kept on a
+//! server connection the pooler shares; migrate through the direct URL (migrations hold a
+//! session-level advisory lock).
 //! Reads return whole catalogs in *file order* (`position`), the order seeded selection
 //! indexes into; a `catalog_version` counter, bumped by triggers on every change, lets the API
 //! notice changes with one tiny query. Queries are checked at run time by the tests against
@@ -12,7 +16,7 @@ use std::time::Duration;
 
 use picsum_catalog::Image;
 use sqlx::migrate::Migrator;
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
@@ -35,11 +39,19 @@ pub enum DbError {
     InvalidRow(String),
 }
 
-/// A connection pool to the catalog database.
+/// A connection pool to the catalog database. Every PostgreSQL statement runs in its own
+/// transaction: behind a transaction-mode pooler that keeps its unnamed statement and its
+/// execution on one server connection.
 #[derive(Debug, Clone)]
 pub enum Database {
-    /// PostgreSQL.
-    Postgres(PgPool),
+    /// PostgreSQL; `named`: statements are prepared once per connection and reused (off
+    /// behind a transaction-mode pooler, where a connection's statements are not its own).
+    Postgres {
+        /// The pool.
+        pool: PgPool,
+        /// Whether statements are named and kept.
+        named: bool,
+    },
     /// SQLite (a file, created when missing).
     Sqlite(SqlitePool),
 }
@@ -54,11 +66,15 @@ impl Database {
     /// [`DbError::UnsupportedUrl`] or an invalid URL.
     pub fn connect(url: &str) -> Result<Self, DbError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            // No `extra_float_digits` startup parameter: the catalog reads no floats, and
+            // connection poolers (PgBouncer) refuse startup parameters they do not know.
+            let options = PgConnectOptions::from_str(url)?.extra_float_digits(None);
+            let named = !url.contains("statement-cache-capacity=0");
             let pool = PgPoolOptions::new()
                 .max_connections(4)
                 .acquire_timeout(Duration::from_secs(3))
-                .connect_lazy(url)?;
-            Ok(Self::Postgres(pool))
+                .connect_lazy_with(options);
+            Ok(Self::Postgres { pool, named })
         } else if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)?.create_if_missing(true);
             Ok(Self::Sqlite(
@@ -77,7 +93,7 @@ impl Database {
     /// Connection or migration failures.
     pub async fn migrate(&self) -> Result<(), DbError> {
         match self {
-            Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+            Self::Postgres { pool, .. } => POSTGRES_MIGRATIONS.run(pool).await?,
             Self::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
         }
         Ok(())
@@ -90,7 +106,15 @@ impl Database {
     pub async fn images(&self) -> Result<Vec<Image>, DbError> {
         const SQL: &str = "SELECT id, author, CAST(width AS BIGINT), CAST(height AS BIGINT), url FROM image ORDER BY position, id";
         let rows: Vec<Row> = match self {
-            Self::Postgres(pool) => sqlx::query_as(SQL).fetch_all(pool).await?,
+            Self::Postgres { pool, named } => {
+                let mut tx = pool.begin().await?;
+                let rows = sqlx::query_as(SQL)
+                    .persistent(*named)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                rows
+            }
             Self::Sqlite(pool) => sqlx::query_as(SQL).fetch_all(pool).await?,
         };
         rows.into_iter()
@@ -114,7 +138,15 @@ impl Database {
     pub async fn version(&self) -> Result<i64, DbError> {
         const SQL: &str = "SELECT CAST(version AS BIGINT) FROM catalog_version";
         let (v,): (i64,) = match self {
-            Self::Postgres(pool) => sqlx::query_as(SQL).fetch_one(pool).await?,
+            Self::Postgres { pool, named } => {
+                let mut tx = pool.begin().await?;
+                let row = sqlx::query_as(SQL)
+                    .persistent(*named)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                row
+            }
             Self::Sqlite(pool) => sqlx::query_as(SQL).fetch_one(pool).await?,
         };
         Ok(v)
@@ -128,7 +160,8 @@ impl Database {
     pub async fn upsert(&self, image: &Image) -> Result<(), DbError> {
         let (width, height) = (i64::from(image.width), i64::from(image.height));
         match self {
-            Self::Postgres(pool) => {
+            Self::Postgres { pool, named } => {
+                let mut tx = pool.begin().await?;
                 sqlx::query(
                     "INSERT INTO image (id, author, width, height, url, position)
                      VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(MAX(position) + 1, 0) FROM image))
@@ -142,8 +175,10 @@ impl Database {
                 .bind(i32::try_from(width).map_err(|_| DbError::InvalidRow(image.id.clone()))?)
                 .bind(i32::try_from(height).map_err(|_| DbError::InvalidRow(image.id.clone()))?)
                 .bind(&image.url)
-                .execute(pool)
+                .persistent(*named)
+                .execute(&mut *tx)
                 .await?;
+                tx.commit().await?;
             }
             Self::Sqlite(pool) => {
                 sqlx::query(
@@ -172,11 +207,17 @@ impl Database {
     /// Query failures.
     pub async fn delete(&self, id: &str) -> Result<bool, DbError> {
         let done = match self {
-            Self::Postgres(pool) => sqlx::query("DELETE FROM image WHERE id = $1")
-                .bind(id)
-                .execute(pool)
-                .await?
-                .rows_affected(),
+            Self::Postgres { pool, named } => {
+                let mut tx = pool.begin().await?;
+                let done = sqlx::query("DELETE FROM image WHERE id = $1")
+                    .bind(id)
+                    .persistent(*named)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                tx.commit().await?;
+                done
+            }
             Self::Sqlite(pool) => sqlx::query("DELETE FROM image WHERE id = ?1")
                 .bind(id)
                 .execute(pool)

@@ -3,7 +3,7 @@
 
 use picsum_catalog::Image;
 use picsum_db::{Database, DbError};
-use picsum_testkit::{Postgres, TempDir, TestCa};
+use picsum_testkit::{PgBouncer, Postgres, TempDir, TestCa};
 
 fn image(id: &str, author: &str) -> Image {
     Image {
@@ -72,6 +72,48 @@ async fn postgres_over_tls_verified_and_a_wrong_ca_refused() {
     let wrong = Database::connect(&pg.url_verified_by(&stranger.ca())).unwrap();
     let refused = wrong.images().await.unwrap_err().to_string();
     assert!(refused.to_lowercase().contains("certificate"), "{refused}");
+}
+
+/// Rounds of concurrent writes and reads; the first error, if any.
+async fn busy(db: &Database, rounds: usize) -> Result<(), String> {
+    for round in 0..rounds {
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..8 {
+            let db = db.clone();
+            tasks.spawn(async move {
+                db.upsert(&image(&format!("{round}-{i}"), "A")).await?;
+                db.images().await?;
+                db.version().await
+            });
+        }
+        while let Some(done) = tasks.join_next().await {
+            done.unwrap().map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+/// Managed PostgreSQL pools are PgBouncer in transaction mode: a server connection is shared
+/// per transaction, so named prepared statements break. With `statement-cache-capacity=0`
+/// sqlx sends unnamed ones and every query works; migrations (a session-level advisory lock)
+/// take the direct connection.
+#[tokio::test]
+async fn postgres_through_pgbouncer_in_transaction_mode() {
+    let pg = Postgres::start();
+    Database::connect(&pg.url())
+        .unwrap()
+        .migrate()
+        .await
+        .unwrap();
+    let bouncer = PgBouncer::start(&pg);
+    let pooled =
+        Database::connect(&format!("{}?statement-cache-capacity=0", bouncer.url())).unwrap();
+    busy(&pooled, 10).await.unwrap();
+    assert_eq!(pooled.images().await.unwrap().len(), 80);
+    // The same traffic with sqlx's default statement cache fails through the pool.
+    let cached = Database::connect(&bouncer.url()).unwrap();
+    let failed = busy(&cached, 50).await.unwrap_err();
+    assert!(failed.contains("prepared statement"), "{failed}");
 }
 
 #[tokio::test]

@@ -6,7 +6,8 @@
 //!   workspace's `.tools/bin` or `PATH`.
 //! * [`RedisServer`], `redis-server`; [`RedisCluster`], three of them joined by `redis-cli`.
 //! * [`Postgres`], PostgreSQL 15 from Debian, run as the `postgres` user when we are root;
-//!   plain, or TLS-only with a certificate from a [`TestCa`] made at test time.
+//!   plain, or TLS-only with a certificate from a [`TestCa`] made at test time; and
+//!   [`PgBouncer`] in transaction mode in front of one.
 //!
 //! [`images`] decodes and measures the images tests get back.
 //!
@@ -20,11 +21,13 @@ use std::process::Child;
 use std::time::{Duration, Instant};
 
 pub mod images;
+mod pgbouncer;
 mod postgres;
 mod redis;
 mod s3;
 mod tls;
 
+pub use pgbouncer::PgBouncer;
 pub use postgres::Postgres;
 pub use redis::{RedisCluster, RedisServer};
 pub use s3::{S3_ACCESS_KEY, S3_SECRET_KEY, S3Server};

@@ -146,6 +146,11 @@ impl Postgres {
         }
     }
 
+    /// The port it listens on (127.0.0.1).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     /// `postgres://picsum@127.0.0.1:port/picsum`.
     pub fn url(&self) -> String {
         format!("postgres://picsum@127.0.0.1:{}/picsum", self.port)
@@ -209,7 +214,7 @@ impl Drop for Postgres {
     }
 }
 
-fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()

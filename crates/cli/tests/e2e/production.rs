@@ -190,3 +190,55 @@ fn a_database_the_ca_did_not_sign_is_refused() {
             .contains("certificate")
     );
 }
+
+/// Managed pools are PgBouncer in transaction mode: the CLI migrates through the direct URL,
+/// imports and the API reads through the pool (`statement-cache-capacity=0`), and a change
+/// made through the pool shows up in the API.
+#[tokio::test]
+async fn catalog_through_pgbouncer_in_transaction_mode() {
+    let pg = Postgres::start();
+    let bouncer = picsum_testkit::PgBouncer::start(&pg);
+    let pooled = format!("{}?statement-cache-capacity=0", bouncer.url());
+    let s3 = S3Server::start("photos");
+    let mut env = s3.env();
+    env.push(("PICSUM_DATABASE_URL", pooled.clone()));
+    env.push(("PICSUM_DATABASE_DIRECT_URL", pg.url()));
+    env.push(("IMAGE_STORAGE_URL", "s3://photos/originals".into()));
+    assert!(cli(&["migrate"], &env).status().unwrap().success());
+    let manifest = gallery_manifest();
+    assert!(
+        cli(&["import", manifest.to_str().unwrap()], &env)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let gallery = Gallery::new("pgbouncer");
+    let images = gallery.image_service(1, 4);
+    let api = spawn(
+        "picsum-api",
+        &[
+            ("PICSUM_LISTEN", "127.0.0.1:0".into()),
+            ("PICSUM_METRICS_LISTEN", "127.0.0.1:0".into()),
+            ("PICSUM_IMAGE_SERVICE_URL", images.base.clone()),
+            ("PICSUM_HMAC_KEY", KEY.into()),
+            ("PICSUM_DATABASE_URL", pooled.clone()),
+            ("PICSUM_DATABASE_REFRESH_MS", "100".into()),
+        ],
+    );
+    let http = client();
+    let list = get_text(&http, &format!("{}/v2/list", api.base)).await;
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&list).unwrap();
+    assert_eq!(rows.len(), 12);
+    Database::connect(&pooled)
+        .unwrap()
+        .upsert(&Image {
+            id: "100".into(),
+            author: "Pooled".into(),
+            width: 10,
+            height: 10,
+            url: String::new(),
+        })
+        .await
+        .unwrap();
+    wait_status(&http, &format!("{}/id/100/info", api.base), 200).await;
+}
