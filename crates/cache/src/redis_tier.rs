@@ -81,7 +81,7 @@ fn ensure_crypto_provider() {
 }
 
 /// A client of `url`, trusting `ca` for `rediss://` when given.
-fn client(url: &str, ca: &Option<Vec<u8>>) -> Result<redis::Client, redis::RedisError> {
+fn client(url: &str, ca: Option<&[u8]>) -> Result<redis::Client, redis::RedisError> {
     if url.starts_with("rediss://") {
         ensure_crypto_provider();
     }
@@ -138,7 +138,10 @@ impl RedisTier {
             if nodes.is_empty() {
                 return Err(CacheError::InvalidUrl(url.to_owned()));
             }
-            let first = client(nodes.first().map_or("", String::as_str), &settings.ca)?;
+            let first = client(
+                nodes.first().map_or("", String::as_str),
+                settings.ca.as_deref(),
+            )?;
             let mut builder = ClusterClient::builder(nodes)
                 .connection_timeout(settings.timeout.max(Duration::from_millis(500)))
                 .response_timeout(settings.timeout)
@@ -148,7 +151,7 @@ impl RedisTier {
             }
             (Target::Cluster(builder.build()?), first)
         } else if url.starts_with("redis://") || url.starts_with("rediss://") {
-            let client = client(url, &settings.ca)?;
+            let client = client(url, settings.ca.as_deref())?;
             (Target::Single(client.clone()), client)
         } else {
             return Err(CacheError::InvalidUrl(url.to_owned()));

@@ -69,12 +69,17 @@ impl Database {
             // No `extra_float_digits` startup parameter: the catalog reads no floats, and
             // connection poolers (PgBouncer) refuse startup parameters they do not know.
             let options = PgConnectOptions::from_str(url)?.extra_float_digits(None);
-            let named = !url.contains("statement-cache-capacity=0");
+            let unnamed = url
+                .split_once('?')
+                .is_some_and(|(_, q)| q.split('&').any(|kv| kv == "statement-cache-capacity=0"));
             let pool = PgPoolOptions::new()
                 .max_connections(4)
                 .acquire_timeout(Duration::from_secs(3))
                 .connect_lazy_with(options);
-            Ok(Self::Postgres { pool, named })
+            Ok(Self::Postgres {
+                pool,
+                named: !unnamed,
+            })
         } else if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)?.create_if_missing(true);
             Ok(Self::Sqlite(

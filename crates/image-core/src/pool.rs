@@ -61,9 +61,6 @@ impl RenderPool {
                                 let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
                                 // Hand the render's buffers back to the system at once.
                                 picsum_imaging::trim_memory();
-                                let held = picsum_imaging::held();
-                                metrics::gauge!("picsum_vips_objects").set(held.objects as f64);
-                                metrics::gauge!("picsum_vips_tracked_bytes").set(held.bytes as f64);
                             }
                             Err(_) => break,
                         }

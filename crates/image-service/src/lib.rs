@@ -46,6 +46,12 @@ pub async fn serve(
         let core = Arc::clone(&checked);
         async move {
             let storage_ok = core.storage.exists("healthcheck.jpg").await.is_ok();
+            // What libvips holds, sampled with the health check (off the render path; a
+            // count that only grows is a leak).
+            if let Ok(held) = tokio::task::spawn_blocking(picsum_imaging::held).await {
+                metrics::gauge!("picsum_vips_objects").set(held.objects as f64);
+                metrics::gauge!("picsum_vips_tracked_bytes").set(held.bytes as f64);
+            }
             let cache_ok = core.sources.redis_healthy().await.unwrap_or(true);
             vec![
                 ("cache", Component::from_ok(cache_ok)),

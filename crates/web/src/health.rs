@@ -241,7 +241,10 @@ mod tests {
     use super::*;
 
     async fn body(health: &Health) -> (StatusCode, String) {
-        let res = health.response();
+        text(health.response()).await
+    }
+
+    async fn text(res: Response) -> (StatusCode, String) {
         let status = res.status();
         let bytes = axum::body::to_bytes(res.into_body(), 1 << 16)
             .await
@@ -278,12 +281,7 @@ mod tests {
     }
 
     async fn ready(health: &Health) -> (StatusCode, String) {
-        let res = health.ready_response();
-        let status = res.status();
-        let bytes = axum::body::to_bytes(res.into_body(), 1 << 16)
-            .await
-            .unwrap();
-        (status, String::from_utf8(bytes.to_vec()).unwrap())
+        text(health.ready_response()).await
     }
 
     #[tokio::test]

@@ -23,6 +23,22 @@ fn cli(args: &[&str], env: &[(&'static str, String)]) -> Command {
     c
 }
 
+/// The API over the catalog database at `url`, redirecting to `images`, checking the
+/// database for changes every 100 ms.
+fn api_on(images: &Service, url: &str) -> Service {
+    spawn(
+        "picsum-api",
+        &[
+            ("PICSUM_LISTEN", "127.0.0.1:0".into()),
+            ("PICSUM_METRICS_LISTEN", "127.0.0.1:0".into()),
+            ("PICSUM_IMAGE_SERVICE_URL", images.base.clone()),
+            ("PICSUM_HMAC_KEY", KEY.into()),
+            ("PICSUM_DATABASE_URL", url.to_owned()),
+            ("PICSUM_DATABASE_REFRESH_MS", "100".into()),
+        ],
+    )
+}
+
 async fn wait_status(http: &reqwest::Client, url: &str, want: u16) {
     let started = Instant::now();
     loop {
@@ -88,17 +104,7 @@ async fn import_then_serve_from_postgres_and_s3_through_a_database_outage() {
     let mut image_env = s3.env();
     image_env.push(("IMAGE_STORAGE_URL", "s3://photos/originals".into()));
     let images = gallery.image_service_with(2, 16, image_env);
-    let api = spawn(
-        "picsum-api",
-        &[
-            ("PICSUM_LISTEN", "127.0.0.1:0".into()),
-            ("PICSUM_METRICS_LISTEN", "127.0.0.1:0".into()),
-            ("PICSUM_IMAGE_SERVICE_URL", images.base.clone()),
-            ("PICSUM_HMAC_KEY", KEY.into()),
-            ("PICSUM_DATABASE_URL", url.clone()),
-            ("PICSUM_DATABASE_REFRESH_MS", "100".into()),
-        ],
-    );
+    let api = api_on(&images, &url);
     let http = client();
     let list = get_text(&http, &format!("{}/v2/list", api.base)).await;
     assert_eq!(
@@ -214,17 +220,7 @@ async fn catalog_through_pgbouncer_in_transaction_mode() {
     );
     let gallery = Gallery::new("pgbouncer");
     let images = gallery.image_service(1, 4);
-    let api = spawn(
-        "picsum-api",
-        &[
-            ("PICSUM_LISTEN", "127.0.0.1:0".into()),
-            ("PICSUM_METRICS_LISTEN", "127.0.0.1:0".into()),
-            ("PICSUM_IMAGE_SERVICE_URL", images.base.clone()),
-            ("PICSUM_HMAC_KEY", KEY.into()),
-            ("PICSUM_DATABASE_URL", pooled.clone()),
-            ("PICSUM_DATABASE_REFRESH_MS", "100".into()),
-        ],
-    );
+    let api = api_on(&images, &pooled);
     let http = client();
     let list = get_text(&http, &format!("{}/v2/list", api.base)).await;
     let rows: Vec<serde_json::Value> = serde_json::from_str(&list).unwrap();
