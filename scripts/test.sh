@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace: installs what the tests need (libvips, PostgreSQL, Redis,
-# s3s-fs; the tests start and stop their own throwaway instances on free ports), builds the
+# s3s-fs, fake-gcs-server; the tests start and stop their own throwaway instances on free ports), builds the
 # release service binaries the end-to-end tests start (the abuse suite and the short fuzz
 # run measure the binaries production runs), runs the suite (nextest when available),
 # validates the Kubernetes and Terraform files, then drives the web site in chromium.

@@ -4,6 +4,8 @@
 //!
 //! * [`S3Server`], `s3s-fs` (SigV4, path-style), found through `PICSUM_S3S_FS`, the
 //!   workspace's `.tools/bin` or `PATH`.
+//! * [`GcsServer`], `fake-gcs-server` (the GCS JSON API over HTTP), found the same way
+//!   (`PICSUM_FAKE_GCS`).
 //! * [`RedisServer`], `redis-server`; [`RedisCluster`], three of them joined by `redis-cli`.
 //! * [`Postgres`], PostgreSQL 15 from Debian, run as the `postgres` user when we are root;
 //!   plain, or TLS-only with a certificate from a [`TestCa`] made at test time; and
@@ -20,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::Child;
 use std::time::{Duration, Instant};
 
+mod gcs;
 pub mod images;
 mod pgbouncer;
 mod postgres;
@@ -27,6 +30,7 @@ mod redis;
 mod s3;
 mod tls;
 
+pub use gcs::GcsServer;
 pub use pgbouncer::PgBouncer;
 pub use postgres::Postgres;
 pub use redis::{RedisCluster, RedisServer};

@@ -1,8 +1,33 @@
-//! The image service on a real S3-protocol server: fixture bytes, 404, and an outage that
-//! answers 503 with Retry-After and heals by itself when the server is back.
+//! The image service on a real S3-protocol server and on a real GCS emulator: fixture bytes,
+//! 404, and an outage that answers 503 with Retry-After and heals by itself when the server is
+//! back.
 
 use super::*;
-use picsum_testkit::S3Server;
+use picsum_testkit::{GcsServer, S3Server};
+
+/// A store the test can take down and bring back.
+trait Outage {
+    fn stop(&mut self);
+    fn resume(&mut self);
+}
+
+impl Outage for S3Server {
+    fn stop(&mut self) {
+        S3Server::stop(self);
+    }
+    fn resume(&mut self) {
+        S3Server::resume(self);
+    }
+}
+
+impl Outage for GcsServer {
+    fn stop(&mut self) {
+        GcsServer::stop(self);
+    }
+    fn resume(&mut self) {
+        GcsServer::resume(self);
+    }
+}
 
 #[tokio::test]
 async fn image_service_on_s3_survives_an_outage() {
@@ -16,6 +41,33 @@ async fn image_service_on_s3_survives_an_outage() {
     let mut extra = s3.env();
     extra.push(("IMAGE_STORAGE_URL", "s3://picsum/originals".into()));
     let images = gallery.image_service_with(2, 16, extra);
+    serves_and_survives_an_outage(&images, &mut s3).await;
+}
+
+/// GCS through the settings an operator uses for a custom endpoint
+/// (`GOOGLE_SERVICE_ACCOUNT_KEY` with `gcs_base_url`).
+#[tokio::test]
+async fn image_service_on_gcs_survives_an_outage() {
+    let sources: Vec<(String, Vec<u8>)> = ["1.jpg", "1_500.jpg"]
+        .iter()
+        .map(|name| {
+            let bytes = std::fs::read(fixture(&format!("file/{name}"))).unwrap();
+            (format!("originals/{name}"), bytes)
+        })
+        .collect();
+    let objects: Vec<(&str, &[u8])> = sources
+        .iter()
+        .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
+        .collect();
+    let mut gcs = GcsServer::start("picsum", &objects);
+    let gallery = Gallery::new("gcs");
+    let mut extra = gcs.env();
+    extra.push(("IMAGE_STORAGE_URL", "gs://picsum/originals".into()));
+    let images = gallery.image_service_with(2, 16, extra);
+    serves_and_survives_an_outage(&images, &mut gcs).await;
+}
+
+async fn serves_and_survives_an_outage(images: &Service, store: &mut impl Outage) {
     let http = client();
     let get = |path: &str| {
         let url = signed(&images.base, path);
@@ -32,7 +84,7 @@ async fn image_service_on_s3_survives_an_outage() {
     );
     assert_eq!(get("/id/9/10/10.jpg").await.status(), 404);
 
-    s3.stop();
+    store.stop();
     let res = get("/id/1/4600/3000.jpg").await;
     assert_eq!(res.status(), 503);
     assert_eq!(res.headers()["retry-after"], "1");
@@ -43,7 +95,7 @@ async fn image_service_on_s3_survives_an_outage() {
     // Sources already in the memory tier still render during the outage.
     assert_eq!(get("/id/1/200/120.jpg").await.status(), 200);
 
-    s3.resume();
+    store.resume();
     let healed = std::time::Instant::now();
     loop {
         let res = get("/id/1/4600/3000.jpg").await;
