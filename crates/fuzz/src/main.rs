@@ -75,7 +75,10 @@ async fn main() -> anyhow::Result<()> {
         args.max_rss_mib
     );
     if let Some(pid) = args.pid {
-        anyhow::ensure!(picsum_fuzz::rss::resident(pid) > 0, "the service is gone");
+        anyhow::ensure!(
+            picsum_testkit::rss::resident(pid) > 0,
+            "the service is gone"
+        );
     }
     Ok(())
 }

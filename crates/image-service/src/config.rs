@@ -19,6 +19,11 @@ pub struct ImageConfig {
     /// Health and metrics listener (host:port); keep it private.
     #[arg(long, env = "IMAGE_METRICS_LISTEN", default_value = "127.0.0.1:8083")]
     pub metrics_listen: SocketAddr,
+    /// On SIGTERM, how long to keep answering while `/ready` says 503, so load balancers and
+    /// Kubernetes' endpoints stop sending here before the listener closes (then in-flight
+    /// requests finish, up to 60 s).
+    #[arg(long, env = "IMAGE_SHUTDOWN_DELAY_MS", default_value_t = 5000)]
+    pub shutdown_delay_ms: u64,
     /// Folder holding `{id}.jpg` and optional `{id}_{500..4500}.jpg`.
     #[arg(long, env = "IMAGE_STORAGE_PATH", default_value = "gallery/photos")]
     pub storage_path: PathBuf,

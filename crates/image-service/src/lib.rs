@@ -40,8 +40,9 @@ pub async fn serve(
     picsum_web::telemetry::prometheus();
     let checked = Arc::clone(&state.core);
     let open = state.open.clone();
-    // Storage is needed to answer; Redis only makes answers faster (ready but degraded).
-    const NEEDS: &[(&str, Need)] = &[("cache", Need::Optional), ("storage", Need::Required)];
+    // Storage is needed to become ready; later outages of it, shared by every replica,
+    // degrade (the memory tier still answers). Redis only makes answers faster.
+    const NEEDS: &[(&str, Need)] = &[("cache", Need::Optional), ("storage", Need::First)];
     let health = Health::spawn(NEEDS, move || {
         let core = Arc::clone(&checked);
         async move {
@@ -60,6 +61,10 @@ pub async fn serve(
         }
     })
     .with_open(open);
+    let shutdown = health.drain_after(
+        shutdown,
+        std::time::Duration::from_millis(config.shutdown_delay_ms),
+    );
     tracing::info!(listen = %listener.local_addr()?, metrics = %ops.local_addr()?, vips = %picsum_imaging::version(), "image service started");
     let served = picsum_web::server::serve_with_ops(
         listener,

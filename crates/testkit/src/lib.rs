@@ -11,7 +11,8 @@
 //!   plain, or TLS-only with a certificate from a [`TestCa`] made at test time; and
 //!   [`PgBouncer`] in transaction mode in front of one.
 //!
-//! [`images`] decodes and measures the images tests get back.
+//! [`images`] decodes and measures the images tests get back; [`rss`] samples a process's
+//! resident memory.
 //!
 //! Helpers panic with a clear message when a program is missing: a test that needs a real
 //! server must fail, not pass silently, when it cannot have one.
@@ -27,6 +28,7 @@ pub mod images;
 mod pgbouncer;
 mod postgres;
 mod redis;
+pub mod rss;
 mod s3;
 mod tls;
 

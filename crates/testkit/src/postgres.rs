@@ -180,6 +180,31 @@ impl Postgres {
         }
     }
 
+    /// Kills the server as a crash would (`SIGKILL` to the postmaster and every backend);
+    /// [`Postgres::resume`] then starts it with crash recovery.
+    pub fn kill(&mut self) {
+        if !self.running {
+            return;
+        }
+        let pid = std::fs::read_to_string(self.data.join("postmaster.pid"))
+            .ok()
+            .and_then(|s| s.lines().next().map(str::to_owned))
+            .unwrap_or_default();
+        if !pid.is_empty() {
+            // Backends first: they would otherwise outlive the postmaster for a moment and
+            // hold the shared memory the next start needs.
+            let _ = Command::new("pkill").args(["-9", "-P", &pid]).status();
+            let _ = Command::new("kill").args(["-9", &pid]).status();
+        }
+        let gone = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok()
+            && gone.elapsed() < std::time::Duration::from_secs(10)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        self.running = false;
+    }
+
     /// Starts it again on the same port.
     pub fn resume(&mut self) {
         let options = format!(

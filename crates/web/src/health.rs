@@ -3,10 +3,14 @@
 //! process serves) and Prometheus' `/metrics`.
 //!
 //! Readiness tells the truth: a component the service cannot answer without (the API's
-//! catalog, the image service's storage) is required; one it only goes faster with (Redis,
-//! a cache) is optional, and its failure leaves the service ready but degraded (named in the
-//! body and in `picsum_component_up`) instead of taking every replica out of service.
+//! catalog) is required; one it only goes faster with (Redis, a cache) is optional, and its
+//! failure leaves the service ready but degraded (named in the body and in
+//! `picsum_component_up`) instead of taking every replica out of service. The image
+//! service's storage is needed to become ready; once reached, an outage of it degrades the
+//! replica instead: every replica shares the store, so taking them all out of service would
+//! also drop the answers their memory tiers still give (measured by the chaos drill).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -60,14 +64,20 @@ pub enum Need {
     Required,
     /// Ready but degraded without it.
     Optional,
+    /// Not ready until it has been reached once; ready but degraded without it afterwards
+    /// (a store every replica shares).
+    First,
 }
 
 /// The latest health report, written by a background task and read by `/health`.
 #[derive(Clone, Default)]
 pub struct Health {
     latest: Arc<RwLock<Option<Report>>>,
+    /// Components that have passed a check at least once.
+    reached: Arc<RwLock<Vec<&'static str>>>,
     open: Arc<Vec<String>>,
     needs: &'static [(&'static str, Need)],
+    stopping: Arc<AtomicBool>,
 }
 
 impl Health {
@@ -83,7 +93,7 @@ impl Health {
             needs,
             ..Self::default()
         };
-        let latest = Arc::clone(&health.latest);
+        let recorder = health.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(HEALTH_INTERVAL);
             loop {
@@ -100,25 +110,70 @@ impl Health {
                     let up = if *c == Component::Healthy { 1.0 } else { 0.0 };
                     metrics::gauge!("picsum_component_up", "component" => *name).set(up);
                 }
-                if let Ok(mut slot) = latest.write() {
-                    *slot = Some(report);
-                }
+                recorder.record(report);
             }
         });
         health
     }
 
+    /// Keeps `report` as the latest and notes the components it found healthy.
+    fn record(&self, report: Report) {
+        if let Ok(mut reached) = self.reached.write() {
+            for (name, c) in &report {
+                if *c == Component::Healthy && !reached.contains(name) {
+                    reached.push(name);
+                }
+            }
+        }
+        if let Ok(mut slot) = self.latest.write() {
+            *slot = Some(report);
+        }
+    }
+
+    /// What a failing `name` means now: `Required` or `Optional`.
+    fn effect(&self, name: &str) -> Need {
+        let need = self
+            .needs
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(Need::Required, |(_, need)| *need);
+        let reached = || self.reached.read().is_ok_and(|r| r.contains(&name));
+        match need {
+            Need::First if reached() => Need::Optional,
+            Need::First => Need::Required,
+            other => other,
+        }
+    }
+
+    /// Resolves `delay` after `shutdown` does, and from the moment `shutdown` resolves
+    /// `/ready` answers 503 (`"failing":["shutdown"]`) while the service goes on answering:
+    /// load balancers and Kubernetes' endpoints learn that this replica is leaving and stop
+    /// sending to it before it stops accepting connections.
+    pub fn drain_after(
+        &self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+        delay: Duration,
+    ) -> impl Future<Output = ()> + Send + 'static {
+        let stopping = Arc::clone(&self.stopping);
+        async move {
+            shutdown.await;
+            stopping.store(true, Ordering::Relaxed);
+            if !delay.is_zero() {
+                tracing::info!(
+                    delay_ms = delay.as_millis(),
+                    "not ready; still answering until the delay ends"
+                );
+                tokio::time::sleep(delay).await;
+            }
+        }
+    }
+
     /// `/ready`: 200 once every required component is healthy, naming the optional ones
-    /// that are not (`{"ready":true,"degraded":["cache"]}`); 503 before the first check and
-    /// while a required one fails.
+    /// that are not (`{"ready":true,"degraded":["cache"]}`); 503 before the first check,
+    /// while a required one fails, and once a shutdown began.
     pub fn ready_response(&self) -> Response {
         let report = self.latest.read().ok().and_then(|r| r.clone());
-        let need = |name: &str| {
-            self.needs
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map_or(Need::Required, |(_, need)| *need)
-        };
+        let need = |name: &str| self.effect(name);
         let (ready, degraded, failing) = match &report {
             None => (false, Vec::new(), Vec::new()),
             Some(parts) => {
@@ -134,6 +189,11 @@ impl Health {
                 let failing = bad(Need::Required);
                 (failing.is_empty(), bad(Need::Optional), failing)
             }
+        };
+        let (ready, failing) = if self.stopping.load(Ordering::Relaxed) {
+            (false, [failing, vec!["shutdown"]].concat())
+        } else {
+            (ready, failing)
         };
         let body = serde_json::json!({"ready": ready, "degraded": degraded, "failing": failing});
         let status = if ready {
@@ -262,7 +322,7 @@ mod tests {
                 "{\"healthy\":false}\n".into()
             )
         );
-        *health.latest.write().unwrap() = Some(vec![
+        health.record(vec![
             ("storage", Component::Healthy),
             ("cache", Component::Healthy),
         ]);
@@ -294,7 +354,7 @@ mod tests {
         let not_checked = ready(&health).await;
         assert_eq!(not_checked.0, StatusCode::SERVICE_UNAVAILABLE);
         let set = |storage, cache| {
-            *health.latest.write().unwrap() = Some(vec![("storage", storage), ("cache", cache)]);
+            health.record(vec![("storage", storage), ("cache", cache)]);
         };
         set(Component::Healthy, Component::Unhealthy);
         assert_eq!(
@@ -314,5 +374,63 @@ mod tests {
                 "{\"degraded\":[],\"failing\":[\"storage\"],\"ready\":false}\n".into()
             )
         );
+    }
+
+    #[tokio::test]
+    async fn a_shared_store_gates_readiness_until_first_reached_then_degrades() {
+        const NEEDS: &[(&str, Need)] = &[("storage", Need::First)];
+        let health = Health {
+            needs: NEEDS,
+            ..Health::default()
+        };
+        let answer = |ready: bool, degraded: &str, failing: &str| {
+            let status = if ready {
+                StatusCode::OK
+            } else {
+                StatusCode::SERVICE_UNAVAILABLE
+            };
+            let body = format!(
+                "{{\"degraded\":[{degraded}],\"failing\":[{failing}],\"ready\":{ready}}}\n"
+            );
+            (status, body)
+        };
+        health.record(vec![("storage", Component::Unhealthy)]);
+        assert_eq!(ready(&health).await, answer(false, "", "\"storage\""));
+        health.record(vec![("storage", Component::Healthy)]);
+        assert_eq!(ready(&health).await, answer(true, "", ""));
+        health.record(vec![("storage", Component::Unknown)]);
+        assert_eq!(ready(&health).await, answer(true, "\"storage\"", ""));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_shutdown_is_announced_by_readiness_for_the_delay() {
+        let health = Health::default();
+        health.record(vec![("storage", Component::Healthy)]);
+        assert_eq!(ready(&health).await.0, StatusCode::OK);
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let drained = tokio::spawn(health.drain_after(
+            async move {
+                let _ = rx.await;
+            },
+            Duration::from_secs(5),
+        ));
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert_eq!(
+            ready(&health).await.0,
+            StatusCode::OK,
+            "not before the signal"
+        );
+        tx.send(()).unwrap();
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        assert_eq!(
+            ready(&health).await,
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "{\"degraded\":[],\"failing\":[\"shutdown\"],\"ready\":false}\n".into()
+            )
+        );
+        assert!(!drained.is_finished(), "still answering during the delay");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert!(drained.is_finished());
     }
 }

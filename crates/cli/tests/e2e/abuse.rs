@@ -19,12 +19,12 @@ const MAX_RSS: u64 = 1 << 30;
 
 /// Runs one attack while sampling the service's memory; returns its peak in MiB.
 async fn attack<F: std::future::Future<Output = ()>>(pid: u32, name: &str, f: F) -> (String, u64) {
-    let sampler = picsum_fuzz::rss::Sampler::start(pid, Duration::from_millis(20));
+    let sampler = picsum_testkit::rss::Sampler::start(pid, Duration::from_millis(20));
     let started = Instant::now();
     f.await;
     let peak = sampler.stop();
     assert!(
-        picsum_fuzz::rss::resident(pid) > 0,
+        picsum_testkit::rss::resident(pid) > 0,
         "{name}: the service died"
     );
     assert!(peak < MAX_RSS, "{name}: peak RSS {} MiB", peak >> 20);

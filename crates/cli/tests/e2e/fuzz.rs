@@ -38,5 +38,5 @@ async fn generated_requests_get_no_5xx_and_the_service_stays_in_budget() {
         report.peak_rss > 0 && report.peak_rss < 1 << 30,
         "{report:?}"
     );
-    assert!(picsum_fuzz::rss::resident(pid) > 0, "the service died");
+    assert!(picsum_testkit::rss::resident(pid) > 0, "the service died");
 }
