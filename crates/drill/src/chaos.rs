@@ -37,6 +37,8 @@ pub struct Fault {
     pub requests: usize,
     /// Of those, the failed ones, by kind.
     pub failed: Vec<(Kind, usize)>,
+    /// And by status (0: no answer).
+    pub statuses: Vec<(u16, usize)>,
     /// From the part's return to the first good answer of a kind that failed (or of any
     /// kind when none did).
     pub first_good: Option<Duration>,
@@ -162,6 +164,14 @@ fn summarise(
                 }
             }
             failed.sort();
+            let mut statuses: Vec<(u16, usize)> = Vec::new();
+            for o in during.iter().filter(|o| !o.ok) {
+                match statuses.iter_mut().find(|(s, _)| *s == o.status) {
+                    Some((_, n)) => *n += 1,
+                    None => statuses.push((o.status, 1)),
+                }
+            }
+            statuses.sort();
             let hurt = |k: Kind| failed.is_empty() || failed.iter().any(|(f, _)| *f == k);
             let first_good = during
                 .iter()
@@ -173,6 +183,7 @@ fn summarise(
                 window: (start, back),
                 requests: during.len(),
                 failed,
+                statuses,
                 first_good,
             }
         })
@@ -227,25 +238,27 @@ impl Report {
     pub fn markdown(&self) -> String {
         let mut out = format!(
             "requests: {}, failed before the first fault: {}, uploads acknowledged: {}\n\n\
-             | fault | down (s) | requests | failed | failed by kind | first good answer after return |\n\
-             |---|---|---|---|---|---|\n",
+             | fault | down (s) | requests | failed | failed by kind | by status | first good answer after return |\n\
+             |---|---|---|---|---|---|---|\n",
             self.requests, self.baseline_failed, self.uploads
         );
         for f in &self.faults {
             let failed: usize = f.failed.iter().map(|(_, n)| n).sum();
             let kinds: Vec<String> = f.failed.iter().map(|(k, n)| format!("{k:?} {n}")).collect();
+            let statuses: Vec<String> = f
+                .statuses
+                .iter()
+                .map(|(s, n)| format!("{s}: {n}"))
+                .collect();
             let _ = writeln!(
                 out,
-                "| {} | {:.1} | {} | {} | {} | {} |",
+                "| {} | {:.1} | {} | {} | {} | {} | {} |",
                 f.name,
                 (f.window.1 - f.window.0).as_secs_f64(),
                 f.requests,
                 failed,
-                if kinds.is_empty() {
-                    "-".into()
-                } else {
-                    kinds.join(", ")
-                },
+                or_dash(&kinds),
+                or_dash(&statuses),
                 f.first_good
                     .map_or("none".into(), |d| format!("{} ms", d.as_millis())),
             );
@@ -257,5 +270,13 @@ impl Report {
         };
         let _ = writeln!(out, "\nlost: {lost}");
         out
+    }
+}
+
+fn or_dash(items: &[String]) -> String {
+    if items.is_empty() {
+        "-".into()
+    } else {
+        items.join(", ")
     }
 }

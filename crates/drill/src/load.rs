@@ -36,6 +36,8 @@ pub struct Outcome {
     pub kind: Kind,
     /// The answer was right (status, body, image).
     pub ok: bool,
+    /// Its status; 0 when no answer came (refused, reset, timed out).
+    pub status: u16,
     /// How long it took.
     pub latency: Duration,
 }
@@ -145,7 +147,7 @@ impl Worker {
             _ => Kind::Upload,
         };
         let started = Instant::now();
-        let ok = match kind {
+        let (ok, status) = match kind {
             Kind::Upload => self.upload(n).await,
             _ => self.get(kind).await,
         };
@@ -153,6 +155,7 @@ impl Worker {
             at: self.epoch.elapsed(),
             kind,
             ok,
+            status,
             latency: started.elapsed(),
         };
         if let Ok(mut outcomes) = self.outcomes.lock() {
@@ -164,10 +167,11 @@ impl Worker {
         }
     }
 
-    async fn get(&self, kind: Kind) -> bool {
+    /// Whether the answer was right, and its status.
+    async fn get(&self, kind: Kind) -> (bool, u16) {
         let t = &self.target;
         let Some(id) = fastrand::choice(&t.ids) else {
-            return false;
+            return (false, 0);
         };
         let (w, h) = (fastrand::u32(40..=400), fastrand::u32(40..=400));
         let (url, size) = match kind {
@@ -185,22 +189,22 @@ impl Worker {
             _ => (format!("{}/image/w_{w}/{id}.jpg", t.images), None),
         };
         let Ok(res) = self.http.get(&url).send().await else {
-            return false;
+            return (false, 0);
         };
-        if res.status() != 200 {
-            return false;
-        }
+        let status = res.status().as_u16();
         let Ok(body) = res.bytes().await else {
-            return false;
+            return (false, status);
         };
-        match (kind, size) {
-            (Kind::Catalog, _) => serde_json::from_slice::<serde_json::Value>(&body).is_ok(),
-            (_, Some(size)) => jpeg_size(&body) == Some(size),
-            _ => jpeg_size(&body).is_some_and(|(got, _)| got == w),
-        }
+        let right = status == 200
+            && match (kind, size) {
+                (Kind::Catalog, _) => serde_json::from_slice::<serde_json::Value>(&body).is_ok(),
+                (_, Some(size)) => jpeg_size(&body) == Some(size),
+                _ => jpeg_size(&body).is_some_and(|(got, _)| got == w),
+            };
+        (right, status)
     }
 
-    async fn upload(&self, n: u64) -> bool {
+    async fn upload(&self, n: u64) -> (bool, u16) {
         let name = format!("drill-{}-{n}.jpg", std::process::id());
         let form = Form::new().part(
             "data",
@@ -208,25 +212,19 @@ impl Worker {
         );
         let url = format!("{}/upload", self.target.images);
         let Ok(res) = self.http.post(url).multipart(form).send().await else {
-            return false;
+            return (false, 0);
         };
-        if res.status() != 200 {
-            return false;
-        }
-        let Ok(body) = res.bytes().await else {
-            return false;
-        };
-        let Ok(answer) = serde_json::from_slice::<serde_json::Value>(&body) else {
-            return false;
-        };
+        let status = res.status().as_u16();
+        let body = res.bytes().await.unwrap_or_default();
+        let answer = serde_json::from_slice::<serde_json::Value>(&body).unwrap_or_default();
         match answer.get("path").and_then(serde_json::Value::as_str) {
-            Some(path) => {
+            Some(path) if status == 200 => {
                 if let Ok(mut uploads) = self.uploads.lock() {
                     uploads.push(path.to_owned());
                 }
-                true
+                (true, status)
             }
-            None => false,
+            _ => (false, status),
         }
     }
 }
