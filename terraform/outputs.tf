@@ -1,3 +1,13 @@
+# The services verify the database against its CA (mounted from the Secret
+# picsum-database-ca at /etc/picsum/ca/ca.crt) and its host name.
+locals {
+  verify_database = "sslmode=verify-full&sslrootcert=/etc/picsum/ca/ca.crt"
+}
+
+data "digitalocean_database_ca" "postgres" {
+  cluster_id = digitalocean_database_cluster.postgres.id
+}
+
 output "kubeconfig" {
   description = "kubectl configuration of the cluster."
   value       = digitalocean_kubernetes_cluster.main.kube_config[0].raw_config
@@ -11,21 +21,27 @@ output "registry_endpoint" {
 
 output "database_url" {
   description = "PICSUM_DATABASE_URL: the catalog's transaction-mode pool (add statement-cache-capacity=0)."
-  value       = "${digitalocean_database_connection_pool.catalog.private_uri}&statement-cache-capacity=0"
+  value       = "${replace(digitalocean_database_connection_pool.catalog.private_uri, "sslmode=require", local.verify_database)}&statement-cache-capacity=0"
   sensitive   = true
 }
 
 output "database_direct_url" {
   description = "PICSUM_DATABASE_DIRECT_URL: the catalog database itself, for migrations."
   value = format(
-    "postgresql://%s:%s@%s:%d/%s?sslmode=require",
+    "postgresql://%s:%s@%s:%d/%s?%s",
     digitalocean_database_user.picsum.name,
     digitalocean_database_user.picsum.password,
     digitalocean_database_cluster.postgres.private_host,
     digitalocean_database_cluster.postgres.port,
     digitalocean_database_db.catalog.name,
+    local.verify_database,
   )
   sensitive = true
+}
+
+output "database_ca" {
+  description = "The catalog database's CA certificate: the Secret picsum-database-ca, key ca.crt."
+  value       = data.digitalocean_database_ca.postgres.certificate
 }
 
 output "cache_url" {
