@@ -1,5 +1,5 @@
 # The one entry point for humans and CI.
-.PHONY: run test lint fmt bench loadtest bench-peers deps fuzz soak chaos
+.PHONY: run test lint fmt bench loadtest bench-peers deps fuzz soak chaos images
 
 run:      ; scripts/run.sh
 test:     ; scripts/test.sh
@@ -12,3 +12,4 @@ bench-peers: ; bench/run.sh
 fuzz:     ; scripts/fuzz.sh
 soak:     ; scripts/drill.sh soak
 chaos:    ; scripts/drill.sh chaos
+images:   ; scripts/images.sh

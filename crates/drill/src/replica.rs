@@ -49,6 +49,11 @@ impl Replica {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// Its log file.
+    pub fn log(&self) -> &Path {
+        &self.log
+    }
+
     /// Its process id while it runs.
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)

@@ -42,12 +42,14 @@ pub struct Report {
     pub samples: Vec<Sample>,
     /// When warm-up ended (a fifth of the run, at most 5 minutes).
     pub warm: Duration,
+    /// When a service died: the second and the end of its log.
+    pub died: Option<String>,
 }
 
 /// Runs the soak.
 ///
 /// # Errors
-/// When the deployment does not start or a service dies during the run.
+/// When the deployment does not start (a service that dies during the run is in the report).
 pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
     let shape = Shape {
         replicas: 1,
@@ -62,6 +64,7 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
     let epoch = Instant::now();
     let load = Load::start(target(&deployment, &shape)?, plan.clients, epoch);
     let mut samples = Vec::new();
+    let mut died = None;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     while epoch.elapsed() < plan.duration {
         tick.tick().await;
@@ -70,12 +73,14 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
             images: resident(pids.0),
             api: resident(pids.1),
         };
-        anyhow::ensure!(
-            sample.images > 0 && sample.api > 0,
-            "a service died at second {}; logs in {}",
-            sample.second,
-            deployment.dir.path().display()
-        );
+        if sample.images == 0 || sample.api == 0 {
+            died = Some(format!(
+                "a service died at second {}; the end of the logs:\n{}",
+                sample.second,
+                deployment.log_tails(20)
+            ));
+            break;
+        }
         samples.push(sample);
     }
     let outcomes = load.stop().await;
@@ -83,6 +88,7 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
         outcomes,
         samples,
         warm: (plan.duration / 5).min(Duration::from_secs(300)),
+        died,
     })
 }
 
@@ -119,6 +125,9 @@ impl Report {
     /// Why the soak failed, if it did: a failed request, or a service whose memory at the
     /// end passed its warm value by more than a quarter plus 64 MiB.
     pub fn verdict(&self) -> Result<(), String> {
+        if let Some(died) = &self.died {
+            return Err(died.clone());
+        }
         if self.failed() > 0 {
             return Err(format!("{} requests failed", self.failed()));
         }
@@ -159,6 +168,9 @@ impl Report {
             end.api >> 20,
             peak(|s| s.api),
         );
+        if let Some(died) = &self.died {
+            let _ = writeln!(out, "```\n{died}```\n");
+        }
         out.push_str("second,image_rss_mib,api_rss_mib\n");
         let every = (self.samples.len() / 30).max(1);
         for s in self.samples.iter().step_by(every) {

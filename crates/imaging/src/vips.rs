@@ -156,11 +156,21 @@ pub(crate) fn field_names(image: &VipsImage) -> Vec<String> {
     names
 }
 
-/// libvips' last error message, cleared afterwards so it does not leak into the next one.
+/// libvips' error messages, taken and cleared in one step under libvips' lock (its buffer is
+/// one for the whole process: reading it and clearing it apart let a render on another
+/// thread add to it, or clear it, in between, and the static buffer was read unlocked).
 pub(crate) fn take_error() -> String {
-    let msg = Vips::error_buffer().unwrap_or_default();
-    Vips::error_clear();
-    msg.trim().to_owned()
+    // SAFETY: `vips_error_buffer_copy` returns a NUL-terminated copy that we own (or NULL),
+    // freed with `g_free` after copying it.
+    unsafe {
+        let copy = bindings::vips_error_buffer_copy();
+        if copy.is_null() {
+            return String::new();
+        }
+        let msg = CStr::from_ptr(copy).to_string_lossy().trim().to_owned();
+        bindings::g_free(copy.cast());
+        msg
+    }
 }
 
 /// Errors while pixels are read: libvips reports truncation and bad data here.
