@@ -26,6 +26,7 @@ pub mod fonts;
 mod jpeg;
 pub mod model;
 pub mod ops;
+pub mod orc;
 pub mod picsum;
 mod pipeline;
 mod process;

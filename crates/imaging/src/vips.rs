@@ -33,6 +33,7 @@ static INIT: OnceLock<Result<(), String>> = OnceLock::new();
 /// [`ImagingError::Init`] when libvips cannot start.
 pub fn init() -> Result<(), ImagingError> {
     INIT.get_or_init(|| {
+        crate::orc::keep();
         limit_malloc_arenas();
         Vips::init("picsum").map_err(|e| e.to_string())?;
         Vips::cache_set_max(0);
