@@ -156,22 +156,9 @@ fn summarise(
                 .iter()
                 .filter(|o| o.at >= start && o.at < until)
                 .collect();
-            let mut failed: Vec<(Kind, usize)> = Vec::new();
-            for o in during.iter().filter(|o| !o.ok) {
-                match failed.iter_mut().find(|(k, _)| *k == o.kind) {
-                    Some((_, n)) => *n += 1,
-                    None => failed.push((o.kind, 1)),
-                }
-            }
-            failed.sort();
-            let mut statuses: Vec<(u16, usize)> = Vec::new();
-            for o in during.iter().filter(|o| !o.ok) {
-                match statuses.iter_mut().find(|(s, _)| *s == o.status) {
-                    Some((_, n)) => *n += 1,
-                    None => statuses.push((o.status, 1)),
-                }
-            }
-            statuses.sort();
+            let failures: Vec<&&Outcome> = during.iter().filter(|o| !o.ok).collect();
+            let failed = tally(failures.iter().map(|o| o.kind));
+            let statuses = tally(failures.iter().map(|o| o.status));
             let hurt = |k: Kind| failed.is_empty() || failed.iter().any(|(f, _)| *f == k);
             let first_good = during
                 .iter()
@@ -271,6 +258,15 @@ impl Report {
         let _ = writeln!(out, "\nlost: {lost}");
         out
     }
+}
+
+/// How many times each value occurs, sorted by value.
+fn tally<T: Ord>(values: impl Iterator<Item = T>) -> Vec<(T, usize)> {
+    let mut counts = std::collections::BTreeMap::new();
+    for value in values {
+        *counts.entry(value).or_insert(0) += 1;
+    }
+    counts.into_iter().collect()
 }
 
 fn or_dash(items: &[String]) -> String {
