@@ -3,6 +3,7 @@
 //! ([`pool`]), rendering a pipeline once per key ([`render`]), the one response policy for
 //! every route: format negotiation, validators, ETag, 304 ([`respond`]), uploads with their
 //! hooks and deletes ([`upload`], [`delete`]), the store of derived images ([`derived`]),
+//! pre-sized copies of originals that have none ([`ladder`]),
 //! and the one error enum with its one mapping to HTTP ([`error`]).
 //!
 //! The core knows no dialect: dialects parse their URLs into the imaging crate's model and
@@ -11,6 +12,7 @@
 pub mod delete;
 pub mod derived;
 pub mod error;
+pub mod ladder;
 pub mod memory;
 pub mod pool;
 pub mod remote;
@@ -55,6 +57,8 @@ pub struct Core {
     /// Name what is stored with an original and goes when it goes (e.g. Picsum's
     /// pre-sized variants).
     pub companions: Vec<Arc<dyn Companions>>,
+    /// Pre-sized copies of large originals, made after their first render.
+    pub ladders: ladder::Ladders,
 }
 
 /// Names the objects stored with an original (a dialect's pre-sized variants, say) that a

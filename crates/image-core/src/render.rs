@@ -2,6 +2,8 @@
 //! single-flight) in front of the pool, overlay images loaded first; and the one way every
 //! dialect answers with a transformed image ([`answer`]).
 
+use std::sync::Arc;
+
 use axum::response::Response;
 use bytes::Bytes;
 use http::header::HeaderMap;
@@ -9,17 +11,21 @@ use picsum_imaging::model::{Format, Pipeline};
 
 use crate::Core;
 use crate::error::ServiceError;
+use crate::ladder::{self, Original};
 use crate::respond::{self, Derived};
 use crate::source::load_layers;
 
 /// Renders `pipeline` (its format already chosen) on `source`, once per canonical key.
+/// When `source` is a stored `original`, a rung of its ladder may serve instead, and a
+/// render from a large original starts its ladder.
 ///
 /// # Errors
 /// Refused sources (422), overload (503), libvips faults (500).
 pub async fn render(
-    core: &Core,
+    core: &Arc<Core>,
     source_key: &str,
     source: Bytes,
+    original: Option<&Original>,
     pipeline: Pipeline,
 ) -> Result<Bytes, ServiceError> {
     let key = format!("tx:v2/{source_key}/{}", pipeline.canonical());
@@ -32,10 +38,23 @@ pub async fn render(
     let started = std::time::Instant::now();
     let work = async {
         let layers = load_layers(core, &pipeline).await?;
+        let (source, from_original) = match original {
+            Some(o) => match ladder::pick_for(core, o, &source, &pipeline).await {
+                Some(rung) => (rung, None),
+                None => (source.clone(), Some((o, source))),
+            },
+            None => (source, None),
+        };
+        let needed = from_original
+            .as_ref()
+            .and_then(|(_, bytes)| ladder::worth_for(bytes, &pipeline));
         let rendered = core
             .pool
             .run(move || picsum_imaging::process_layered(&source, &pipeline, limits, &layers))
             .await??;
+        if let (Some((o, bytes)), Some(needed)) = (from_original, needed) {
+            ladder::after_original(core, o, &bytes, needed);
+        }
         metrics::histogram!("picsum_transform_duration_seconds", "format" => format)
             .record(started.elapsed().as_secs_f64());
         Ok::<_, ServiceError>(Bytes::from(rendered.bytes))
@@ -53,6 +72,8 @@ pub struct Transform {
     pub source: Bytes,
     /// What to do; `output.format` `None` is chosen by [`respond::choose_format`].
     pub pipeline: Pipeline,
+    /// The original in storage the source is, when it is one (its ladder may serve).
+    pub original: Option<Original>,
     /// The dialect's entity tag for this request (unquoted).
     pub tag: String,
     /// The original's modification time, when known.
@@ -70,7 +91,7 @@ pub struct Transform {
 /// # Errors
 /// As [`render`].
 pub async fn answer(
-    core: &Core,
+    core: &Arc<Core>,
     headers: &HeaderMap,
     t: Transform,
 ) -> Result<Response, ServiceError> {
@@ -87,7 +108,7 @@ pub async fn answer(
     if t.conditional && respond::not_modified(headers, &v, false) {
         return Ok(respond::not_modified_response(&v, negotiated));
     }
-    let bytes = render(core, &t.source_key, t.source, pipeline).await?;
+    let bytes = render(core, &t.source_key, t.source, t.original.as_ref(), pipeline).await?;
     if t.conditional && respond::not_modified(headers, &v, true) {
         return Ok(respond::not_modified_response(&v, negotiated));
     }

@@ -128,6 +128,11 @@ pub struct ImageConfig {
     /// Most bytes the derived-image store may hold (`/get` and `/redirect` answer 507 past it).
     #[arg(long, env = "IMAGE_DERIVED_MAX_BYTES", default_value_t = 10 << 30)]
     pub derived_max_bytes: u64,
+    /// Make pre-sized copies of large JPEG originals that have none (uploads, stores
+    /// filled without `picsum import`) after their first render, in the derived store
+    /// under its quota, so later renders decode a copy near their size.
+    #[arg(long, env = "IMAGE_LADDERS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub ladders: bool,
     /// Public base URL of the derived images (`/redirect` targets `{base}/{prefix}{key}.{ext}`).
     #[arg(long, env = "IMAGE_DERIVED_BASE_URL")]
     pub derived_base_url: Option<String>,

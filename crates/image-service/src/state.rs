@@ -15,6 +15,7 @@ use picsum_guard::budget::Budget;
 use picsum_guard::keys::ApiKeys;
 use picsum_guard::{Auth, Guard};
 use picsum_image_core::derived::{DerivedStore, Shard};
+use picsum_image_core::ladder::Ladders;
 use picsum_image_core::memory::MemoryBudget;
 use picsum_image_core::pool::RenderPool;
 use picsum_image_core::upload::UploadSettings;
@@ -128,6 +129,7 @@ fn core(
         hooks,
         memory: MemoryBudget::new(config.max_held_bytes),
         companions: vec![Arc::new(Variants)],
+        ladders: Ladders::new(config.ladders),
     })
 }
 

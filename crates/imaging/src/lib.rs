@@ -5,7 +5,8 @@
 //!   untrusted loaders blocked, only JPEG/PNG/WebP/GIF loaders allowed).
 //! * [`probe`] reads a source's header without decoding it; [`jpeg_dimensions`] reads a
 //!   JPEG's size without libvips, for the async side.
-//! * [`picsum`]: Lorem Picsum's byte-exact render ([`render`]) and pre-sized variants.
+//! * [`picsum`]: Lorem Picsum's byte-exact render ([`render`]) and pre-sized variants;
+//!   [`ladder`]: pre-sized copies of originals that have none.
 //! * [`model`]: the transformation model every URL dialect parses into, a [`model::Pipeline`]
 //!   of [`model::Op`]s; `ops/` holds one file per operation, listed once in `pipeline.rs`.
 //!   [`process`] runs a pipeline ([`process_layered`] with the overlay images the caller
@@ -24,6 +25,7 @@ mod error;
 mod execute;
 pub mod fonts;
 mod jpeg;
+pub mod ladder;
 pub mod model;
 pub mod ops;
 pub mod orc;

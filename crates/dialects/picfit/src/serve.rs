@@ -3,6 +3,7 @@
 //! and picfit's `DELETE` of one derivative.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::response::Response;
@@ -11,6 +12,7 @@ use http::StatusCode;
 use http::header::{self, HeaderMap, HeaderValue};
 use md5::Digest as _;
 use picsum_guard::Guard;
+use picsum_image_core::ladder::Original;
 use picsum_image_core::render::{self, Transform};
 use picsum_image_core::respond::{choose_format, json};
 use picsum_image_core::{Core, ServiceError, source};
@@ -25,6 +27,8 @@ use crate::{Picfit, Route};
 struct Loaded {
     /// The storage key, or `url:{url}`: names the source in the derived store.
     source_key: String,
+    /// The stored original the source is (`None` for `url=`).
+    original: Option<Original>,
     /// Names the source in render keys: for `url=` it changes with every refresh period.
     render_key: String,
     /// picfit's key, with the refresh period for `url=` sources.
@@ -39,7 +43,7 @@ struct Loaded {
 /// Parse errors (400/401/403), `get`/`redirect` from a client that may not write (401),
 /// missing sources (404), refused sources (422), overload and storage outages (503).
 pub async fn handle(
-    core: &Core,
+    core: &Arc<Core>,
     (guard, peer): (&Guard, Option<SocketAddr>),
     picfit: &Picfit,
     route: &Route,
@@ -69,6 +73,7 @@ pub async fn handle(
         let transform = Transform {
             source_key: loaded.render_key,
             source: loaded.bytes,
+            original: loaded.original,
             pipeline: req.pipeline,
             tag: loaded.tag,
             modified: loaded.modified,
@@ -91,6 +96,10 @@ async fn load(core: &Core, req: &Request) -> Result<Loaded, ServiceError> {
             let tag = md5::Md5::digest(format!("{}\n{}", req.key, stat.version));
             Loaded {
                 source_key: path.clone(),
+                original: Some(Original {
+                    key: path.clone(),
+                    version: stat.version.clone(),
+                }),
                 render_key: format!("{path}@{}", stat.version),
                 tag: hex::encode(tag),
                 bytes: source::load(core, path).await?,
@@ -101,6 +110,7 @@ async fn load(core: &Core, req: &Request) -> Result<Loaded, ServiceError> {
             let generation = core.remote.generation(url);
             Loaded {
                 source_key: format!("url:{url}"),
+                original: None,
                 render_key: format!("url:{generation}:{url}"),
                 tag: format!("{}-{generation}", req.key),
                 bytes: source::load_remote(core, url, generation).await?,
@@ -112,7 +122,11 @@ async fn load(core: &Core, req: &Request) -> Result<Loaded, ServiceError> {
 
 /// `get` and `redirect`: render, store the derivative (once, or again with `force`), then
 /// describe it or redirect to it.
-async fn store(core: &Core, mut req: Request, loaded: Loaded) -> Result<Response, ServiceError> {
+async fn store(
+    core: &Arc<Core>,
+    mut req: Request,
+    loaded: Loaded,
+) -> Result<Response, ServiceError> {
     let (format, _) = choose_format(
         req.pipeline.output.format,
         false,
@@ -121,7 +135,14 @@ async fn store(core: &Core, mut req: Request, loaded: Loaded) -> Result<Response
         Format::Png,
     );
     req.pipeline.output.format = Some(format);
-    let bytes = render::render(core, &loaded.render_key, loaded.bytes, req.pipeline).await?;
+    let bytes = render::render(
+        core,
+        &loaded.render_key,
+        loaded.bytes,
+        loaded.original.as_ref(),
+        req.pipeline,
+    )
+    .await?;
     let path = core.derived.path(&loaded.source_key, &req.key, format);
     core.derived.store(core, &path, bytes, req.force).await?;
     let url = core.derived.url(&path).unwrap_or_default();

@@ -1,10 +1,14 @@
 //! `GET /id/{id}/{width}/{height}{ext}`: verify, load the source (the smallest pre-sized
-//! variant that covers the output), render Picsum's pipeline once per key, answer.
+//! variant that covers the output, imported or from the core's ladder), render Picsum's
+//! pipeline once per key, answer.
+
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
+use picsum_image_core::ladder::{self, Original};
 use picsum_image_core::{Core, ServiceError, source};
 use picsum_imaging::RenderTask;
 use picsum_url::format::Format;
@@ -26,7 +30,7 @@ pub const IMAGE_CACHE_CONTROL: &str =
 /// Bad signature (400), malformed parameters (400), missing source (404), refused source
 /// (422), overload or storage outage (503).
 pub async fn handle(
-    core: &Core,
+    core: &Arc<Core>,
     picsum: &Picsum,
     route: &ImageRoute,
     path: &str,
@@ -48,11 +52,16 @@ pub async fn handle(
     }
     // The original must exist (a deleted photo is gone, whatever variants or renders are
     // left), and its version names the render.
-    let original = source::stat(core, &format!("{}.jpg", route.id)).await?;
-    let key = render_key(&route.id, &original.version, &params);
+    let key = format!("{}.jpg", route.id);
+    let stat = source::stat(core, &key).await?;
+    let original = Original {
+        key,
+        version: stat.version,
+    };
+    let render_key = render_key(&route.id, &original.version, &params);
     let (encoded, _) = core
         .renders
-        .get_or_load(&key, render(core, &route.id, params))
+        .get_or_load(&render_key, render(core, &route.id, &original, params))
         .await?;
     Ok(image_response(route, &params, encoded))
 }
@@ -70,9 +79,16 @@ fn render_key(id: &str, version: &str, params: &ImageParams) -> String {
     )
 }
 
-/// Loads the source and renders it on the pool.
-async fn render(core: &Core, id: &str, params: ImageParams) -> Result<Bytes, ServiceError> {
-    let source = load_source(core, id, &params).await?;
+/// Loads the source and renders it on the pool; a render from a large original starts its
+/// ladder.
+async fn render(
+    core: &Arc<Core>,
+    id: &str,
+    original: &Original,
+    params: ImageParams,
+) -> Result<Bytes, ServiceError> {
+    let (source, from_original) = load_source(core, id, original, &params).await?;
+    let ladder_source = from_original.then(|| source.clone());
     let task = RenderTask {
         width: params.width,
         height: params.height,
@@ -87,6 +103,9 @@ async fn render(core: &Core, id: &str, params: ImageParams) -> Result<Bytes, Ser
         .pool
         .run(move || picsum_imaging::render(&source, &task, limits))
         .await??;
+    if let Some(source) = ladder_source {
+        ladder::after_original(core, original, &source, params.width.max(params.height));
+    }
     metrics::histogram!("picsum_render_duration_seconds", "format" => format_label(params.format))
         .record(started.elapsed().as_secs_f64());
     metrics::counter!("image_processor_processed_images_total", "dimension" => variant_size(&params).to_string()).increment(1);
@@ -94,23 +113,32 @@ async fn render(core: &Core, id: &str, params: ImageParams) -> Result<Bytes, Ser
 }
 
 /// The smallest pre-sized variant that covers the output without upscaling, else the
-/// original.
+/// smallest rung of the original's ladder that does, else the original (`true`).
 ///
 /// Picsum's bucket (`variant_size`) fits the output's longer side only; when the output's
 /// aspect differs from the photo's, that variant is too small for a cover crop and would be
 /// enlarged (blurry). Larger variants are then tried, read from their headers, until one
 /// covers the output or none is left.
-async fn load_source(core: &Core, id: &str, params: &ImageParams) -> Result<Bytes, ServiceError> {
+async fn load_source(
+    core: &Core,
+    id: &str,
+    original: &Original,
+    params: &ImageParams,
+) -> Result<(Bytes, bool), ServiceError> {
     let mut size = variant_size(params);
     while size <= LARGEST_VARIANT {
         match source::load(core, &format!("{id}_{size}.jpg")).await {
-            Ok(bytes) if covers(&bytes, params) => return Ok(bytes),
+            Ok(bytes) if covers(&bytes, params) => return Ok((bytes, false)),
             Ok(_) => size += 500,
             Err(ServiceError::ImageNotFound) => break,
             Err(e) => return Err(e),
         }
     }
-    source::load(core, &format!("{id}.jpg")).await
+    let fits = |_: &ladder::Index, (w, h): (u32, u32)| params.width <= w && params.height <= h;
+    if let Some(rung) = ladder::pick(core, original, fits).await {
+        return Ok((rung, false));
+    }
+    Ok((source::load(core, &original.key).await?, true))
 }
 
 /// Whether a variant covers the output without enlarging: a cover scale of at most 1, that

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
+use picsum_image_core::ladder::Original;
 use picsum_image_core::{Core, ServiceError, UploadHook, render, source};
 
 use crate::Pixlserv;
@@ -53,10 +54,14 @@ impl UploadHook for EagerPresets {
 
 /// Renders one preset under the key a request for it will look up (the original's
 /// version included).
-async fn eager(core: &Core, req: Request, source: Bytes) -> Result<(), ServiceError> {
+async fn eager(core: &Arc<Core>, req: Request, source: Bytes) -> Result<(), ServiceError> {
     let stat = source::stat(core, &req.path).await?;
     let key = format!("{}@{}", req.path, stat.version);
-    render::render(core, &key, source, req.pipeline)
+    let original = Original {
+        key: req.path,
+        version: stat.version,
+    };
+    render::render(core, &key, source, Some(&original), req.pipeline)
         .await
         .map(drop)
 }

@@ -1,10 +1,13 @@
 //! Answers pixlserv requests with the transformed image, through the core's one response
 //! policy (pixlserv never negotiates: PNG sources stay PNG, the rest become JPEG).
 
+use std::sync::Arc;
+
 use axum::response::Response;
 use http::header::HeaderMap;
 use md5::{Digest, Md5};
 use picsum_guard::Guard;
+use picsum_image_core::ladder::Original;
 use picsum_image_core::render::{self, Transform};
 use picsum_image_core::{Core, ServiceError, source};
 use picsum_imaging::model::Format;
@@ -18,7 +21,7 @@ use crate::{Pixlserv, Route};
 /// Bad parameters (400), unknown keys or keys without `get` (401), missing sources
 /// (404), refused sources (422), overload and storage outages (503).
 pub async fn handle(
-    core: &Core,
+    core: &Arc<Core>,
     guard: &Guard,
     pixlserv: &Pixlserv,
     route: &Route,
@@ -46,6 +49,10 @@ pub async fn handle(
         modified: stat.modified,
         source_key: format!("{}@{}", req.path, stat.version),
         source: bytes,
+        original: Some(Original {
+            key: req.path,
+            version: stat.version,
+        }),
         pipeline: req.pipeline,
         tag,
         negotiate: false,

@@ -13,6 +13,7 @@
 mod budget;
 mod cancel;
 mod deletes;
+mod ladder;
 mod picfit;
 mod picsum;
 mod pixlserv;
