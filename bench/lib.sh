@@ -76,27 +76,45 @@ check_sizes() {
     got=$(.tools/thumbor-venv/bin/python -c \
       'import sys; from PIL import Image; i = Image.open(sys.argv[1]); print(i.format, *i.size)' \
       "$work/check.jpg")
-    if [[ $got != "JPEG $want" ]]; then
-      echo "$server answered $got for $(sed -n "${n}p" "$list"), expected JPEG $want" >&2
-      return 1
+    if [[ $want == fit\ * ]]; then   # "fit N": the longer side is N
+      local w h
+      read -r _ w h <<< "$got"
+      [[ $got == JPEG\ * && $(( w > h ? w : h )) == "${want#fit }" ]] && continue
+    elif [[ $got == "JPEG $want" ]]; then
+      continue
     fi
+    echo "$server answered $got for $(sed -n "${n}p" "$list"), expected JPEG $want" >&2
+    return 1
   done
 }
 
+# CPU seconds used so far by process $1 and its children (utime + stime, 100 Hz ticks).
+cpu_of() {
+  local pid total=0
+  for pid in "$1" $(pgrep -P "$1"); do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+  done
+  echo "scale=2; $total / 100" | bc
+}
+
 # measure WORKLOAD SERVER BASE CONNECTIONS PATHS [LUA]: a warm-up, then $secs of wrk;
-# appends one JSON line to $results.
+# appends one JSON line to $results, with the server's CPU seconds during the measured
+# part (process ${pids[-1]} and its children).
 measure() {
   local workload=$1 server=$2 base=$3 conns=$4 list=$5 lua=${6:-bench/lua/paths.lua}
   local threads=$((conns < 2 ? 1 : 2)) log="$work/logs/$workload.$server.txt"
   mkdir -p "$work/logs"
   echo "== $workload $server c=$conns" >&2
   wrk -t"$threads" -c"$conns" -d"${warm}s" --timeout 30s -s "$lua" "$base" -- "$list" >/dev/null
+  local cpu0 cpu1
+  cpu0=$(cpu_of "${pids[-1]}")
   wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 30s --latency -s "$lua" "$base" -- "$list" | tee "$log" |
     grep -E 'Requests/sec|Latency  ' >&2
+  cpu1=$(cpu_of "${pids[-1]}")
   local json
   json=$(grep '^BENCH-JSON ' "$log" | cut -d' ' -f2-)
-  printf '{"workload":"%s","server":"%s","conns":%d,"result":%s}\n' \
-    "$workload" "$server" "$conns" "$json" >> "$results"
+  printf '{"workload":"%s","server":"%s","conns":%d,"cpu_s":%s,"result":%s}\n' \
+    "$workload" "$server" "$conns" "$(echo "$cpu1 - $cpu0" | bc)" "$json" >> "$results"
 }
 
 record_rss() {

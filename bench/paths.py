@@ -5,7 +5,10 @@ paths.py INPUTS_TSV OUT_DIR writes, from a fixed random seed:
   random.sizes, random.ours.unsigned, random.sharp, random.thumbor: 2000 covers of random
       originals at random sizes, width and height each 100..2000;
   crop.*: one fixed 400x300 cover of the largest original;
-  flow: /{w}/{h} for 20 common sizes (the Picsum flow picks the image).
+  flow: /{w}/{h} for 20 common sizes (the Picsum flow picks the image);
+  fit.*: the imgproxy-shaped workload, each ~2 MP copy (`2mp-{file}`, see small_inputs.py)
+      fitted inside 512x512, JPEG quality 80, in turn (picfit's `op=fit` for ours);
+  random.floor, fit.floor: the same work for examples/floor.rs (in-process, no server).
 paths.py --redirects ROWS OUT_FILE writes 3000 API redirects over a catalog of ROWS images:
   a third each /200/300 (random image), /seed/{word}/200/300 and /id/{n}/200/300."""
 import csv
@@ -30,8 +33,17 @@ def renders(tsv, out):
         write(f"{out}/{name}.ours.unsigned", [f"/id/{i}/{w}/{h}.jpg" for i, w, h in batch])
         write(f"{out}/{name}.sharp", [f"/{w}x{h}/{files[i]}" for i, w, h in batch])
         write(f"{out}/{name}.thumbor", [f"/unsafe/{w}x{h}/{files[i]}" for i, w, h in batch])
+    # The floor's share of the random list: where wrk's two threads start (0 and 1/2).
+    floor = jobs[:100] + jobs[1000:1100]
+    write(f"{out}/random.floor", [f"cover {files[i]} {w} {h}" for i, w, h in floor])
     write(f"{out}/flow", [f"/{w}/{h}" for w in (200, 300, 400, 600, 800)
                           for h in (200, 300, 400, 600)])
+    small = [f"2mp-{name}" for name in files]
+    write(f"{out}/fit.sizes", ["fit 512" for _ in small])
+    write(f"{out}/fit.ours", [f"/display?path={f}&op=fit&w=512&h=512&q=80&fmt=jpg" for f in small])
+    write(f"{out}/fit.sharp", [f"/fit/512x512/q80/{f}" for f in small])
+    write(f"{out}/fit.floor", [f"fit {f} 512 512 80" for f in small * 20])
+    write(f"{out}/fit.thumbor", [f"/unsafe/fit-in/512x512/filters:quality(80)/{f}" for f in small])
 
 
 def redirects(rows, out):

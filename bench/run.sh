@@ -26,11 +26,13 @@ if [[ ! -x .tools/thumbor-venv/bin/thumbor ]]; then
   python3 -m venv .tools/thumbor-venv
   .tools/thumbor-venv/bin/pip install -q -r bench/peers/thumbor/requirements.txt
 fi
+.tools/thumbor-venv/bin/python bench/small_inputs.py bench/inputs.tsv target/bench/inputs
 echo "== building release binaries" >&2
 cargo build --release --locked -p picsum-cli -p picsum-api -p picsum-image-service
+cargo build --release --locked -p picsum-imaging --example floor
 bin=$root/target/release
 
-rm -rf "$work/store" "$work/import" "$work/nginx" "$work/pg" "$results"
+rm -rf "$work/store" "$work/store-orig" "$work/import" "$work/nginx" "$work/pg" "$results"
 mkdir -p "$work/store" "$work/import" "$work/nginx/static" "$work/paths"
 pids=()
 source bench/lib.sh
@@ -55,34 +57,61 @@ for f in random crop; do
 done
 
 export IMAGE_HMAC_KEY=bench PICSUM_HMAC_KEY=bench VIPS_WARNING=0
+# picfit's dialect for the imgproxy-shaped workload, unsigned (an explicit opt-in).
+export IMAGE_DIALECTS=picsum,picfit IMAGE_ALLOW_UNSIGNED=true
 export IMAGE_STORAGE_PATH=$work/store IMAGE_WORKERS=$cores IMAGE_LOG_LEVEL=warn
 export IMAGE_LISTEN=127.0.0.1:19081 IMAGE_METRICS_LISTEN=127.0.0.1:19083
-declare -A base=([ours]=http://127.0.0.1:19081 [ours-orig]=http://127.0.0.1:19081
-  [sharp]=http://127.0.0.1:19091 [thumbor]=http://127.0.0.1:19092)
+declare -A base=([ours]=http://127.0.0.1:19081 [ours-first]=http://127.0.0.1:19081
+  [ours-orig]=http://127.0.0.1:19081 [sharp]=http://127.0.0.1:19091 [thumbor]=http://127.0.0.1:19092)
 static=http://127.0.0.1:19093 front=http://127.0.0.1:19094 api=http://127.0.0.1:19080
 
-# ours-orig: the same service over a store holding only the originals (no pre-sized
-# variants), to separate what the variants win from what the pipeline wins.
+# ours-first / ours-orig: the same service over a store holding only the originals (no
+# pre-sized variants), as uploads and `url=` sources are. ours-first has ladders off: every
+# render decodes the original (what the first render of any original costs). ours-orig has
+# them on (the default) and is measured once each original's ladder is made: the renders
+# that follow the first.
 mkdir -p "$work/store-orig"
 for f in "$work"/store/[0-9].jpg; do ln -sf "$f" "$work/store-orig/"; done
+for f in "$work"/inputs/2mp-*.jpg; do ln -sf "$f" "$work/store/"; ln -sf "$f" "$work/store-orig/"; done
 
 start_ours() { "$bin/picsum-image-service" & pids+=($!); wait_http "${base[ours]}" "$(head -1 "$work/paths/random.ours")"; }
-start_ours-orig() { IMAGE_STORAGE_PATH=$work/store-orig start_ours; }
+start_ours-first() { IMAGE_LADDERS=false IMAGE_STORAGE_PATH=$work/store-orig start_ours; }
+start_ours-orig() { IMAGE_STORAGE_PATH=$work/store-orig start_ours; ladders_made; }
+# One render of each original starts its ladder; then wait for all ten indexes.
+ladders_made() {
+  local url n
+  for n in 0 1 2 3 4; do
+    url=$("$bin/picsum" sign --key bench --base "" "/id/$n/300/200.jpg")
+    curl -fsS -o /dev/null "${base[ours]}$url"
+  done
+  while read -r url; do curl -fsS -o /dev/null "${base[ours]}$url"; done < "$work/paths/fit.ours"
+  for _ in $(seq 600); do
+    [[ $(find "$work/store-orig/derived" -name index 2>/dev/null | wc -l) -ge 10 ]] && return 0
+    sleep 0.1
+  done
+  echo "ladders were not made" >&2
+  return 1
+}
 start_sharp() { node bench/peers/sharp/server.js 19091 "$work/inputs" & pids+=($!); wait_http "${base[sharp]}" "/100x100/$(first_input)"; }
 start_thumbor() {
   BENCH_INPUTS=$work/inputs .tools/thumbor-venv/bin/thumbor --port 19092 -l warning \
     -c bench/peers/thumbor/thumbor.conf --processes "$cores" & pids+=($!)
   wait_http "${base[thumbor]}" "/unsafe/100x100/$(first_input)"
 }
-list() { echo "$work/paths/$1.${2%-orig}"; }   # ours-orig requests what ours requests
+list() { local s=${2%-orig}; echo "$work/paths/$1.${s%-first}"; }   # ours-* request what ours does
 
 # --- (1) uncached random sizes, (2) fixed 400x300 crop: every server renders ------------
-for server in ours ours-orig sharp thumbor; do
+# (7) the imgproxy-shaped workload: ~2 MP photos fitted inside 512x512, JPEG q80, c=2.
+for server in ours ours-first ours-orig sharp thumbor; do
   export IMAGE_RENDER_CACHE_BYTES=0
   "start_$server"
   check_sizes "$server" "${base[$server]}" "$(list random "$server")" "$work/paths/random.sizes"
   measure "1-random" "$server" "${base[$server]}" 8 "$(list random "$server")"
   measure "2-crop" "$server" "${base[$server]}" 8 "$(list crop "$server")"
+  if [[ $server != ours ]]; then
+    check_sizes "$server" "${base[$server]}" "$(list fit "$server")" "$work/paths/fit.sizes"
+    measure "7-fit" "$server" "${base[$server]}" 2 "$(list fit "$server")"
+  fi
   [[ $server == ours ]] && curl -fsS -o "$work/nginx/static/400x300.jpg" "${base[ours]}$(cat "$work/paths/crop.ours")"
   stop_last
   unset IMAGE_RENDER_CACHE_BYTES
@@ -101,7 +130,7 @@ PICSUM_LISTEN=127.0.0.1:19080 PICSUM_METRICS_LISTEN=127.0.0.1:19082 PICSUM_LOG_L
   PICSUM_IMAGE_SERVICE_URL=$front PICSUM_DATABASE_REFRESH_MS=500 "$bin/picsum-api" & pids+=($!)
 wait_http "$api" "/id/0/info"
 measure "4-flow" ours "$front" 8 "$work/paths/flow" bench/lua/flow.lua
-for rows in 1000 100000; do
+for rows in 1000 100000 1000000; do
   pg_fill "$rows"
   python3 bench/paths.py --redirects "$rows" "$work/paths/redirects"
   wait_catalog "$api" "$rows"
@@ -110,7 +139,7 @@ done
 stop_all
 
 # --- (6) peak RSS at 16 connections on the random-size workload, fresh processes --------
-for server in ours ours-orig sharp thumbor; do
+for server in ours ours-first ours-orig sharp thumbor; do
   "start_$server"
   python3 bench/peak_rss.py "${pids[-1]}" > "$work/rss.$server" & sampler=$!
   measure "6-rss" "$server" "${base[$server]}" 16 "$(list random "$server")"
@@ -119,6 +148,13 @@ for server in ours ours-orig sharp thumbor; do
   stop_last
 done
 stop_all
+
+# --- the floor: the same libvips work in-process, for the server-overhead comparison --
+for list in random fit; do
+  echo "== floor $list" >&2
+  printf '{"workload":"floor-%s","floor":%s}\n' "$list" \
+    "$(VIPS_WARNING=0 "$bin/examples/floor" "$work/inputs" "$work/paths/$list.floor")" >> "$results"
+done
 
 out=${BENCH_OUT:-bench/results/$(date +%F)-$(hostname -s).md}
 python3 bench/report.py "$results" "$work/machine.json" > "$out"

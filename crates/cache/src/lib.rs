@@ -97,6 +97,12 @@ impl Cache {
         key: &str,
         load: impl Future<Output = Result<Bytes, E>>,
     ) -> Result<(Bytes, Hit), E> {
+        // Hits, the common case, take the plain lookup: no single-flight guard, no Redis.
+        if let Some(value) = self.memory.get(key) {
+            metrics::counter!("picsum_cache_requests_total", "cache" => self.name, "result" => "memory")
+                .increment(1);
+            return Ok((value, Hit::Memory));
+        }
         let mut hit = Hit::Memory;
         let value = self
             .memory

@@ -1,8 +1,9 @@
 //! Pre-sized copies of originals that have none (uploads, stores filled without
 //! `picsum import`): after a render had to decode a large JPEG original for a much smaller
 //! output, its ladder of copies ([`picsum_imaging::ladder`]) is made on the pool, off the
-//! request path, and kept in the derived store; later renders start from the smallest copy
-//! that covers them ([`pick`]).
+//! request path (one ladder at a time, and only while the pool's queue is less than half
+//! full), and kept in the derived store; later renders start from the smallest copy that
+//! covers them ([`pick`]).
 //!
 //! A ladder lives at `{derived folder of the original}/ladder/{version hash}/`: its rungs as
 //! `{w}x{h}.jpg` and, written last, an `index` naming them. The original's version is in the
@@ -13,6 +14,7 @@
 //! that entry on every replica.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -64,11 +66,13 @@ impl Index {
     }
 }
 
-/// Whether ladders are made, and which are being made by this process.
+/// Whether ladders are made, which this process has started, and whether one is being
+/// made now (one at a time: background work never takes more than one worker).
 #[derive(Debug, Default)]
 pub struct Ladders {
     enabled: bool,
     started: Mutex<HashSet<String>>,
+    making: AtomicBool,
 }
 
 impl Ladders {
@@ -78,6 +82,7 @@ impl Ladders {
         Self {
             enabled,
             started: Mutex::default(),
+            making: AtomicBool::new(false),
         }
     }
 
@@ -194,28 +199,31 @@ pub fn after_original(core: &Arc<Core>, original: &Original, source: &Bytes, nee
     if !core.ladders.start(&key) {
         return;
     }
+    // Busy (another ladder, or a queue half full): a later render of it tries again.
+    if !core.pool.has_room() || core.ladders.making.swap(true, Ordering::AcqRel) {
+        core.ladders.forget(&key);
+        return;
+    }
     let (core, original, source) = (Arc::clone(core), original.clone(), source.clone());
     tokio::spawn(async move {
-        if let Err(e) = make(&core, &original, source).await {
-            tracing::warn!(key = original.key, error = %e, "ladder not made");
-            // A busy pool or a storage outage passes: a later render tries again. A full
-            // store or a refused source does not, until the process restarts.
-            if matches!(
-                e,
-                ServiceError::Overloaded | ServiceError::StorageUnavailable(_)
-            ) {
+        let made = make(&core, &original, source).await;
+        core.ladders.making.store(false, Ordering::Release);
+        match made {
+            Ok(()) => {}
+            // Passing trouble: a later render tries again.
+            Err(e @ (ServiceError::Overloaded | ServiceError::StorageUnavailable(_))) => {
+                tracing::debug!(key = original.key, error = %e, "ladder postponed");
                 core.ladders.forget(&key);
             }
+            // A full store or a refused source: not again until the process restarts.
+            Err(e) => tracing::warn!(key = original.key, error = %e, "ladder not made"),
         }
     });
 }
 
-/// Makes the ladder on the pool (only when nothing waits for it), stores its rungs and then
-/// its index, and drops the "none yet" entries.
+/// Makes the ladder on the pool, stores its rungs and then its index, and drops the "none
+/// yet" entries.
 async fn make(core: &Core, original: &Original, source: Bytes) -> Result<(), ServiceError> {
-    if core.pool.queued() > 0 {
-        return Err(ServiceError::Overloaded);
-    }
     let started = Instant::now();
     let limits = core.limits;
     let ladder: Ladder = core

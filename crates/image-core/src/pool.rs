@@ -31,6 +31,7 @@ pub enum PoolError {
 pub struct RenderPool {
     tx: SyncSender<Job>,
     queued: Arc<AtomicUsize>,
+    queue_size: usize,
 }
 
 /// Name of the queue-size gauge (Picsum's `gauge_image_processor_queue_size`).
@@ -71,6 +72,7 @@ impl RenderPool {
         Ok(Self {
             tx,
             queued: Arc::new(AtomicUsize::new(0)),
+            queue_size,
         })
     }
 
@@ -78,6 +80,13 @@ impl RenderPool {
     #[must_use]
     pub fn queued(&self) -> usize {
         self.queued.load(Ordering::Relaxed)
+    }
+
+    /// Whether fewer than half of the queue's places are taken: background work (a ladder)
+    /// queues only then, so it never takes the place of a request.
+    #[must_use]
+    pub fn has_room(&self) -> bool {
+        self.queued() < self.queue_size.div_ceil(2)
     }
 
     /// Runs `f` on a worker and returns its result.

@@ -77,21 +77,28 @@ pub(crate) async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -
                 Route::Picsum(route) => {
                     picsum::handle(core, &state.picsum, route, &info.path, &info.query).await
                 }
+                // Boxed, so that their larger states do not grow every request's future.
                 Route::Picfit(route) => {
                     let guard = (&*state.guard, info.peer);
-                    picsum_dialect_picfit::serve::handle(
+                    Box::pin(picsum_dialect_picfit::serve::handle(
                         core,
                         guard,
                         &state.picfit,
                         route,
                         &info.query,
                         &info.headers,
-                    )
+                    ))
                     .await
                 }
                 Route::Pixlserv(route) => {
-                    pixlserv::handle(core, &state.guard, &state.pixlserv, route, &info.headers)
-                        .await
+                    Box::pin(pixlserv::handle(
+                        core,
+                        &state.guard,
+                        &state.pixlserv,
+                        route,
+                        &info.headers,
+                    ))
+                    .await
                 }
             };
             answer.unwrap_or_else(|e| e.into_response(info.json))
