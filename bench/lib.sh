@@ -94,7 +94,7 @@ cpu_of() {
   for pid in "$1" $(pgrep -P "$1"); do
     total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
   done
-  echo "scale=2; $total / 100" | bc
+  awk -v t="$total" 'BEGIN { printf "%.2f", t / 100 }'
 }
 
 # measure WORKLOAD SERVER BASE CONNECTIONS PATHS [LUA]: a warm-up, then $secs of wrk;
@@ -114,7 +114,7 @@ measure() {
   local json
   json=$(grep '^BENCH-JSON ' "$log" | cut -d' ' -f2-)
   printf '{"workload":"%s","server":"%s","conns":%d,"cpu_s":%s,"result":%s}\n' \
-    "$workload" "$server" "$conns" "$(echo "$cpu1 - $cpu0" | bc)" "$json" >> "$results"
+    "$workload" "$server" "$conns" "$(awk -v a="$cpu1" -v b="$cpu0" 'BEGIN { printf "%.2f", a - b }')" "$json" >> "$results"
 }
 
 record_rss() {

@@ -60,7 +60,7 @@ def cpu_ms(r):
 
 def ratio_line(workload, peer, want, mine="ours"):
     ours, other = get(workload, mine), get(workload, peer)
-    if not ours or not other:
+    if not ours or not other or not rps(other):
         return None
     x = rps(ours) / rps(other)
     return x, want, x >= want
