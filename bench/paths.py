@@ -7,7 +7,8 @@ paths.py INPUTS_TSV OUT_DIR writes, from a fixed random seed:
   crop.*: one fixed 400x300 cover of the largest original;
   flow: /{w}/{h} for 20 common sizes (the Picsum flow picks the image);
   fit.*: the imgproxy-shaped workload, each ~2 MP copy (`2mp-{file}`, see small_inputs.py)
-      fitted inside 512x512, JPEG quality 80, in turn (picfit's `op=fit` for ours);
+      fitted inside about 512x512 (488..512, all distinct), JPEG quality 80 (picfit's
+      `op=fit` for ours);
   random.floor, fit.floor: the same work for examples/floor.rs (in-process, no server).
 paths.py --redirects ROWS OUT_FILE writes 3000 API redirects over a catalog of ROWS images:
   a third each /200/300 (random image), /seed/{word}/200/300 and /id/{n}/200/300."""
@@ -38,12 +39,14 @@ def renders(tsv, out):
     write(f"{out}/random.floor", [f"cover {files[i]} {w} {h}" for i, w, h in floor])
     write(f"{out}/flow", [f"/{w}/{h}" for w in (200, 300, 400, 600, 800)
                           for h in (200, 300, 400, 600)])
-    small = [f"2mp-{name}" for name in files]
-    write(f"{out}/fit.sizes", ["fit 512" for _ in small])
-    write(f"{out}/fit.ours", [f"/display?path={f}&op=fit&w=512&h=512&q=80&fmt=jpg" for f in small])
-    write(f"{out}/fit.sharp", [f"/fit/512x512/q80/{f}" for f in small])
-    write(f"{out}/fit.floor", [f"fit {f} 512 512 80" for f in small * 20])
-    write(f"{out}/fit.thumbor", [f"/unsafe/fit-in/512x512/filters:quality(80)/{f}" for f in small])
+    # 125 distinct requests (boxes 488..512), so that no server can answer two concurrent
+    # requests with one render (ours coalesces identical requests in flight).
+    fits = [(f"2mp-{name}", 512 - k) for k in range(25) for name in files]
+    write(f"{out}/fit.sizes", [f"fit {s}" for _, s in fits])
+    write(f"{out}/fit.ours", [f"/display?path={f}&op=fit&w={s}&h={s}&q=80&fmt=jpg" for f, s in fits])
+    write(f"{out}/fit.sharp", [f"/fit/{s}x{s}/q80/{f}" for f, s in fits])
+    write(f"{out}/fit.floor", [f"fit {f} {s} {s} 80" for f, s in fits])
+    write(f"{out}/fit.thumbor", [f"/unsafe/fit-in/{s}x{s}/filters:quality(80)/{f}" for f, s in fits])
 
 
 def redirects(rows, out):

@@ -76,7 +76,9 @@ for workload, title, note in (
      "decodes the original like the peers do (ladders off), the renders that follow start from "
      "the original's ladder (made after its first render, off the request path)."),
     ("2-crop", "(2) The same 400x300 crop, uncached",
-     "One cover of the 6028x3391 original to 400x300, repeated; still rendered every time."),
+     "One cover of the 6028x3391 original to 400x300, repeated, render cache off. Ours "
+     "coalesces identical requests in flight (one render answers every request that arrived "
+     "while it ran), which sharp and thumbor do not: this measures that as much as rendering."),
 ):
     p(f"## {title}\n\n{note}\n\n{HEAD}")
     for server in (*OURS, "sharp", "thumbor"):
@@ -97,7 +99,8 @@ targets.append(("... (with imported variants, for reference)", ratio_line("1-ran
 
 p("## (7) imgproxy-shaped: ~2 MP photos fitted inside 512x512, JPEG q80, 2 connections\n")
 p("The five photos scaled to about 2 MP (`2mp-*`, bench/small_inputs.py), each fitted inside "
-  "512x512 (never enlarged) as JPEG quality 80, in turn, at 2 connections on the 2 cores: the "
+  "a box of 488..512 px (125 distinct requests, so nobody coalesces; never enlarged) as JPEG "
+  "quality 80, in turn, at 2 connections on the 2 cores: the "
   "shape of imgproxy's public benchmark. Ours is picfit's `/display?op=fit`. Published figures "
   "for that benchmark on 2 vCPU (another machine, other photos, so for scale only): imgproxy "
   "79.6 req/s, thumbor 51.6.\n")
@@ -121,8 +124,8 @@ targets.append(("imgproxy-shaped >= 1.3x thumbor (measured here)",
 p("## Server overhead: CPU per uncached render against the same work in-process\n")
 p("Server CPU (utime + stime of the process over the measured part) per request, against "
   "`crates/imaging/examples/floor.rs` doing the same renders in one process without HTTP, "
-  "caches or pool (200 of the random covers where wrk's threads start; the five fits, 20 "
-  "times). Ladders off, so both decode the same originals.\n")
+  "caches or pool (200 of the random covers where wrk's threads start; the 125 fits). "
+  "Ladders off, so both decode the same originals.\n")
 p("| workload | server ms CPU / render | in-process ms CPU / render | ratio |\n|---|---|---|---|")
 for workload, floor in (("1-random", "floor-random"), ("7-fit", "floor-fit")):
     mine, f = cpu_ms(get(workload, "ours-first")), floors.get(floor)
@@ -213,6 +216,17 @@ if "ours" in rss:
         if mine in rss:
             targets.append((f"Peak RSS <= 200 MiB at c=16, {LABELS.get(mine, mine)}",
                             (rss[mine], limit, rss[mine] <= limit)))
+p("")
+
+p("## CPU per request (for docs/capacity.md)\n")
+p("Server CPU (utime + stime of the process tree over the measured part) per request; the "
+  "cores one busy core serves per second is 1000 / that.\n")
+p("| workload | server | ms CPU / request | requests / core-second |\n|---|---|---|---|")
+for (workload, server), r in sorted(runs.items()):
+    c = cpu_ms(r)
+    # The flow's CPU is two processes' (API and image service); only the API's is counted.
+    if c and workload != "4-flow":
+        p(f"| {workload} | {LABELS.get(server, server)} | {c:.3f} | {1000 / c:,.0f} |")
 p("")
 
 p("## Targets\n")

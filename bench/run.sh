@@ -77,17 +77,18 @@ for f in "$work"/inputs/2mp-*.jpg; do ln -sf "$f" "$work/store/"; ln -sf "$f" "$
 start_ours() { "$bin/picsum-image-service" & pids+=($!); wait_http "${base[ours]}" "$(head -1 "$work/paths/random.ours")"; }
 start_ours-first() { IMAGE_LADDERS=false IMAGE_STORAGE_PATH=$work/store-orig start_ours; }
 start_ours-orig() { IMAGE_STORAGE_PATH=$work/store-orig start_ours; ladders_made; }
-# One render of each original starts its ladder; then wait for all ten indexes.
+# A render of an original starts its ladder (one at a time, as traffic would): render each
+# original again every half second until all ten indexes are there (2 minutes at most).
 ladders_made() {
-  local url n
+  local urls=() url n
   for n in 0 1 2 3 4; do
-    url=$("$bin/picsum" sign --key bench --base "" "/id/$n/300/200.jpg")
-    curl -fsS -o /dev/null "${base[ours]}$url"
+    urls+=("$("$bin/picsum" sign --key bench --base "" "/id/$n/300/200.jpg")")
   done
-  while read -r url; do curl -fsS -o /dev/null "${base[ours]}$url"; done < "$work/paths/fit.ours"
-  for _ in $(seq 600); do
+  mapfile -t -O "${#urls[@]}" urls < "$work/paths/fit.ours"
+  for _ in $(seq 240); do
     [[ $(find "$work/store-orig/derived" -name index 2>/dev/null | wc -l) -ge 10 ]] && return 0
-    sleep 0.1
+    for url in "${urls[@]}"; do curl -fsS -o /dev/null "${base[ours]}$url"; done
+    sleep 0.5
   done
   echo "ladders were not made" >&2
   return 1
