@@ -66,6 +66,9 @@ impl Index {
     }
 }
 
+/// How many originals [`Ladders`] remembers as started before it forgets them all.
+const REMEMBERED: usize = 10_000;
+
 /// Whether ladders are made, which this process has started, and whether one is being
 /// made now (one at a time: background work never takes more than one worker).
 #[derive(Debug, Default)]
@@ -86,11 +89,16 @@ impl Ladders {
         }
     }
 
-    /// Marks `key` as started; `false` when it already was.
+    /// Marks `key` as started; `false` when it already was. The set is bounded: past
+    /// [`REMEMBERED`] keys it starts afresh (a made ladder is not made again: [`make`]
+    /// looks for its index first).
     fn start(&self, key: &str) -> bool {
-        self.started
-            .lock()
-            .is_ok_and(|mut set| set.insert(key.to_owned()))
+        self.started.lock().is_ok_and(|mut set| {
+            if set.len() >= REMEMBERED {
+                set.clear();
+            }
+            set.insert(key.to_owned())
+        })
     }
 
     /// Forgets `key`, so a later render may start it again.
@@ -224,6 +232,9 @@ pub fn after_original(core: &Arc<Core>, original: &Original, source: &Bytes, nee
 /// Makes the ladder on the pool, stores its rungs and then its index, and drops the "none
 /// yet" entries.
 async fn make(core: &Core, original: &Original, source: Bytes) -> Result<(), ServiceError> {
+    if index(core, original).await.is_some() {
+        return Ok(()); // made before (by this process or another replica)
+    }
     let started = Instant::now();
     let limits = core.limits;
     let ladder: Ladder = core

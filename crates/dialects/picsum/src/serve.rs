@@ -61,11 +61,7 @@ pub async fn handle(
     let render_key = render_key(&route.id, &original.version, &params);
     let (encoded, _) = core
         .renders
-        // Boxed: a miss's state stays off the (much more common) hit path's future.
-        .get_or_load(
-            &render_key,
-            Box::pin(render(core, &route.id, &original, params)),
-        )
+        .get_or_load(&render_key, render(core, &route.id, &original, params))
         .await?;
     Ok(image_response(route, &params, encoded))
 }
