@@ -172,7 +172,7 @@ describe_machine() {
  "memory_gib": $(awk '/MemTotal/ {printf "%.1f", $2 / 1048576}' /proc/meminfo),
  "os": "$(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)",
  "cpu_probe": "$probe",
- "ours": "picsum-rs $(git rev-parse --short HEAD), $(rustc --version | cut -d' ' -f1-2), libvips $(pkg-config --modversion vips)",
+ "ours": "picsum-rs $(git rev-parse --short HEAD), $(rustc --version | cut -d' ' -f1-2), libvips $(pkg-config --modversion vips) (Debian); ours17: the same on libvips 8.17.3 (sharp's build, scripts/libvips.sh)",
  "sharp": "sharp $(node -p 'require("./bench/peers/sharp/node_modules/sharp").versions.sharp') (libvips $(node -p 'require("./bench/peers/sharp/node_modules/sharp").versions.vips')), Node.js $(node --version)",
  "thumbor": "thumbor $(.tools/thumbor-venv/bin/pip show thumbor | sed -n 's/^Version: //p') (Pillow $(.tools/thumbor-venv/bin/pip show pillow | sed -n 's/^Version: //p')), $(.tools/thumbor-venv/bin/python --version)",
  "nginx": "$(nginx -v 2>&1 | cut -d' ' -f3)",

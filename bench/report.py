@@ -47,8 +47,13 @@ targets = []
 
 
 LABELS = {"ours-orig": "ours, originals only, following renders (ladders made)",
-          "ours-first": "ours, originals only, first render (ladders off)"}
-OURS = ("ours", "ours-first", "ours-orig")
+          "ours-first": "ours, originals only, first render (ladders off)",
+          "ours17-orig": "ours on libvips 8.17.3, following renders",
+          "ours17-first": "ours on libvips 8.17.3, first render"}
+OURS = ("ours", "ours-first", "ours-orig", "ours17-first", "ours17-orig")
+# The renders from originals, per libvips build: (label suffix, first, following, floor prefix).
+BUILDS = (("", "ours-first", "ours-orig", "floor"),
+          (" on libvips 8.17.3", "ours17-first", "ours17-orig", "floor17"))
 
 
 def cpu_ms(r):
@@ -92,9 +97,10 @@ for workload, title, note in (
             p(f"- {LABELS.get(mine, mine)} / " + ", / ".join(ratios))
     p("")
 
-targets.append(("Random covers from originals >= 1.3x sharp: following renders",
-                ratio_line("1-random", "sharp", 1.3, "ours-orig")))
-targets.append(("... first render of an original", ratio_line("1-random", "sharp", 1.3, "ours-first")))
+for suffix, first, following, _ in BUILDS:
+    targets.append((f"Random covers from originals >= 1.3x sharp{suffix}: following renders",
+                    ratio_line("1-random", "sharp", 1.3, following)))
+    targets.append(("... first render of an original", ratio_line("1-random", "sharp", 1.3, first)))
 targets.append(("... (with imported variants, for reference)", ratio_line("1-random", "sharp", 1.3)))
 
 p("## (7) imgproxy-shaped: ~2 MP photos fitted inside 512x512, JPEG q80, 2 connections\n")
@@ -105,39 +111,43 @@ p("The five photos scaled to about 2 MP (`2mp-*`, bench/small_inputs.py), each f
   "for that benchmark on 2 vCPU (another machine, other photos, so for scale only): imgproxy "
   "79.6 req/s, thumbor 51.6.\n")
 p(HEAD)
-for server in ("ours-first", "ours-orig", "sharp", "thumbor"):
+for server in (*OURS[1:], "sharp", "thumbor"):
     if get("7-fit", server):
         p(row(get("7-fit", server), LABELS.get(server)))
 p("")
-for mine in ("ours-first", "ours-orig"):
+for mine in OURS[1:]:
     ratios = [f"{peer} **{r[0]:.2f}x**" for peer in ("sharp", "thumbor")
               if (r := ratio_line("7-fit", peer, 0, mine))]
     if ratios:
         p(f"- {LABELS[mine]} / " + ", / ".join(ratios))
 p("")
-targets.append(("imgproxy-shaped >= 1.3x sharp: following renders",
-                ratio_line("7-fit", "sharp", 1.3, "ours-orig")))
-targets.append(("... first render of an original", ratio_line("7-fit", "sharp", 1.3, "ours-first")))
-targets.append(("imgproxy-shaped >= 1.3x thumbor (measured here)",
-                ratio_line("7-fit", "thumbor", 1.3, "ours-orig")))
+for suffix, first, following, _ in BUILDS:
+    targets.append((f"imgproxy-shaped >= 1.3x sharp{suffix}: following renders",
+                    ratio_line("7-fit", "sharp", 1.3, following)))
+    targets.append(("... first render of an original", ratio_line("7-fit", "sharp", 1.3, first)))
+    targets.append((f"imgproxy-shaped >= 1.3x thumbor (measured here){suffix}",
+                    ratio_line("7-fit", "thumbor", 1.3, following)))
 
 p("## Server overhead: CPU per uncached render against the same work in-process\n")
 p("Server CPU (utime + stime of the process over the measured part) per request, against "
   "`crates/imaging/examples/floor.rs` doing the same renders in one process without HTTP, "
   "caches or pool (200 of the random covers where wrk's threads start; the 125 fits). "
-  "Ladders off, so both decode the same originals.\n")
-p("| workload | server ms CPU / render | in-process ms CPU / render | ratio |\n|---|---|---|---|")
-for workload, floor in (("1-random", "floor-random"), ("7-fit", "floor-fit")):
-    mine, f = cpu_ms(get(workload, "ours-first")), floors.get(floor)
-    if mine is not None and f and f["renders"]:
-        base_ms = 1000 * f["cpu_s"] / f["renders"]
-        p(f"| {workload} | {mine:.1f} | {base_ms:.1f} | {mine / base_ms:.2f} |")
-        targets.append((f"Server CPU per render <= 1.10x in-process ({workload})",
-                        (mine / base_ms, 1.10, mine / base_ms <= 1.10)))
+  "Ladders off, so both decode the same originals; each libvips build against its own floor.\n")
+p("| workload | libvips | server ms CPU / render | in-process ms CPU / render | ratio |\n"
+  "|---|---|---|---|---|")
+for suffix, first, _, prefix in BUILDS:
+    for workload, floor in (("1-random", "random"), ("7-fit", "fit")):
+        mine, f = cpu_ms(get(workload, first)), floors.get(f"{prefix}-{floor}")
+        if mine is not None and f and f["renders"]:
+            base_ms = 1000 * f["cpu_s"] / f["renders"]
+            build = suffix.removeprefix(" on libvips ") or "Debian"
+            p(f"| {workload} | {build} | {mine:.1f} | {base_ms:.1f} | {mine / base_ms:.2f} |")
+            targets.append((f"Server CPU per render <= 1.10x in-process ({workload}{suffix})",
+                            (mine / base_ms, 1.10, mine / base_ms <= 1.10)))
 p("")
 p("CPU per request of every server, same measurements:\n")
 p("| workload | " + " | ".join(LABELS.get(s, s) for s in (*OURS, "sharp", "thumbor")) + " |")
-p("|---|" + "---|" * 5)
+p("|---|" + "---|" * (len(OURS) + 2))
 for workload in ("1-random", "2-crop", "7-fit"):
     cells = [cpu_ms(get(workload, s)) for s in (*OURS, "sharp", "thumbor")]
     p(f"| {workload} | " + " | ".join("" if c is None else f"{c:.1f}" for c in cells) + " |")
@@ -212,7 +222,7 @@ for server in (*OURS, "sharp", "thumbor"):
           f"{res['errors'] + res['non_2xx_3xx']} |")
 if "ours" in rss:
     limit = 200.0  # MiB (issue 13)
-    for mine in ("ours-orig", "ours-first"):
+    for mine in OURS[1:]:
         if mine in rss:
             targets.append((f"Peak RSS <= 200 MiB at c=16, {LABELS.get(mine, mine)}",
                             (rss[mine], limit, rss[mine] <= limit)))

@@ -31,6 +31,10 @@ echo "== building release binaries" >&2
 cargo build --release --locked -p picsum-cli -p picsum-api -p picsum-image-service
 cargo build --release --locked -p picsum-imaging --example floor
 bin=$root/target/release
+# The same service and floor on libvips 8.17.3 (scripts/libvips.sh: the build-time option).
+scripts/libvips.sh run cargo build --release --locked -p picsum-image-service
+scripts/libvips.sh run cargo build --release --locked -p picsum-imaging --example floor
+bin17=$root/target/libvips-8.17.3/release
 
 rm -rf "$work/store" "$work/store-orig" "$work/import" "$work/nginx" "$work/pg" "$results"
 mkdir -p "$work/store" "$work/import" "$work/nginx/static" "$work/paths"
@@ -62,21 +66,25 @@ export IMAGE_DIALECTS=picsum,picfit IMAGE_ALLOW_UNSIGNED=true
 export IMAGE_STORAGE_PATH=$work/store IMAGE_WORKERS=$cores IMAGE_LOG_LEVEL=warn
 export IMAGE_LISTEN=127.0.0.1:19081 IMAGE_METRICS_LISTEN=127.0.0.1:19083
 declare -A base=([ours]=http://127.0.0.1:19081 [ours-first]=http://127.0.0.1:19081
-  [ours-orig]=http://127.0.0.1:19081 [sharp]=http://127.0.0.1:19091 [thumbor]=http://127.0.0.1:19092)
+  [ours-orig]=http://127.0.0.1:19081 [ours17-first]=http://127.0.0.1:19081
+  [ours17-orig]=http://127.0.0.1:19081 [sharp]=http://127.0.0.1:19091 [thumbor]=http://127.0.0.1:19092)
+servers=(ours ours-first ours-orig ours17-first ours17-orig sharp thumbor)
 static=http://127.0.0.1:19093 front=http://127.0.0.1:19094 api=http://127.0.0.1:19080
 
 # ours-first / ours-orig: the same service over a store holding only the originals (no
 # pre-sized variants), as uploads and `url=` sources are. ours-first has ladders off: every
 # render decodes the original (what the first render of any original costs). ours-orig has
 # them on (the default) and is measured once each original's ladder is made: the renders
-# that follow the first.
+# that follow the first. ours17-*: the same two on the libvips 8.17.3 build (its own ladders).
 mkdir -p "$work/store-orig"
 for f in "$work"/store/[0-9].jpg; do ln -sf "$f" "$work/store-orig/"; done
 for f in "$work"/inputs/2mp-*.jpg; do ln -sf "$f" "$work/store/"; ln -sf "$f" "$work/store-orig/"; done
 
-start_ours() { "$bin/picsum-image-service" & pids+=($!); wait_http "${base[ours]}" "$(head -1 "$work/paths/random.ours")"; }
+start_ours() { "${svc:-$bin}/picsum-image-service" & pids+=($!); wait_http "${base[ours]}" "$(head -1 "$work/paths/random.ours")"; }
 start_ours-first() { IMAGE_LADDERS=false IMAGE_STORAGE_PATH=$work/store-orig start_ours; }
 start_ours-orig() { IMAGE_STORAGE_PATH=$work/store-orig start_ours; ladders_made; }
+start_ours17-first() { svc=$bin17 start_ours-first; }
+start_ours17-orig() { rm -rf "$work/store-orig/derived"; svc=$bin17 start_ours-orig; }
 # A render of an original starts its ladder (one at a time, as traffic would): render each
 # original again every half second until all ten indexes are there (2 minutes at most).
 ladders_made() {
@@ -99,11 +107,11 @@ start_thumbor() {
     -c bench/peers/thumbor/thumbor.conf --processes "$cores" & pids+=($!)
   wait_http "${base[thumbor]}" "/unsafe/100x100/$(first_input)"
 }
-list() { local s=${2%-orig}; echo "$work/paths/$1.${s%-first}"; }   # ours-* request what ours does
+list() { local s=$2; [[ $s == ours* ]] && s=ours; echo "$work/paths/$1.$s"; }   # ours* request what ours does
 
 # --- (1) uncached random sizes, (2) fixed 400x300 crop: every server renders ------------
 # (7) the imgproxy-shaped workload: ~2 MP photos fitted inside 512x512, JPEG q80, c=2.
-for server in ours ours-first ours-orig sharp thumbor; do
+for server in "${servers[@]}"; do
   export IMAGE_RENDER_CACHE_BYTES=0
   "start_$server"
   check_sizes "$server" "${base[$server]}" "$(list random "$server")" "$work/paths/random.sizes"
@@ -140,7 +148,7 @@ done
 stop_all
 
 # --- (6) peak RSS at 16 connections on the random-size workload, fresh processes --------
-for server in ours ours-first ours-orig sharp thumbor; do
+for server in "${servers[@]}"; do
   "start_$server"
   python3 bench/peak_rss.py "${pids[-1]}" > "$work/rss.$server" & sampler=$!
   measure "6-rss" "$server" "${base[$server]}" 16 "$(list random "$server")"
@@ -155,6 +163,8 @@ for list in random fit; do
   echo "== floor $list" >&2
   printf '{"workload":"floor-%s","floor":%s}\n' "$list" \
     "$(VIPS_WARNING=0 "$bin/examples/floor" "$work/inputs" "$work/paths/$list.floor")" >> "$results"
+  printf '{"workload":"floor17-%s","floor":%s}\n' "$list" \
+    "$(VIPS_WARNING=0 "$bin17/examples/floor" "$work/inputs" "$work/paths/$list.floor")" >> "$results"
 done
 
 out=${BENCH_OUT:-bench/results/$(date +%F)-$(hostname -s).md}

