@@ -84,7 +84,12 @@ start_ours() { "${svc:-$bin}/picsum-image-service" & pids+=($!); wait_http "${ba
 start_ours-first() { IMAGE_LADDERS=false IMAGE_STORAGE_PATH=$work/store-orig start_ours; }
 start_ours-orig() { IMAGE_STORAGE_PATH=$work/store-orig start_ours; ladders_made; }
 start_ours17-first() { svc=$bin17 start_ours-first; }
-start_ours17-orig() { rm -rf "$work/store-orig/derived"; svc=$bin17 start_ours-orig; }
+# The 8.17 build makes its own ladders the first time (with its render cache off: a cached
+# answer starts no ladder); later starts find them.
+start_ours17-orig() {
+  [[ -z ${made17:-} ]] && rm -rf "$work/store-orig/derived" && made17=1
+  svc=$bin17 start_ours-orig
+}
 # A render of an original starts its ladder (one at a time, as traffic would): render each
 # original again every half second until all ten indexes are there (2 minutes at most).
 ladders_made() {
