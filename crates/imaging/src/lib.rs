@@ -33,6 +33,7 @@ pub mod picsum;
 mod pipeline;
 mod process;
 mod source;
+mod trim;
 mod vips;
 
 pub use bounds::MAX_SIDE;
@@ -42,4 +43,5 @@ pub use jpeg::jpeg_dimensions;
 pub use picsum::{RenderTask, fit_within, render};
 pub use process::{Rendered, process, process_layered};
 pub use source::{Limits, Probe, probe};
-pub use vips::{Held, held, init, release_thread_state, trim_memory, version};
+pub use trim::trim_memory;
+pub use vips::{Held, held, init, release_thread_state, version};

@@ -71,26 +71,6 @@ fn limit_malloc_arenas() {
     }
 }
 
-/// Free heap memory a process keeps for the renders that follow; above it, it is handed
-/// back to the system.
-const KEEP_FREE_BYTES: usize = 32 << 20;
-
-/// Returns the allocator's free memory to the system (glibc `malloc_trim`) once more than
-/// `KEEP_FREE_BYTES` (32 MiB) of it is free: called by a worker after each render, so the buffers
-/// of large renders do not stay resident. Trimming after every render instead made the next
-/// one fault its buffers in again from the kernel: a third of the CPU of fitting a 2 MP photo
-/// to 512 px (12.0 against 8.1 ms on libvips 8.17.3, bench/ floor).
-pub fn trim_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallinfo2 only reads glibc's heap statistics; malloc_trim walks glibc's heaps
-    // and releases free pages.
-    unsafe {
-        if libc::mallinfo2().fordblks > KEEP_FREE_BYTES {
-            libc::malloc_trim(0);
-        }
-    }
-}
-
 /// Frees libvips' per-thread buffers; call on worker threads before they exit. Does nothing
 /// when libvips was never initialised (calling into it then would crash).
 pub fn release_thread_state() {
