@@ -1,8 +1,8 @@
 //! Runs a [`Pipeline`] on a still image. When the first step scales, the source is
 //! decoded straight to the size it needs (shrink-on-load, see [`decode_scaled`]), so the
-//! decode cost follows the output size. EXIF orientation is applied before the first step. Each step
-//! is asked what it plans ([`Step::plan`]) and does the rest itself ([`Step::apply`]); the
-//! executor knows no operation by name.
+//! decode cost follows the output size. EXIF orientation is applied before the first step.
+//! Each step is asked what it plans ([`Step::plan`]) and does the rest itself
+//! ([`Step::apply`]); the executor knows no operation by name.
 
 use rs_vips::VipsImage;
 use rs_vips::enums::Size as VipsSize;
@@ -77,34 +77,31 @@ fn decode_scaled(
     (w, h): (u32, u32),
 ) -> Result<VipsImage, ImagingError> {
     let (width, height) = (side(w)?, side(h)?);
-    let size = |image: &VipsImage| {
-        image.thumbnail_image_with_opts(
-            width,
-            VOption::new()
-                .set("height", height)
-                .set("size", VipsSize::Force as i32),
-        )
-    };
     let jpeg = header
         .get_string("vips-loader")
         .is_ok_and(|loader| loader.starts_with("jpegload"));
-    match jpeg_scale(oriented, (w, h)) {
-        factor @ 2.. if jpeg => {
-            let options = format!("[fail-on=truncated,access=sequential,shrink={factor}]");
-            let shrunk =
-                VipsImage::new_from_buffer(source, &options).map_err(|_| decode_error())?;
-            size(&shrunk).map_err(|_| decode_error())
-        }
-        _ => VipsImage::thumbnail_buffer_with_opts(
-            source,
-            width,
-            VOption::new()
-                .set("height", height)
-                .set("size", VipsSize::Force as i32)
-                .set("option-string", "fail-on=truncated"),
-        )
-        .map_err(|_| decode_error()),
+    let factor = jpeg_scale(oriented, (w, h));
+    if jpeg && factor >= 2 {
+        let options = format!("[fail-on=truncated,access=sequential,shrink={factor}]");
+        let shrunk = VipsImage::new_from_buffer(source, &options).map_err(|_| decode_error())?;
+        return shrunk
+            .thumbnail_image_with_opts(
+                width,
+                VOption::new()
+                    .set("height", height)
+                    .set("size", VipsSize::Force as i32),
+            )
+            .map_err(|_| decode_error());
     }
+    VipsImage::thumbnail_buffer_with_opts(
+        source,
+        width,
+        VOption::new()
+            .set("height", height)
+            .set("size", VipsSize::Force as i32)
+            .set("option-string", "fail-on=truncated"),
+    )
+    .map_err(|_| decode_error())
 }
 
 /// The largest libjpeg scale-down (8, 4, 2 or 1) that leaves `from` at least `to` on both

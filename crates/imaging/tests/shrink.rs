@@ -108,3 +108,13 @@ fn scaled_decodes_keep_the_exif_orientation() {
         "mean difference from the upright source {diff:.2}"
     );
 }
+
+#[test]
+fn a_truncated_jpeg_decoded_at_scale_is_a_client_error() {
+    init().unwrap();
+    let mut source = photo();
+    source.truncate(source.len() / 2);
+    // 480 px from 6000x4000: the eighth-scale decode path.
+    let err = process(&source, &fit(480, 480), Limits::default()).unwrap_err();
+    assert!(err.is_client_error(), "{err}");
+}

@@ -7,8 +7,8 @@ use super::*;
 
 /// A render of seconds on one core whatever the libvips: a 5000x3333 resize of a 6000x4000
 /// photo, then six gaussian blurs of sigma 50 (about ten seconds each on libvips 8.14, half
-/// a second on 8.17), over the default work and in-flight budgets, which this test raises. Before renders
-/// could be cancelled, the small request below waited for all of it.
+/// a second on 8.17), over the default work and in-flight budgets, which this test raises.
+/// Before renders could be cancelled, the small request below waited for all of it.
 const HEAVY: &str = "path=1.jpg&op=resize&w=5000&h=3333&op=op:effect+filter:blur+w:1000\
     &op=op:effect+filter:blur+w:1000&op=op:effect+filter:blur+w:1000\
     &op=op:effect+filter:blur+w:1000&op=op:effect+filter:blur+w:1000\
