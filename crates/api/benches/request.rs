@@ -23,6 +23,7 @@ fn catalog(n: usize) -> Catalog {
             width: 5000,
             height: 3333,
             url: "https://example.com".into(),
+            tags: Vec::new(),
         })
         .collect();
     Catalog::from_images(images).unwrap_or_else(|e| panic!("{e}"))
@@ -67,6 +68,7 @@ fn bench(c: &mut Criterion) {
         root_url: "https://picsum.example".into(),
         image_service_url: "https://images.picsum.example".into(),
         site: picsum_api::web::Site::new("https://picsum.example"),
+        seed_mode: picsum_catalog::select::SeedMode::Picsum,
     });
     let router = picsum_api::router(state);
     c.bench_function("router/seed_redirect", |b| {

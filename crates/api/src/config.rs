@@ -63,6 +63,11 @@ pub struct ApiConfig {
     /// How often to check the database for catalog changes, in milliseconds.
     #[arg(long, env = "PICSUM_DATABASE_REFRESH_MS", default_value_t = 2000)]
     pub database_refresh_ms: u64,
+    /// How `/seed/{seed}/…` picks: `picsum` (identical to picsum.photos; adding an image moves
+    /// nearly every seed) or `stable` (rendezvous hashing over ids; adding 1% of images moves
+    /// about 1% of seeds). A URL may choose with `?seed_mode=`.
+    #[arg(long, env = "PICSUM_SEED_MODE", default_value = "picsum")]
+    pub seed_mode: picsum_catalog::select::SeedMode,
     /// Log filter: `debug`, `info`, `warn`, `error`, or a `tracing` directive list.
     #[arg(long, env = "PICSUM_LOG_LEVEL", default_value = "info")]
     pub log_level: String,

@@ -2,11 +2,12 @@
 
 use axum::response::Response;
 use http::StatusCode;
+use picsum_catalog::filter::FilterError;
 use picsum_url::params::ParamError;
 use picsum_web::response::error_response;
 
-/// Everything an API request can fail with; messages are Picsum's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+/// Everything an API request can fail with; messages are Picsum's where Picsum has them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
     /// No route matched.
     #[error("page not found")]
@@ -17,13 +18,22 @@ pub enum ApiError {
     /// Bad size, extension or blur.
     #[error(transparent)]
     Params(#[from] ParamError),
+    /// Bad `?orientation=` or `?tag=`.
+    #[error(transparent)]
+    Filter(#[from] FilterError),
+    /// Bad `?seed_mode=`.
+    #[error("Invalid seed_mode: use picsum or stable")]
+    SeedMode,
+    /// A well-formed filter that no image matches (the filter, in words).
+    #[error("No image matches {0}")]
+    NoMatch(String),
 }
 
 impl ApiError {
-    fn status(self) -> StatusCode {
+    fn status(&self) -> StatusCode {
         match self {
-            Self::PageNotFound | Self::ImageNotFound => StatusCode::NOT_FOUND,
-            Self::Params(_) => StatusCode::BAD_REQUEST,
+            Self::PageNotFound | Self::ImageNotFound | Self::NoMatch(_) => StatusCode::NOT_FOUND,
+            Self::Params(_) | Self::Filter(_) | Self::SeedMode => StatusCode::BAD_REQUEST,
         }
     }
 

@@ -5,8 +5,8 @@ use axum::body::Body;
 use axum::response::Response;
 use http::StatusCode;
 use http::header::{self, HeaderValue};
+use picsum_catalog::Catalog;
 use picsum_catalog::info::{Info, Page, legacy_list, list_page};
-use picsum_catalog::{Catalog, Image};
 use picsum_url::params::RawParams;
 use picsum_url::query::Query;
 use picsum_web::response::NO_CACHE;
@@ -14,11 +14,13 @@ use picsum_web::response::NO_CACHE;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::routes::{Pick, Size};
+use crate::select::Selection;
 
 /// Parses, selects, validates and redirects (Picsum §4.1 order).
 ///
 /// # Errors
-/// Size or extension errors first, then an unknown id, then range errors.
+/// Size or extension errors first, then filter errors, then an unknown id or a filter that
+/// matches nothing, then range errors.
 pub fn image_redirect(
     state: &AppState,
     catalog: &Catalog,
@@ -28,16 +30,8 @@ pub fn image_redirect(
     query: &Query,
 ) -> Result<Response, ApiError> {
     let mut raw = RawParams::parse(size.spec(), ext, query)?;
-    let image = match pick {
-        Pick::Random => catalog.random(),
-        Pick::Gray => {
-            raw.grayscale = true;
-            catalog.random()
-        }
-        Pick::Id(id) => catalog.get(id),
-        Pick::Seed(seed) => catalog.by_seed(seed),
-    }
-    .ok_or(ApiError::ImageNotFound)?;
+    raw.grayscale |= *pick == Pick::Gray;
+    let image = Selection::parse(query, state.seed_mode)?.pick(catalog, pick)?;
     let params = raw.validate()?.resolve(image.width, image.height);
     count_request(&params);
     let signed = state.signer.image_path(&image.id, &params);
@@ -88,21 +82,35 @@ fn redirect(location: &str) -> Response {
     res
 }
 
-/// `/id/{id}/info` and `/seed/{seed}/info`.
+/// `/id/{id}/info` and `/seed/{seed}/info` (which honours the filter and seed mode).
 ///
 /// # Errors
-/// [`ApiError::ImageNotFound`].
-pub fn info(state: &AppState, image: Option<&Image>) -> Result<Response, ApiError> {
-    let image = image.ok_or(ApiError::ImageNotFound)?;
+/// Filter errors, [`ApiError::ImageNotFound`] or [`ApiError::NoMatch`].
+pub fn info(
+    state: &AppState,
+    catalog: &Catalog,
+    pick: &Pick,
+    query: &Query,
+) -> Result<Response, ApiError> {
+    let image = Selection::parse(query, state.seed_mode)?.pick(catalog, pick)?;
     Ok(json(Info::new(image, &state.root_url).to_json()))
 }
 
-/// `/v2/list?page=&limit=`.
-pub fn list(state: &AppState, catalog: &Catalog, query: &Query) -> Response {
+/// `/v2/list?page=&limit=`, optionally `&orientation=&tag=`.
+///
+/// # Errors
+/// Filter errors, or [`ApiError::NoMatch`] when the filter matches no image at all (a page
+/// past the end of a non-empty match is `[]`, as unfiltered).
+pub fn list(state: &AppState, catalog: &Catalog, query: &Query) -> Result<Response, ApiError> {
+    let filter = Selection::parse(query, state.seed_mode)?.filter;
+    if !filter.is_empty() && catalog.matching(&filter).is_empty() {
+        return Err(ApiError::NoMatch(filter.to_string()));
+    }
     let page = list_page(
         catalog,
         &state.root_url,
         Page::parse(query.get("page"), query.get("limit")),
+        &filter,
     );
     let mut res = json(page.body);
     let h = res.headers_mut();
@@ -113,7 +121,7 @@ pub fn list(state: &AppState, catalog: &Catalog, query: &Query) -> Response {
     if let Ok(v) = HeaderValue::from_str(&page.link) {
         h.insert(header::LINK, v);
     }
-    res
+    Ok(res)
 }
 
 /// Deprecated `/list`.

@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod handlers;
 pub mod routes;
+pub mod select;
 pub mod snapshot;
 pub mod web;
 
@@ -19,6 +20,7 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use http::Method;
+use picsum_catalog::select::SeedMode;
 use picsum_signing::Signer;
 use picsum_url::query::Query;
 use picsum_web::cors::Cors;
@@ -43,6 +45,8 @@ pub struct AppState {
     pub image_service_url: String,
     /// The web site, rendered for `root_url`.
     pub site: web::Site,
+    /// How `/seed/` picks when the URL does not say (`?seed_mode=`).
+    pub seed_mode: SeedMode,
 }
 
 impl AppState {
@@ -63,6 +67,7 @@ impl AppState {
             site: web::Site::new(&root_url),
             root_url,
             image_service_url: config.image_service_url.trim_end_matches('/').to_owned(),
+            seed_mode: config.seed_mode,
         })
     }
 }
@@ -122,9 +127,9 @@ fn handle(state: &AppState, route: Route, info: &RequestInfo) -> Response {
         Route::Image { pick, size, ext } => {
             handlers::image_redirect(state, &catalog, &pick, &size, &ext, &query)
         }
-        Route::Info(id) => handlers::info(state, catalog.get(&id)),
-        Route::SeedInfo(seed) => handlers::info(state, catalog.by_seed(&seed)),
-        Route::List => Ok(handlers::list(state, &catalog, &query)),
+        Route::Info(id) => handlers::info(state, &catalog, &Pick::Id(id), &query),
+        Route::SeedInfo(seed) => handlers::info(state, &catalog, &Pick::Seed(seed), &query),
+        Route::List => handlers::list(state, &catalog, &query),
         Route::LegacyList => Ok(handlers::legacy(&catalog)),
         Route::Static(file) => Ok(state.site.response(file)),
     };

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::filter::Filter;
 use crate::json::to_go_json;
 use crate::{Catalog, Image, numeric_id};
 
@@ -78,8 +79,9 @@ pub struct ListPage {
     pub link: String,
 }
 
-/// Builds the `/v2/list` page over the numeric order.
-pub fn list_page(catalog: &Catalog, root_url: &str, page: Page) -> ListPage {
+/// Builds the `/v2/list` page over the numeric order of the images `filter` matches; the
+/// `Link` URLs keep the filter.
+pub fn list_page(catalog: &Catalog, root_url: &str, page: Page, filter: &Filter) -> ListPage {
     // Picsum overflows here and answers 500; an offset past any catalog is simply empty.
     let offset = page
         .limit
@@ -88,12 +90,18 @@ pub fn list_page(catalog: &Catalog, root_url: &str, page: Page) -> ListPage {
         .unwrap_or(usize::MAX);
     let limit = usize::try_from(page.limit).unwrap_or(usize::MAX);
     let items: Vec<Info<'_>> = catalog
-        .numeric()
+        .numeric_in(filter)
         .skip(offset)
         .take(limit)
         .map(|img| Info::new(img, root_url))
         .collect();
-    let url = |p: u64| format!("<{root_url}/v2/list?page={p}&limit={}>", page.limit);
+    let url = |p: u64| {
+        format!(
+            "<{root_url}/v2/list?page={p}&limit={}{}>",
+            page.limit,
+            filter.query()
+        )
+    };
     let link = if page.page == 1 {
         format!("{}; rel=\"next\"", url(2))
     } else if items.len() < limit {
@@ -190,17 +198,18 @@ mod tests {
     fn links() {
         let c = Catalog::from_images(["1", "2", "3"].map(image).to_vec()).unwrap();
         let r = "R";
-        let p = list_page(&c, r, Page { page: 1, limit: 30 });
+        let all = Filter::default();
+        let p = list_page(&c, r, Page { page: 1, limit: 30 }, &all);
         assert_eq!(p.link, "<R/v2/list?page=2&limit=30>; rel=\"next\"");
         assert!(body(&p.body).starts_with("[{\"id\":\"1\""));
-        let p = list_page(&c, r, Page { page: 2, limit: 2 });
+        let p = list_page(&c, r, Page { page: 2, limit: 2 }, &all);
         assert_eq!(p.link, "<R/v2/list?page=1&limit=2>; rel=\"prev\"");
-        let p = list_page(&c, r, Page { page: 3, limit: 1 });
+        let p = list_page(&c, r, Page { page: 3, limit: 1 }, &all);
         assert_eq!(
             p.link,
             "<R/v2/list?page=2&limit=1>; rel=\"prev\", <R/v2/list?page=4&limit=1>; rel=\"next\""
         );
-        let p = list_page(&c, r, Page { page: 9, limit: 30 });
+        let p = list_page(&c, r, Page { page: 9, limit: 30 }, &all);
         assert_eq!(body(&p.body), "[]\n");
         let p = list_page(
             &c,
@@ -209,6 +218,15 @@ mod tests {
                 page: u64::MAX,
                 limit: 100,
             },
+            &all,
+        );
+        assert_eq!(body(&p.body), "[]\n");
+        // A filter narrows the list and stays in the links.
+        let square = Filter::parse(Some("square"), None).unwrap();
+        let p = list_page(&c, r, Page { page: 1, limit: 1 }, &square);
+        assert_eq!(
+            p.link,
+            "<R/v2/list?page=2&limit=1&orientation=square>; rel=\"next\""
         );
         assert_eq!(body(&p.body), "[]\n");
     }

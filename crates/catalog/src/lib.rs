@@ -6,16 +6,22 @@
 //! catalog) and *numeric order* (listing). The backing store is chosen by [`CatalogSource`];
 //! the first one is Picsum's JSON manifest, which needs no server.
 //!
-//! [`info`] holds the JSON documents the API returns, encoded by [`json::to_go_json`].
+//! [`info`] holds the JSON documents the API returns, encoded by [`json::to_go_json`];
+//! [`filter`] the `?orientation=`/`?tag=` filters and [`select`] the filtered and seeded
+//! picks (Picsum's seeds, or seeds that survive catalog growth).
 
+pub mod filter;
 pub mod info;
 pub mod json;
 mod rng_cooked;
 pub mod seed;
+pub mod select;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+
+use filter::{Orientation, Tag};
 
 /// One photo as the manifest describes it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
@@ -30,6 +36,21 @@ pub struct Image {
     pub height: u32,
     /// Source page of the photo.
     pub url: String,
+    /// Catalog tags (the computed orientation tag is not stored here).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
+}
+
+impl Image {
+    /// The image's shape.
+    pub fn orientation(&self) -> Orientation {
+        Orientation::of(self.width, self.height)
+    }
+
+    /// Whether the image has `tag`, stored or computed.
+    pub fn has_tag(&self, tag: &Tag) -> bool {
+        self.orientation().name() == tag.as_str() || self.tags.contains(tag)
+    }
 }
 
 /// Why a catalog could not be loaded.
@@ -74,6 +95,10 @@ struct Snapshot {
     images: Vec<Image>,
     numeric: Vec<usize>,
     by_id: HashMap<String, usize>,
+    /// Indexes (file order) of the images with each tag, stored or computed.
+    by_tag: HashMap<String, Vec<usize>>,
+    /// [`seed::murmur3_h1`] of each id, for rendezvous picks.
+    id_hash: Vec<u64>,
 }
 
 impl Catalog {
@@ -115,11 +140,28 @@ impl Catalog {
                 .get(i)
                 .map_or(0, |img| numeric_id(&img.id).unwrap_or(0))
         });
+        let mut by_tag: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, img) in images.iter().enumerate() {
+            let computed = img.orientation().name();
+            let mut tags: Vec<&str> = img.tags.iter().map(Tag::as_str).collect();
+            tags.push(computed);
+            tags.sort_unstable();
+            tags.dedup();
+            for tag in tags {
+                by_tag.entry(tag.to_owned()).or_default().push(i);
+            }
+        }
+        let id_hash = images
+            .iter()
+            .map(|img| seed::murmur3_h1(img.id.as_bytes()))
+            .collect();
         Ok(Self {
             inner: Arc::new(Snapshot {
                 images,
                 numeric,
                 by_id,
+                by_tag,
+                id_hash,
             }),
         })
     }
@@ -188,6 +230,7 @@ mod tests {
             width: 300,
             height: 400,
             url: "https://picsum.photos".into(),
+            tags: Vec::new(),
         }
     }
 

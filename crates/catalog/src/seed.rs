@@ -66,7 +66,7 @@ fn le_u64(bytes: &[u8]) -> u64 {
         .fold(0, |acc, &b| (acc << 8) | u64::from(b))
 }
 
-fn fmix(mut k: u64) -> u64 {
+pub(crate) fn fmix(mut k: u64) -> u64 {
     k ^= k >> 33;
     k = k.wrapping_mul(0xff51_afd7_ed55_8ccd);
     k ^= k >> 33;

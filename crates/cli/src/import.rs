@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use bytes::Bytes;
 use picsum_catalog::Image;
+use picsum_catalog::filter::Tag;
 use picsum_db::Database;
 use picsum_imaging::Limits;
 use picsum_storage::Storage;
@@ -26,6 +27,7 @@ struct Entry {
     id: String,
     author: String,
     url: String,
+    tags: Vec<Tag>,
 }
 
 /// What an import did.
@@ -46,6 +48,7 @@ pub(crate) async fn import(
     storage: &Storage,
     db: &Database,
     author: &str,
+    tags: &[Tag],
 ) -> anyhow::Result<Summary> {
     picsum_imaging::init()?;
     let existing = db
@@ -62,13 +65,17 @@ pub(crate) async fn import(
             .with_context(|| format!("reading {}", entry.file.display()))?;
         let header = picsum_imaging::probe(&bytes)
             .with_context(|| format!("{} is not a supported image", entry.file.display()))?;
-        let image = Image {
+        let mut image = Image {
             id: entry.id,
             author: entry.author,
             width: header.width,
             height: header.height,
             url: entry.url,
+            tags: entry.tags,
         };
+        image.tags.extend_from_slice(tags);
+        image.tags.sort();
+        image.tags.dedup();
         let original_key = format!("{}.jpg", image.id);
         if existing.contains(&image) && storage.exists(&original_key).await? {
             summary.skipped += 1;
@@ -139,6 +146,7 @@ fn entries(source: &Path, existing: &[Image], author: &str) -> anyhow::Result<Ve
                 id: i.id,
                 author: i.author,
                 url: i.url,
+                tags: i.tags,
             })
             .collect());
     }
@@ -186,6 +194,7 @@ fn entries(source: &Path, existing: &[Image], author: &str) -> anyhow::Result<Ve
             id,
             author: author.to_owned(),
             url: String::new(),
+            tags: Vec::new(),
         });
     }
     Ok(out)

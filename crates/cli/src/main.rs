@@ -67,6 +67,10 @@ enum Command {
         /// Author recorded for photos imported from a folder.
         #[arg(long, default_value = "Unknown")]
         author: String,
+        /// Tags added to every imported photo (comma-separated; a manifest's own `tags` are
+        /// kept too): what `?tag=` filters on.
+        #[arg(long, value_delimiter = ',', value_parser = picsum_catalog::filter::Tag::parse)]
+        tags: Vec<picsum_catalog::filter::Tag>,
     },
     /// Print the catalog as a Picsum JSON manifest.
     ExportManifest {
@@ -282,6 +286,7 @@ fn main() -> anyhow::Result<()> {
             storage_url,
             storage_path,
             author,
+            tags,
         } => catalog_task(async move {
             let max = 1 << 30;
             let storage = match (storage_url, storage_path) {
@@ -292,7 +297,7 @@ fn main() -> anyhow::Result<()> {
                 ),
             };
             let db = picsum_db::Database::connect(&database_url)?;
-            let summary = import::import(&source, &storage, &db, &author).await?;
+            let summary = import::import(&source, &storage, &db, &author, &tags).await?;
             eprintln!(
                 "imported {}, already complete {}",
                 summary.imported, summary.skipped

@@ -15,6 +15,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use picsum_catalog::Image;
+use picsum_catalog::filter::Tag;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
@@ -56,7 +57,7 @@ pub enum Database {
     Sqlite(SqlitePool),
 }
 
-type Row = (String, String, i64, i64, String);
+type Row = (String, String, i64, i64, String, String);
 
 impl Database {
     /// Connects lazily: the pool opens connections on first use, so a service can start
@@ -109,7 +110,7 @@ impl Database {
     /// # Errors
     /// Query failures or out-of-range stored sizes.
     pub async fn images(&self) -> Result<Vec<Image>, DbError> {
-        const SQL: &str = "SELECT id, author, CAST(width AS BIGINT), CAST(height AS BIGINT), url FROM image ORDER BY position, id";
+        const SQL: &str = "SELECT id, author, CAST(width AS BIGINT), CAST(height AS BIGINT), url, tags FROM image ORDER BY position, id";
         let rows: Vec<Row> = match self {
             Self::Postgres { pool, named } => {
                 let mut tx = pool.begin().await?;
@@ -123,11 +124,17 @@ impl Database {
             Self::Sqlite(pool) => sqlx::query_as(SQL).fetch_all(pool).await?,
         };
         rows.into_iter()
-            .map(|(id, author, width, height, url)| {
-                let dim = |v: i64| u32::try_from(v).map_err(|_| DbError::InvalidRow(id.clone()));
+            .map(|(id, author, width, height, url, tags)| {
+                let invalid = || DbError::InvalidRow(id.clone());
+                let dim = |v: i64| u32::try_from(v).map_err(|_| invalid());
                 Ok(Image {
                     width: dim(width)?,
                     height: dim(height)?,
+                    tags: tags
+                        .split(',')
+                        .filter(|t| !t.is_empty())
+                        .map(|t| Tag::parse(t).map_err(|_| invalid()))
+                        .collect::<Result<_, _>>()?,
                     id: id.clone(),
                     author,
                     url,
@@ -164,22 +171,29 @@ impl Database {
     /// Query failures.
     pub async fn upsert(&self, image: &Image) -> Result<(), DbError> {
         let (width, height) = (i64::from(image.width), i64::from(image.height));
+        let mut tags: Vec<&str> = image.tags.iter().map(Tag::as_str).collect();
+        tags.sort_unstable();
+        tags.dedup();
+        let tags = tags.join(",");
         match self {
             Self::Postgres { pool, named } => {
                 let mut tx = pool.begin().await?;
                 sqlx::query(
-                    "INSERT INTO image (id, author, width, height, url, position)
-                     VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(MAX(position) + 1, 0) FROM image))
+                    "INSERT INTO image (id, author, width, height, url, tags, position)
+                     VALUES ($1, $2, $3, $4, $5, $6, (SELECT COALESCE(MAX(position) + 1, 0) FROM image))
                      ON CONFLICT (id) DO UPDATE SET author = EXCLUDED.author, width = EXCLUDED.width,
-                         height = EXCLUDED.height, url = EXCLUDED.url, updated_at = now()
-                     WHERE (image.author, image.width, image.height, image.url)
-                         IS DISTINCT FROM (EXCLUDED.author, EXCLUDED.width, EXCLUDED.height, EXCLUDED.url)",
+                         height = EXCLUDED.height, url = EXCLUDED.url, tags = EXCLUDED.tags,
+                         updated_at = now()
+                     WHERE (image.author, image.width, image.height, image.url, image.tags)
+                         IS DISTINCT FROM (EXCLUDED.author, EXCLUDED.width, EXCLUDED.height,
+                                           EXCLUDED.url, EXCLUDED.tags)",
                 )
                 .bind(&image.id)
                 .bind(&image.author)
                 .bind(i32::try_from(width).map_err(|_| DbError::InvalidRow(image.id.clone()))?)
                 .bind(i32::try_from(height).map_err(|_| DbError::InvalidRow(image.id.clone()))?)
                 .bind(&image.url)
+                .bind(&tags)
                 .persistent(*named)
                 .execute(&mut *tx)
                 .await?;
@@ -187,18 +201,20 @@ impl Database {
             }
             Self::Sqlite(pool) => {
                 sqlx::query(
-                    "INSERT INTO image (id, author, width, height, url, position)
-                     VALUES (?1, ?2, ?3, ?4, ?5, (SELECT COALESCE(MAX(position) + 1, 0) FROM image))
+                    "INSERT INTO image (id, author, width, height, url, tags, position)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, (SELECT COALESCE(MAX(position) + 1, 0) FROM image))
                      ON CONFLICT (id) DO UPDATE SET author = excluded.author, width = excluded.width,
-                         height = excluded.height, url = excluded.url
-                     WHERE (image.author, image.width, image.height, image.url)
-                         IS NOT (excluded.author, excluded.width, excluded.height, excluded.url)",
+                         height = excluded.height, url = excluded.url, tags = excluded.tags
+                     WHERE (image.author, image.width, image.height, image.url, image.tags)
+                         IS NOT (excluded.author, excluded.width, excluded.height, excluded.url,
+                                 excluded.tags)",
                 )
                 .bind(&image.id)
                 .bind(&image.author)
                 .bind(width)
                 .bind(height)
                 .bind(&image.url)
+                .bind(&tags)
                 .execute(pool)
                 .await?;
             }

@@ -2,6 +2,7 @@
 #![expect(clippy::unwrap_used, reason = "test code")]
 
 use picsum_catalog::Image;
+use picsum_catalog::filter::Tag;
 use picsum_db::{Database, DbError};
 use picsum_testkit::{PgBouncer, Postgres, TempDir, TestCa};
 
@@ -12,6 +13,7 @@ fn image(id: &str, author: &str) -> Image {
         width: 300,
         height: 400,
         url: "https://picsum.photos".into(),
+        tags: Vec::new(),
     }
 }
 
@@ -43,7 +45,25 @@ async fn exercise(db: &Database) {
     db.upsert(&image("2", "Someone else")).await.unwrap();
     let images = db.images().await.unwrap();
     assert_eq!(images.get(1), Some(&image("2", "Someone else")));
-    assert!(db.version().await.unwrap() > v1);
+    let v2 = db.version().await.unwrap();
+    assert!(v2 > v1);
+    // Tags are stored sorted and deduplicated; changing them is a change.
+    let mut tagged = image("2", "Someone else");
+    tagged.tags = ["snow", "city", "snow"]
+        .iter()
+        .map(|t| Tag::parse(t).unwrap())
+        .collect();
+    db.upsert(&tagged).await.unwrap();
+    let v3 = db.version().await.unwrap();
+    assert!(v3 > v2);
+    let stored = db.images().await.unwrap().get(1).unwrap().tags.clone();
+    assert_eq!(
+        stored,
+        [Tag::parse("city").unwrap(), Tag::parse("snow").unwrap()]
+    );
+    tagged.tags = stored;
+    db.upsert(&tagged).await.unwrap();
+    assert_eq!(db.version().await.unwrap(), v3);
     assert!(db.delete("x").await.unwrap());
     assert!(!db.delete("x").await.unwrap());
     assert_eq!(db.images().await.unwrap().len(), 3);

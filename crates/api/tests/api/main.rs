@@ -3,6 +3,7 @@
 #![expect(clippy::unwrap_used, reason = "test helpers panic on failure")]
 
 mod cases;
+mod filters;
 mod list;
 
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use http::{HeaderMap, Request, StatusCode};
 use picsum_api::AppState;
+use picsum_catalog::select::SeedMode;
 use picsum_catalog::{Catalog, CatalogSource};
 use picsum_signing::Signer;
 use tower::ServiceExt;
@@ -24,14 +26,20 @@ pub fn fixture(name: &str) -> std::path::PathBuf {
 }
 
 pub fn state(manifest: &str) -> Arc<AppState> {
+    state_with(
+        Catalog::load(&CatalogSource::Manifest(fixture(manifest))).unwrap(),
+        SeedMode::Picsum,
+    )
+}
+
+pub fn state_with(catalog: Catalog, seed_mode: SeedMode) -> Arc<AppState> {
     Arc::new(AppState {
-        catalog: picsum_api::snapshot::LiveCatalog::new(
-            Catalog::load(&CatalogSource::Manifest(fixture(manifest))).unwrap(),
-        ),
+        catalog: picsum_api::snapshot::LiveCatalog::new(catalog),
         signer: Signer::new("test"),
         root_url: ROOT.into(),
         image_service_url: IMAGES.into(),
         site: picsum_api::web::Site::new(ROOT),
+        seed_mode,
     })
 }
 

@@ -130,10 +130,35 @@ async fn import_then_serve_from_postgres_and_s3_through_a_database_outage() {
         width: 10,
         height: 10,
         url: String::new(),
+        tags: vec![picsum_catalog::filter::Tag::parse("new").unwrap()],
     })
     .await
     .unwrap();
     wait_status(&http, &format!("{}/id/100/info", api.base), 200).await;
+    // Its tag filters the list and the seeded and random picks; an unknown tag is a 404.
+    let tagged = get_text(&http, &format!("{}/v2/list?tag=new", api.base)).await;
+    let tagged: Vec<serde_json::Value> = serde_json::from_str(&tagged).unwrap();
+    assert_eq!(tagged.len(), 1);
+    assert_eq!(tagged[0]["id"], "100");
+    for path in ["/seed/any/10?tag=new", "/10?tag=NEW&orientation=square"] {
+        let res = http
+            .get(format!("{}{path}", api.base))
+            .send()
+            .await
+            .unwrap();
+        let location = res.headers()["location"].to_str().unwrap();
+        assert!(location.contains("/id/100/"), "{path} -> {location}");
+    }
+    let none = http
+        .get(format!("{}/seed/any/10?tag=nothing-here", api.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(none.status(), 404);
+    assert_eq!(
+        none.text().await.unwrap(),
+        "No image matches tag \"nothing-here\"\n"
+    );
 
     // Database down: the API keeps answering from its snapshot.
     pg.stop();
@@ -233,6 +258,7 @@ async fn catalog_through_pgbouncer_in_transaction_mode() {
             width: 10,
             height: 10,
             url: String::new(),
+            tags: Vec::new(),
         })
         .await
         .unwrap();
