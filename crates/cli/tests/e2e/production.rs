@@ -111,8 +111,19 @@ async fn import_then_serve_from_postgres_and_s3_through_a_database_outage() {
         serde_json::from_str::<Vec<serde_json::Value>>(&list)
             .unwrap()
             .len(),
-        12
+        expected.len()
     );
+    // The manifest's tags came through the database: they filter.
+    let space = get_text(&http, &format!("{}/v2/list?tag=space", api.base)).await;
+    let space: Vec<serde_json::Value> = serde_json::from_str(&space).unwrap();
+    let want: Vec<&str> = expected
+        .iter()
+        .filter(|i| i.tags.iter().any(|t| t.as_str() == "space"))
+        .map(|i| i.id.as_str())
+        .collect();
+    let got: Vec<&str> = space.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert!(!want.is_empty());
+    assert_eq!(got, want);
     let redirect = http
         .get(format!("{}/id/3/300/200", api.base))
         .send()
@@ -238,10 +249,18 @@ async fn catalog_through_pgbouncer_in_transaction_mode() {
     assert!(cli(&["migrate"], &env).status().unwrap().success());
     let manifest = gallery_manifest();
     assert!(
-        cli(&["import", manifest.to_str().unwrap()], &env)
-            .status()
-            .unwrap()
-            .success()
+        cli(
+            &[
+                "import",
+                manifest.to_str().unwrap(),
+                "--tags",
+                "sample,Pooled"
+            ],
+            &env
+        )
+        .status()
+        .unwrap()
+        .success()
     );
     let gallery = Gallery::new("pgbouncer");
     let images = gallery.image_service(1, 4);
@@ -249,7 +268,21 @@ async fn catalog_through_pgbouncer_in_transaction_mode() {
     let http = client();
     let list = get_text(&http, &format!("{}/v2/list", api.base)).await;
     let rows: Vec<serde_json::Value> = serde_json::from_str(&list).unwrap();
-    assert_eq!(rows.len(), 12);
+    let gallery_len = std::fs::read_to_string(&manifest)
+        .map(|m| serde_json::from_str::<Vec<Image>>(&m).unwrap().len())
+        .unwrap();
+    assert_eq!(rows.len(), gallery_len);
+    // `--tags` tagged every imported photo (lowercased), beside the manifest's own tags.
+    let tagged = get_text(&http, &format!("{}/v2/list?tag=sample,pooled&limit=100", api.base)).await;
+    let tagged: Vec<serde_json::Value> = serde_json::from_str(&tagged).unwrap();
+    assert_eq!(tagged.len(), gallery_len);
+    let both = get_text(&http, &format!("{}/v2/list?tag=sample,space", api.base)).await;
+    assert!(
+        serde_json::from_str::<Vec<serde_json::Value>>(&both)
+            .unwrap()
+            .len()
+            >= 3
+    );
     Database::connect(&pooled)
         .unwrap()
         .upsert(&Image {
