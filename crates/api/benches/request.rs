@@ -8,6 +8,7 @@ use axum::body::Body;
 use criterion::{Criterion, criterion_group, criterion_main};
 use picsum_api::AppState;
 use picsum_api::routes::Route;
+use picsum_catalog::select::SeedMode;
 use picsum_catalog::{Catalog, Image};
 use picsum_signing::Signer;
 use picsum_url::params::{RawParams, SizeSpec};
@@ -52,6 +53,23 @@ fn bench(c: &mut Criterion) {
         let cat = catalog(n);
         c.bench_function(&format!("seed/select_of_{n}"), |b| {
             b.iter(|| cat.by_seed(black_box("picsum")).map(|i| i.id.len()))
+        });
+        let all = picsum_catalog::filter::Filter::default();
+        let landscape = picsum_catalog::filter::Filter::parse(Some("landscape"), None)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (picsum, stable) = (SeedMode::Picsum, SeedMode::Stable);
+        c.bench_function(&format!("seed/stable_of_{n}"), |b| {
+            b.iter(|| {
+                cat.seeded(black_box("picsum"), &all, stable)
+                    .map(|i| i.id.len())
+            })
+        });
+        // Every image matches: the worst case of a filtered pick.
+        c.bench_function(&format!("seed/filtered_of_{n}"), |b| {
+            b.iter(|| {
+                cat.seeded(black_box("picsum"), &landscape, picsum)
+                    .map(|i| i.id.len())
+            })
         });
         c.bench_function(&format!("catalog/get_of_{n}"), |b| {
             b.iter(|| cat.get(black_box("777")).map(|i| i.width))

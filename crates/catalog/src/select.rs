@@ -81,30 +81,32 @@ impl Catalog {
 
     /// The image `seed` picks among those `filter` matches.
     pub fn seeded(&self, seed: &str, filter: &Filter, mode: SeedMode) -> Option<&Image> {
-        if filter.is_empty() && mode == SeedMode::Picsum {
-            return self.by_seed(seed);
-        }
-        let m = self.matching(filter);
-        let index = match mode {
-            SeedMode::Picsum if !m.is_empty() => m.get(seed_index(seed, m.len())).copied(),
-            SeedMode::Picsum => None,
-            SeedMode::Stable => self.rendezvous(murmur3_h1(seed.as_bytes()), &m),
+        let index = match (mode, filter.is_empty()) {
+            (SeedMode::Picsum, true) => return self.by_seed(seed),
+            (SeedMode::Stable, true) => self.rendezvous(seed, 0..self.len()),
+            (SeedMode::Stable, false) => {
+                self.rendezvous(seed, self.matching(filter).iter().copied())
+            }
+            (SeedMode::Picsum, false) => {
+                let m = self.matching(filter);
+                (!m.is_empty())
+                    .then(|| m.get(seed_index(seed, m.len())).copied())
+                    .flatten()
+            }
         };
         index.and_then(|i| self.inner.images.get(i))
     }
 
-    /// The candidate with the highest score for `seed_hash`; ties go to the earlier one.
-    fn rendezvous(&self, seed_hash: u64, candidates: &[usize]) -> Option<usize> {
+    /// The candidate with the highest score for `seed`; ties go to the earlier one.
+    fn rendezvous(&self, seed: &str, candidates: impl Iterator<Item = usize>) -> Option<usize> {
+        let seed_hash = murmur3_h1(seed.as_bytes());
         let score = |i: usize| {
             self.inner
                 .id_hash
                 .get(i)
                 .map_or(0, |&h| fmix(seed_hash ^ h))
         };
-        candidates
-            .iter()
-            .copied()
-            .max_by_key(|&i| (score(i), std::cmp::Reverse(i)))
+        candidates.max_by_key(|&i| (score(i), std::cmp::Reverse(i)))
     }
 
     /// Images in numeric id order that `filter` matches.

@@ -273,7 +273,11 @@ async fn catalog_through_pgbouncer_in_transaction_mode() {
         .unwrap();
     assert_eq!(rows.len(), gallery_len);
     // `--tags` tagged every imported photo (lowercased), beside the manifest's own tags.
-    let tagged = get_text(&http, &format!("{}/v2/list?tag=sample,pooled&limit=100", api.base)).await;
+    let tagged = get_text(
+        &http,
+        &format!("{}/v2/list?tag=sample,pooled&limit=100", api.base),
+    )
+    .await;
     let tagged: Vec<serde_json::Value> = serde_json::from_str(&tagged).unwrap();
     assert_eq!(tagged.len(), gallery_len);
     let both = get_text(&http, &format!("{}/v2/list?tag=sample,space", api.base)).await;
