@@ -81,7 +81,7 @@ fn bench(c: &mut Criterion) {
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
     let state = Arc::new(AppState {
-        catalog: picsum_api::snapshot::LiveCatalog::new(catalog(1_000)),
+        catalog: picsum_api::LiveCatalog::new(catalog(1_000)),
         signer,
         root_url: "https://picsum.example".into(),
         image_service_url: "https://images.picsum.example".into(),

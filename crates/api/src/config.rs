@@ -74,6 +74,17 @@ pub struct ApiConfig {
 }
 
 impl ApiConfig {
+    /// Where the catalog comes from.
+    pub fn catalog(&self) -> picsum_db::live::CatalogConfig {
+        picsum_db::live::CatalogConfig {
+            manifest: self.database_file_path.clone(),
+            database_url: self.database_url.clone(),
+            direct_url: self.database_direct_url.clone(),
+            migrate: self.database_migrate,
+            refresh: std::time::Duration::from_millis(self.database_refresh_ms),
+        }
+    }
+
     /// Defaults and environment only (no command line), as `picsum dev` uses it.
     ///
     /// # Errors

@@ -11,7 +11,6 @@ pub mod error;
 pub mod handlers;
 pub mod routes;
 pub mod select;
-pub mod snapshot;
 pub mod web;
 
 use std::sync::Arc;
@@ -21,6 +20,7 @@ use axum::extract::{Request, State};
 use axum::response::Response;
 use http::Method;
 use picsum_catalog::select::SeedMode;
+pub use picsum_db::live::LiveCatalog;
 use picsum_signing::Signer;
 use picsum_url::query::Query;
 use picsum_web::cors::Cors;
@@ -36,7 +36,7 @@ use routes::{Pick, Route};
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// The catalog snapshot.
-    pub catalog: snapshot::LiveCatalog,
+    pub catalog: LiveCatalog,
     /// Signs image-service URLs.
     pub signer: Signer,
     /// Public base URL of the API (no trailing slash).
@@ -62,7 +62,7 @@ impl AppState {
         );
         let root_url = config.root_url.trim_end_matches('/').to_owned();
         Ok(Self {
-            catalog: snapshot::load(config).await?,
+            catalog: picsum_db::live::load(&config.catalog()).await?,
             signer: Signer::new(config.hmac_key.as_bytes()),
             site: web::Site::new(&root_url),
             root_url,

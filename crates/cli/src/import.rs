@@ -65,17 +65,7 @@ pub(crate) async fn import(
             .with_context(|| format!("reading {}", entry.file.display()))?;
         let header = picsum_imaging::probe(&bytes)
             .with_context(|| format!("{} is not a supported image", entry.file.display()))?;
-        let mut image = Image {
-            id: entry.id,
-            author: entry.author,
-            width: header.width,
-            height: header.height,
-            url: entry.url,
-            tags: entry.tags,
-        };
-        image.tags.extend_from_slice(tags);
-        image.tags.sort();
-        image.tags.dedup();
+        let image = row(entry, &header, tags);
         let original_key = format!("{}.jpg", image.id);
         if existing.contains(&image) && storage.exists(&original_key).await? {
             summary.skipped += 1;
@@ -123,6 +113,22 @@ pub(crate) async fn import(
         eprintln!();
     }
     Ok(summary)
+}
+
+/// The catalog row of a photo: its entry, its stored size, its tags and `extra` ones.
+fn row(entry: Entry, header: &picsum_imaging::Probe, extra: &[Tag]) -> Image {
+    let mut tags = entry.tags;
+    tags.extend_from_slice(extra);
+    tags.sort();
+    tags.dedup();
+    Image {
+        id: entry.id,
+        author: entry.author,
+        width: header.width,
+        height: header.height,
+        url: entry.url,
+        tags,
+    }
 }
 
 fn entries(source: &Path, existing: &[Image], author: &str) -> anyhow::Result<Vec<Entry>> {

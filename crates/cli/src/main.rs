@@ -1,13 +1,16 @@
 //! `picsum`, the operator CLI.
 //!
 //! * `picsum dev`: the API and the image service in one process on embedded defaults (the
-//!   sample gallery, a manifest catalog, in-memory cache), sharing a fresh signing key.
+//!   sample gallery, embedded in the binary, a manifest catalog, in-memory cache), sharing a
+//!   fresh signing key (see [`dev`]).
 //! * `picsum sign`: prints the signed image-service URL of a path (or of each stdin line).
 //! * `picsum signature`: signs a query string for the picfit dialect.
 //! * `picsum api-key`: API keys for the transformation API (pixlserv's layout in Redis).
 //! * `picsum migrate`, `picsum import`, `picsum export-manifest`: the catalog database and the
 //!   photos in storage (see [`import`]).
 
+mod dev;
+mod gallery;
 mod import;
 
 use std::io::Write;
@@ -15,8 +18,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use picsum_api::ApiConfig;
-use picsum_image_service::ImageConfig;
 use picsum_signing::Signer;
 use picsum_url::query::Query;
 
@@ -241,7 +242,7 @@ fn main() -> anyhow::Result<()> {
         Command::Dev {
             listen,
             image_listen,
-        } => dev(listen, image_listen),
+        } => dev::dev(listen, image_listen),
         Command::Sign { path, key, base } => {
             let mut out = std::io::stdout().lock();
             if path == "-" {
@@ -329,74 +330,6 @@ fn sign(key: &str, base: &str, path_and_query: &str) -> String {
         base.trim_end_matches('/'),
         Signer::new(key.as_bytes()).sign_path(path, query)
     )
-}
-
-/// On loopback, `picsum dev` opens what production keeps closed (every dialect, unsigned,
-/// anonymous writes) unless the environment says otherwise, and says so.
-fn open_for_development(image: &mut ImageConfig) {
-    if !image.listen.ip().is_loopback() {
-        return;
-    }
-    let unset = |name: &str| std::env::var_os(name).is_none();
-    if unset("IMAGE_DIALECTS") {
-        image.dialects = picsum_image_service::config::Dialects {
-            picsum: true,
-            picfit: true,
-            pixlserv: true,
-        };
-    }
-    if unset("IMAGE_ALLOW_UNSIGNED") {
-        image.allow_unsigned = true;
-    }
-    if unset("IMAGE_ALLOW_ANONYMOUS_WRITES") {
-        image.allow_anonymous_writes = true;
-    }
-    tracing::warn!(
-        "picsum dev on loopback: picsum, picfit and pixlserv dialects on, unsigned requests \
-         and anonymous writes allowed unless IMAGE_* says otherwise (development only)"
-    );
-}
-
-#[tokio::main]
-async fn dev(listen: Option<SocketAddr>, image_listen: Option<SocketAddr>) -> anyhow::Result<()> {
-    let mut api = ApiConfig::from_env()?;
-    let mut image = ImageConfig::from_env()?;
-    picsum_web::telemetry::init_tracing(&api.log_level);
-    if let Some(addr) = listen {
-        api.listen = addr;
-        api.root_url = format!("http://{addr}");
-    }
-    if let Some(addr) = image_listen {
-        image.listen = addr;
-        api.image_service_url = format!("http://{addr}");
-    }
-    if api.hmac_key.is_empty() && image.hmac_key.is_empty() {
-        let key: String = std::iter::repeat_with(fastrand::alphanumeric)
-            .take(32)
-            .collect();
-        api.hmac_key.clone_from(&key);
-        image.hmac_key = key;
-    }
-    open_for_development(&mut image);
-    let api_listener = tokio::net::TcpListener::bind(api.listen).await?;
-    let image_listener = tokio::net::TcpListener::bind(image.listen).await?;
-    tracing::info!("open http://{}/200/300", api_listener.local_addr()?);
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let stopped = move || {
-        let mut rx = stop_rx.clone();
-        async move {
-            let _ = rx.wait_for(|s| *s).await;
-        }
-    };
-    tokio::spawn(async move {
-        picsum_web::server::shutdown_signal().await;
-        let _ = stop_tx.send(true);
-    });
-    let (a, i) = tokio::join!(
-        picsum_api::serve(api, api_listener, stopped()),
-        picsum_image_service::serve(image, image_listener, stopped()),
-    );
-    a.and(i)
 }
 
 #[cfg(test)]

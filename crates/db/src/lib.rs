@@ -11,6 +11,8 @@
 //! notice changes with one tiny query. Queries are checked at run time by the tests against
 //! both real databases (no compile-time database needed to build).
 
+pub mod live;
+
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -35,6 +37,9 @@ pub enum DbError {
     /// Migrations failed.
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The manifest catalog could not be loaded, or rows make no catalog (duplicate ids).
+    #[error(transparent)]
+    Catalog(#[from] picsum_catalog::CatalogError),
     /// A stored value is out of range.
     #[error("invalid row for image {0:?}")]
     InvalidRow(String),

@@ -31,6 +31,16 @@ pub struct ImageConfig {
     /// variables), `gs://bucket/prefix` (`GOOGLE_*` variables) or `file:///path`. Empty: the folder.
     #[arg(long, env = "IMAGE_STORAGE_URL")]
     pub storage_url: Option<String>,
+    /// Picsum manifest for the photo credits on Picsum answers (`Picsum-Author`, `Link`).
+    #[arg(long, env = "IMAGE_CATALOG_FILE_PATH")]
+    pub catalog_file_path: Option<PathBuf>,
+    /// The catalog database instead (the API's `PICSUM_DATABASE_URL`, only read). Neither set:
+    /// no credit headers.
+    #[arg(long, env = "IMAGE_CATALOG_DATABASE_URL", hide_env_values = true)]
+    pub catalog_database_url: Option<String>,
+    /// How often the credits' catalog polls the database for changes, in milliseconds.
+    #[arg(long, env = "IMAGE_CATALOG_REFRESH_MS", default_value_t = 2000)]
+    pub catalog_refresh_ms: u64,
     /// Key shared with the API to verify URL signatures.
     #[arg(
         long,

@@ -32,7 +32,7 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let state = Arc::new(AppState::from_config(&config)?);
+    let state = Arc::new(AppState::from_config(&config).await?);
     // Sources deleted through another replica leave this one's memory tier too.
     let listening = Arc::clone(&state.core);
     let removals = tokio::spawn(async move { listening.sources.listen_for_removals().await });

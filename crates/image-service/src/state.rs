@@ -5,9 +5,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use picsum_cache::Cache;
+use picsum_db::live::LiveCatalog;
 use picsum_dialect_picfit::Picfit;
 use picsum_dialect_picfit::status::{Stats, Status};
 use picsum_dialect_picsum::Picsum;
+use picsum_dialect_picsum::credit::{Credit, Credits};
 use picsum_dialect_picsum::variants::Variants;
 use picsum_dialect_pixlserv::Pixlserv;
 use picsum_dialect_pixlserv::eager::EagerPresets;
@@ -50,8 +52,8 @@ impl AppState {
     ///
     /// # Errors
     /// libvips cannot start, the storage folder is missing, settings that do not parse,
-    /// or threads cannot be spawned.
-    pub fn from_config(config: &ImageConfig) -> anyhow::Result<Self> {
+    /// the credits' catalog cannot be read, or threads cannot be spawned.
+    pub async fn from_config(config: &ImageConfig) -> anyhow::Result<Self> {
         let open = crate::policy::check(config)?;
         picsum_imaging::init()?;
         let mut sources = Cache::memory("source", config.source_cache_bytes);
@@ -71,6 +73,7 @@ impl AppState {
             guard: Arc::new(guard(config, keys)?),
             picsum: Picsum {
                 signer: Signer::new(config.hmac_key.as_bytes()),
+                credits: credits(config).await?,
             },
             picfit: Picfit {
                 secret: Some(config.picfit_secret_key.as_bytes().to_vec())
@@ -131,6 +134,41 @@ fn core(
         companions: vec![Arc::new(Variants)],
         ladders: Ladders::new(config.ladders),
     })
+}
+
+/// Photo credits from the configured catalog (kept fresh like the API's snapshot).
+async fn credits(config: &ImageConfig) -> anyhow::Result<Option<Arc<dyn Credits>>> {
+    let database_url = config
+        .catalog_database_url
+        .clone()
+        .filter(|u| !u.is_empty());
+    let manifest = config
+        .catalog_file_path
+        .clone()
+        .filter(|p| !p.as_os_str().is_empty());
+    if database_url.is_none() && manifest.is_none() {
+        return Ok(None);
+    }
+    let live = picsum_db::live::load(&picsum_db::live::CatalogConfig {
+        manifest: manifest.unwrap_or_default(),
+        database_url,
+        direct_url: None,
+        migrate: false,
+        refresh: std::time::Duration::from_millis(config.catalog_refresh_ms),
+    })
+    .await?;
+    Ok(Some(Arc::new(CatalogCredits(live))))
+}
+
+struct CatalogCredits(LiveCatalog);
+
+impl Credits for CatalogCredits {
+    fn credit(&self, id: &str) -> Option<Credit> {
+        self.0.current().get(id).map(|image| Credit {
+            author: image.author.clone(),
+            source: image.url.clone(),
+        })
+    }
 }
 
 /// The guard: addresses, keys, pixlserv's authorisation, anonymous writes, the budget.

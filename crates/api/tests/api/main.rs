@@ -34,7 +34,7 @@ pub fn state(manifest: &str) -> Arc<AppState> {
 
 pub fn state_with(catalog: Catalog, seed_mode: SeedMode) -> Arc<AppState> {
     Arc::new(AppState {
-        catalog: picsum_api::snapshot::LiveCatalog::new(catalog),
+        catalog: picsum_api::LiveCatalog::new(catalog),
         signer: Signer::new("test"),
         root_url: ROOT.into(),
         image_service_url: IMAGES.into(),

@@ -10,6 +10,7 @@
 mod abuse;
 mod access;
 mod cache;
+mod dev;
 mod fuzz;
 mod images;
 mod keys;

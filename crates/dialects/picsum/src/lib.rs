@@ -4,12 +4,16 @@
 //!
 //! Shape shared by every dialect: [`route`] (matching), [`serve`] (parse and answer),
 //! [`error`] (its refusals), settings ([`Picsum`]), tests beside the code. [`variants`]
-//! names the pre-sized variants a delete of an original removes too.
+//! names the pre-sized variants a delete of an original removes too; [`credit`] the photo
+//! credits on its answers.
 
+pub mod credit;
 pub mod error;
 pub mod route;
 pub mod serve;
 pub mod variants;
+
+use std::sync::Arc;
 
 use picsum_signing::Signer;
 
@@ -19,4 +23,6 @@ pub use route::ImageRoute as Route;
 pub struct Picsum {
     /// Verifies URL signatures.
     pub signer: Signer,
+    /// Photo credits for the answers' `Picsum-Author` and `Link` (none without a catalog).
+    pub credits: Option<Arc<dyn credit::Credits>>,
 }

@@ -63,7 +63,11 @@ pub async fn handle(
         .renders
         .get_or_load(&render_key, render(core, &route.id, &original, params))
         .await?;
-    Ok(image_response(route, &params, encoded))
+    let mut res = image_response(route, &params, encoded);
+    if let Some(credit) = picsum.credits.as_ref().and_then(|c| c.credit(&route.id)) {
+        crate::credit::add_headers(res.headers_mut(), &credit);
+    }
+    Ok(res)
 }
 
 /// Cache key of a rendered image: the original's version is in it, so a replaced photo is

@@ -121,7 +121,7 @@ pub async fn spawn_on(listen: &str, settings: &[(&str, &str)]) -> App {
     .expect("settings");
     // The process-wide recorder, as `serve` installs it: tests read the metrics from it.
     picsum_web::telemetry::prometheus();
-    let state = Arc::new(AppState::from_config(&config).expect("state"));
+    let state = Arc::new(AppState::from_config(&config).await.expect("state"));
     for (from, key) in SOURCES {
         let bytes = std::fs::read(fixture(from)).unwrap();
         state.core.storage.put(key, bytes.into()).await.unwrap();

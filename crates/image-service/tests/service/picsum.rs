@@ -21,6 +21,7 @@ async fn signed_renders_have_the_size_format_and_headers_asked_for() {
         "inline; filename=\"1-200x100.jpg\""
     );
     assert!(h["cache-control"].to_str().unwrap().contains("immutable"));
+    assert!(h.get("picsum-author").is_none(), "no catalog, no credit");
     let (w, hgt, components, progressive, _) = decode_jpeg(&res.bytes().await.unwrap());
     assert_eq!((w, hgt, components, progressive), (200, 100, 3, true));
 
@@ -33,6 +34,41 @@ async fn signed_renders_have_the_size_format_and_headers_asked_for() {
     let plain = get_body(&http, &signed(&images.base, "/id/1/50/50.jpg")).await;
     let blurred = get_body(&http, &signed(&images.base, "/id/1/50/50.jpg?blur=10")).await;
     assert_ne!(decode_jpeg(&plain).4, decode_jpeg(&blurred).4);
+}
+
+#[tokio::test]
+async fn answers_credit_the_photographer_from_the_catalog() {
+    let dir = std::env::temp_dir().join(format!("picsum-credits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let manifest = dir.join("manifest.json");
+    std::fs::write(
+        &manifest,
+        r#"[{"id":"1","author":"Mikael Häggström, CC0 1.0","width":300,"height":400,
+            "url":"https://commons.wikimedia.org/wiki/File:Fundus photograph.jpg"}]"#,
+    )
+    .unwrap();
+    let images = spawn_app(&[("IMAGE_CATALOG_FILE_PATH", manifest.to_str().unwrap())]).await;
+    let http = client();
+    let res = http
+        .get(signed(&images.base, "/id/1/20/10.jpg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let h = res.headers();
+    assert_eq!(h["picsum-author"], "Mikael H%C3%A4ggstr%C3%B6m, CC0 1.0");
+    assert_eq!(
+        h["link"],
+        "<https://commons.wikimedia.org/wiki/File:Fundus%20photograph.jpg>; rel=\"author\""
+    );
+    // An id the catalog does not know still renders, without credit.
+    let res = http
+        .get(signed(&images.base, "/id/rounding/20/10.jpg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().get("picsum-author").is_none());
 }
 
 #[tokio::test]

@@ -1,14 +1,30 @@
-//! The catalog the API answers from: an in-memory snapshot, swapped whole when the database
-//! changes. No request ever waits on the database, and the API keeps answering from the last
-//! snapshot while the database is down.
+//! The catalog a service answers from: an in-memory snapshot, swapped whole when the
+//! database changes. No request ever waits on the database, and a service keeps answering
+//! from the last snapshot while the database is down. The API picks images from it; the image
+//! service reads photo credits from it.
 
+use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use picsum_catalog::{Catalog, CatalogSource};
-use picsum_db::Database;
 
-use crate::ApiConfig;
+use crate::{Database, DbError};
+
+/// Where a live catalog comes from.
+#[derive(Debug, Clone)]
+pub struct CatalogConfig {
+    /// The Picsum JSON manifest, used when `database_url` is unset or empty.
+    pub manifest: PathBuf,
+    /// `postgres://…` or `sqlite:…`.
+    pub database_url: Option<String>,
+    /// Where migrations run when `database_url` is a transaction-mode pooler.
+    pub direct_url: Option<String>,
+    /// Apply pending migrations first.
+    pub migrate: bool,
+    /// How often to poll the change counter.
+    pub refresh: Duration,
+}
 
 /// The current snapshot. Cheap to clone; readers get a consistent catalog.
 #[derive(Debug, Clone)]
@@ -50,15 +66,15 @@ fn set_gauge(catalog: &Catalog) {
     metrics::gauge!("picsum_catalog_images").set(catalog.len() as f64);
 }
 
-/// Loads the configured catalog: the database when `PICSUM_DATABASE_URL` is set (migrated
-/// first with `PICSUM_DATABASE_MIGRATE`), else the JSON manifest. With a database, a
-/// background task polls its change counter and swaps in a new snapshot on change.
+/// Loads the configured catalog: the database when `database_url` is set (migrated first
+/// when `migrate`), else the JSON manifest. With a database, a background task (on the
+/// current tokio runtime) polls its change counter and swaps in a new snapshot on change.
 ///
 /// # Errors
 /// The manifest or the database cannot be read at start-up.
-pub async fn load(config: &ApiConfig) -> anyhow::Result<LiveCatalog> {
+pub async fn load(config: &CatalogConfig) -> Result<LiveCatalog, DbError> {
     let Some(url) = config.database_url.as_deref().filter(|u| !u.is_empty()) else {
-        let catalog = Catalog::load(&CatalogSource::Manifest(config.database_file_path.clone()))?;
+        let catalog = Catalog::load(&CatalogSource::Manifest(config.manifest.clone()))?;
         tracing::info!(
             images = catalog.len(),
             source = "manifest",
@@ -67,12 +83,8 @@ pub async fn load(config: &ApiConfig) -> anyhow::Result<LiveCatalog> {
         return Ok(LiveCatalog::new(catalog));
     };
     let db = Database::connect(url)?;
-    if config.database_migrate {
-        match config
-            .database_direct_url
-            .as_deref()
-            .filter(|u| !u.is_empty())
-        {
+    if config.migrate {
+        match config.direct_url.as_deref().filter(|u| !u.is_empty()) {
             Some(direct) => Database::connect(direct)?.migrate().await?,
             None => db.migrate().await?,
         }
@@ -85,12 +97,7 @@ pub async fn load(config: &ApiConfig) -> anyhow::Result<LiveCatalog> {
         "catalog loaded"
     );
     let live = LiveCatalog::new(catalog);
-    tokio::spawn(refresh(
-        db,
-        live.clone(),
-        version,
-        Duration::from_millis(config.database_refresh_ms),
-    ));
+    tokio::spawn(refresh(db, live.clone(), version, config.refresh));
     Ok(live)
 }
 
@@ -109,7 +116,7 @@ async fn refresh(db: Database, live: LiveCatalog, mut version: i64, every: Durat
                 live.replace(catalog);
                 version = now;
             }
-            anyhow::Ok(())
+            Ok::<(), DbError>(())
         }
         .await;
         if let Err(e) = result {

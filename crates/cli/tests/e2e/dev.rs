@@ -1,0 +1,91 @@
+//! `picsum dev` from a copy of the installed binary alone, in an empty folder with no
+//! PICSUM_*/IMAGE_* settings: it serves the embedded sample gallery, credits photographers,
+//! and filters by the gallery's tags.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use picsum_testkit::{TempDir, free_port};
+
+use super::*;
+
+struct Dev(std::process::Child);
+
+impl Drop for Dev {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn dev_serves_the_embedded_gallery_from_the_binary_alone() {
+    let dir = TempDir::new("dev-offline");
+    let bin = dir.path().join("picsum");
+    std::fs::copy(binary("picsum"), &bin).unwrap();
+    let (api, images) = (free_port(), free_port());
+    let _dev = Dev(Command::new(&bin)
+        .args(["dev", "--listen", &format!("127.0.0.1:{api}")])
+        .args(["--image-listen", &format!("127.0.0.1:{images}")])
+        .env_clear()
+        .env("TMPDIR", dir.path())
+        .env(
+            "PICSUM_METRICS_LISTEN",
+            format!("127.0.0.1:{}", free_port()),
+        )
+        .env("IMAGE_METRICS_LISTEN", format!("127.0.0.1:{}", free_port()))
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap());
+    let base = format!("http://127.0.0.1:{api}");
+    let http = client();
+    let mut list = String::new();
+    for _ in 0..100 {
+        if let Ok(res) = http.get(format!("{base}/v2/list")).send().await {
+            list = res.text().await.unwrap();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&list).unwrap();
+    assert!(rows.len() >= 24, "{} photos", rows.len());
+
+    // A random photo, rendered from the embedded originals and decoded.
+    let res = http.get(format!("{base}/200/300")).send().await.unwrap();
+    assert_eq!(res.status(), 302);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with(&format!("http://127.0.0.1:{images}/id/")));
+    let (w, h, _, _, _) = decode_jpeg(&get_bytes(&http, &location).await);
+    assert_eq!((w, h), (200, 300));
+
+    // The photo's credit from the same catalog.
+    let res = http.get(format!("{base}/id/0/100")).send().await.unwrap();
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let res = http.get(&location).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["picsum-author"],
+        "Clemens Engelhardt, CC0 1.0"
+    );
+    assert_eq!(
+        res.headers()["link"],
+        "<https://gitlab.com/ubports/development/core/lomiri-wallpapers>; rel=\"author\""
+    );
+
+    // The gallery's tags filter.
+    let space = get_text(&http, &format!("{base}/v2/list?tag=space")).await;
+    let space: Vec<serde_json::Value> = serde_json::from_str(&space).unwrap();
+    assert!(space.len() >= 3);
+    let extracted: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("picsum-gallery-")
+        })
+        .collect();
+    assert_eq!(extracted.len(), 1, "the gallery went to TMPDIR");
+}
