@@ -25,6 +25,7 @@ fn catalog(n: usize) -> Catalog {
             height: 3333,
             url: "https://example.com".into(),
             tags: Vec::new(),
+            placeholder: None,
         })
         .collect();
     Catalog::from_images(images).unwrap_or_else(|e| panic!("{e}"))

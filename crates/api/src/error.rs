@@ -21,6 +21,9 @@ pub enum ApiError {
     /// Bad `?orientation=` or `?tag=`.
     #[error(transparent)]
     Filter(#[from] FilterError),
+    /// Bad `count` on `/v2/pick`.
+    #[error("Invalid count: use 1 to 100")]
+    Count,
     /// Bad `?seed_mode=`.
     #[error("Invalid seed_mode: use picsum or stable")]
     SeedMode,
@@ -33,7 +36,9 @@ impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
             Self::PageNotFound | Self::ImageNotFound | Self::NoMatch(_) => StatusCode::NOT_FOUND,
-            Self::Params(_) | Self::Filter(_) | Self::SeedMode => StatusCode::BAD_REQUEST,
+            Self::Params(_) | Self::Filter(_) | Self::SeedMode | Self::Count => {
+                StatusCode::BAD_REQUEST
+            }
         }
     }
 

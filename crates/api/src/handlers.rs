@@ -6,8 +6,11 @@ use axum::response::Response;
 use http::StatusCode;
 use http::header::{self, HeaderValue};
 use picsum_catalog::Catalog;
-use picsum_catalog::info::{Info, Page, legacy_list, list_page};
-use picsum_url::params::RawParams;
+use picsum_catalog::info::{Info, legacy_list};
+use picsum_catalog::json::to_go_json;
+use picsum_catalog::list::{Page, list_page};
+use picsum_catalog::meta::{Fields, Meta};
+use picsum_url::params::{ImageParams, RawParams};
 use picsum_url::query::Query;
 use picsum_web::response::NO_CACHE;
 
@@ -34,15 +37,16 @@ pub fn image_redirect(
     let image = Selection::parse(query, state.seed_mode)?.pick(catalog, pick)?;
     let params = raw.validate()?.resolve(image.width, image.height);
     count_request(&params);
-    let signed = state.signer.image_path(&image.id, &params);
-    Ok(redirect(&format!(
-        "{}{}",
-        state.image_service_url,
-        escape_id(&signed, &image.id)
-    )))
+    Ok(redirect(&signed_url(state, &image.id, &params)))
 }
 
-fn count_request(params: &picsum_url::params::ImageParams) {
+/// The image service's signed URL of `id` rendered with `params`.
+pub(crate) fn signed_url(state: &AppState, id: &str, params: &ImageParams) -> String {
+    let signed = state.signer.image_path(id, params);
+    format!("{}{}", state.image_service_url, escape_id(&signed, id))
+}
+
+fn count_request(params: &ImageParams) {
     let bucket = |v: u32| (v + 250) / 500 * 500;
     let dimension = bucket(params.width).max(bucket(params.height));
     metrics::counter!("image_requests_dimension_total", "dimension" => dimension.to_string())
@@ -96,7 +100,25 @@ pub fn info(
     Ok(json(Info::new(image, &state.root_url).to_json()))
 }
 
-/// `/v2/list?page=&limit=`, optionally `&orientation=&tag=`.
+/// `/id/{id}/meta` and `/seed/{seed}/meta`: the info with every extra field.
+///
+/// # Errors
+/// As [`info`].
+pub fn meta(
+    state: &AppState,
+    catalog: &Catalog,
+    pick: &Pick,
+    query: &Query,
+) -> Result<Response, ApiError> {
+    let image = Selection::parse(query, state.seed_mode)?.pick(catalog, pick)?;
+    Ok(json(to_go_json(&Meta::new(
+        image,
+        &state.root_url,
+        Fields::ALL,
+    ))))
+}
+
+/// `/v2/list?page=&limit=`, optionally `&orientation=&tag=` and `&fields=`.
 ///
 /// # Errors
 /// Filter errors, or [`ApiError::NoMatch`] when the filter matches no image at all (a page
@@ -106,11 +128,13 @@ pub fn list(state: &AppState, catalog: &Catalog, query: &Query) -> Result<Respon
     if !filter.is_empty() && catalog.matching(&filter).is_empty() {
         return Err(ApiError::NoMatch(filter.to_string()));
     }
+    let fields = Fields::parse(query.get("fields"))?;
     let page = list_page(
         catalog,
         &state.root_url,
         Page::parse(query.get("page"), query.get("limit")),
         &filter,
+        fields,
     );
     let mut res = json(page.body);
     let h = res.headers_mut();
@@ -129,7 +153,7 @@ pub fn legacy(catalog: &Catalog) -> Response {
     json(legacy_list(catalog))
 }
 
-fn json(body: Vec<u8>) -> Response {
+pub(crate) fn json(body: Vec<u8>) -> Response {
     let mut res = Response::new(Body::from(body));
     let h = res.headers_mut();
     h.insert(

@@ -3,12 +3,14 @@
 //! endpoints and the web site.
 //!
 //! Layout: [`config`] (flags and `PICSUM_*` environment), [`routes`] (the route table),
-//! [`handlers`] (redirects, info, lists), [`web`] (embedded site), [`error`] (the one error →
+//! [`select`] (a request's filter and seed mode), [`handlers`] (redirects, info, meta, lists),
+//! [`pick`] (`/v2/pick`), [`web`] (embedded site), [`error`] (the one error →
 //! HTTP mapping). [`serve`] is the entry point for `main`, `picsum dev` and the tests.
 
 pub mod config;
 pub mod error;
 pub mod handlers;
+pub mod pick;
 pub mod routes;
 pub mod select;
 pub mod web;
@@ -129,7 +131,9 @@ fn handle(state: &AppState, route: Route, info: &RequestInfo) -> Response {
         }
         Route::Info(id) => handlers::info(state, &catalog, &Pick::Id(id), &query),
         Route::SeedInfo(seed) => handlers::info(state, &catalog, &Pick::Seed(seed), &query),
+        Route::Meta(pick) => handlers::meta(state, &catalog, &pick, &query),
         Route::List => handlers::list(state, &catalog, &query),
+        Route::PickMany => pick::pick(state, &catalog, &query),
         Route::LegacyList => Ok(handlers::legacy(&catalog)),
         Route::Static(file) => Ok(state.site.response(file)),
     };

@@ -53,8 +53,12 @@ pub enum Route {
     Info(String),
     /// `/seed/{seed}/info`.
     SeedInfo(String),
+    /// `/id/{id}/meta` or `/seed/{seed}/meta`: the info with tags, colour and ThumbHash.
+    Meta(Pick),
     /// `/v2/list`.
     List,
+    /// `/v2/pick`: several distinct photos with ready-made URLs.
+    PickMany,
     /// Deprecated `/list`.
     LegacyList,
     /// A file of the web site.
@@ -69,6 +73,7 @@ impl picsum_web::routing::RouteTable for Route {
         }
         match path {
             "/v2/list" => return Some(Self::List),
+            "/v2/pick" => return Some(Self::PickMany),
             "/list" => return Some(Self::LegacyList),
             _ => {}
         }
@@ -105,7 +110,9 @@ impl picsum_web::routing::RouteTable for Route {
             } => "api.seedImageRedirect",
             Self::Info(_) => "api.info",
             Self::SeedInfo(_) => "api.infoSeed",
+            Self::Meta(_) => "api.meta",
             Self::List => "api.list",
+            Self::PickMany => "api.pick",
             Self::LegacyList => "api.deprecatedList",
             Self::Static(_) => "api.serveFile",
         }
@@ -129,6 +136,9 @@ fn named(
     }
     if tail == "info" {
         return Some(info(name.to_owned()));
+    }
+    if tail == "meta" {
+        return Some(Route::Meta(pick(name.to_owned())));
     }
     image(pick(name.to_owned()), tail)
 }
@@ -201,6 +211,15 @@ mod tests {
             Some(Route::SeedInfo("x".into()))
         );
         assert_eq!(Route::parse("/v2/list"), Some(Route::List));
+        assert_eq!(Route::parse("/v2/pick"), Some(Route::PickMany));
+        assert_eq!(
+            Route::parse("/id/1/meta"),
+            Some(Route::Meta(Pick::Id("1".into())))
+        );
+        assert_eq!(
+            Route::parse("/seed/s/meta"),
+            Some(Route::Meta(Pick::Seed("s".into())))
+        );
         assert_eq!(Route::parse("/list"), Some(Route::LegacyList));
         for none in [
             "/seed/abc",
@@ -213,6 +232,8 @@ mod tests {
             "/g/x",
             "/id/1/info/x",
             "/v2/list/x",
+            "/id/1/meta/x",
+            "/v2/pick/x",
         ] {
             assert_eq!(Route::parse(none), None, "{none}");
         }

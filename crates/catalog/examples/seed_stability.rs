@@ -16,6 +16,7 @@ fn catalog(ids: impl Iterator<Item = usize>) -> Catalog {
             height: 200,
             url: String::new(),
             tags: Vec::new(),
+            placeholder: None,
         })
         .collect();
     Catalog::from_images(images).unwrap_or_else(|e| panic!("{e}"))

@@ -25,6 +25,9 @@ pub enum FilterError {
     /// `?tag=` names too many tags.
     #[error("Too many tags: at most 8, separated by commas")]
     TooMany,
+    /// `?fields=` names a field there is not.
+    #[error("Invalid field {0:?}: use orientation, tags, color or thumbhash")]
+    Field(String),
 }
 
 /// The shape of an image. Within 5% of square counts as square: few photos are exactly so.

@@ -6,13 +6,16 @@
 //! catalog) and *numeric order* (listing). The backing store is chosen by [`CatalogSource`];
 //! the first one is Picsum's JSON manifest, which needs no server.
 //!
-//! [`info`] holds the JSON documents the API returns, encoded by [`json::to_go_json`];
+//! [`info`] and [`list`] hold Picsum's JSON documents, encoded by [`json::to_go_json`], and
+//! [`meta`] ours (tags, colour, ThumbHash);
 //! [`filter`] the `?orientation=`/`?tag=` filters and [`select`] the filtered and seeded
 //! picks (Picsum's seeds, or seeds that survive catalog growth).
 
 pub mod filter;
 pub mod info;
 pub mod json;
+pub mod list;
+pub mod meta;
 mod rng_cooked;
 pub mod seed;
 pub mod select;
@@ -21,7 +24,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use filter::{Orientation, Tag};
+use filter::Orientation;
+pub use filter::Tag;
 
 /// One photo as the manifest describes it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
@@ -36,9 +40,37 @@ pub struct Image {
     pub height: u32,
     /// Source page of the photo.
     pub url: String,
-    /// Catalog tags (the computed orientation tag is not stored here).
+    /// Catalog tags (the computed orientation and colour-family tags are not stored here).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
+    /// Placeholder data: ThumbHash and dominant colour, when computed.
+    #[serde(default, flatten, skip_serializing_if = "Option::is_none")]
+    pub placeholder: Option<Placeholder>,
+}
+
+/// A photo's placeholder: its ThumbHash (standard base64) and dominant colour (`#rrggbb`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+pub struct Placeholder {
+    /// ThumbHash, base64.
+    pub thumbhash: String,
+    /// Dominant colour, `#rrggbb`.
+    pub color: String,
+}
+
+impl Placeholder {
+    /// The family of the dominant colour (`blue`, `gray`, …), a computed tag.
+    pub fn family(&self) -> Option<&'static str> {
+        picsum_placeholder::Rgb::parse(&self.color).map(picsum_placeholder::family)
+    }
+}
+
+impl From<&picsum_placeholder::Placeholder> for Placeholder {
+    fn from(p: &picsum_placeholder::Placeholder) -> Self {
+        Self {
+            thumbhash: p.thumbhash_base64(),
+            color: p.colour.to_string(),
+        }
+    }
 }
 
 impl Image {
@@ -49,7 +81,13 @@ impl Image {
 
     /// Whether the image has `tag`, stored or computed.
     pub fn has_tag(&self, tag: &Tag) -> bool {
-        self.orientation().name() == tag.as_str() || self.tags.contains(tag)
+        self.computed_tags().any(|t| t == tag.as_str()) || self.tags.contains(tag)
+    }
+
+    /// The tags computed from the photo: its orientation and its colour's family.
+    pub fn computed_tags(&self) -> impl Iterator<Item = &'static str> + use<> {
+        let family = self.placeholder.as_ref().and_then(Placeholder::family);
+        std::iter::once(self.orientation().name()).chain(family)
     }
 }
 
@@ -142,9 +180,10 @@ impl Catalog {
         });
         let mut by_tag: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, img) in images.iter().enumerate() {
-            let computed = img.orientation().name();
             let mut tags: Vec<&str> = img.tags.iter().map(Tag::as_str).collect();
-            tags.push(computed);
+            for computed in img.computed_tags() {
+                tags.push(computed);
+            }
             tags.sort_unstable();
             tags.dedup();
             for tag in tags {
@@ -231,6 +270,7 @@ mod tests {
             height: 400,
             url: "https://picsum.photos".into(),
             tags: Vec::new(),
+            placeholder: None,
         }
     }
 

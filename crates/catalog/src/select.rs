@@ -97,6 +97,40 @@ impl Catalog {
         index.and_then(|i| self.inner.images.get(i))
     }
 
+    /// `n` distinct images among those `filter` matches (fewer when fewer match). With a seed
+    /// they are the `n` best rendezvous scores, best first: the same every time, and adding
+    /// photos changes few of them. Without, a uniformly random sample.
+    pub fn pick_n(&self, seed: Option<&str>, filter: &Filter, n: usize) -> Vec<&Image> {
+        let mut m = self.matching(filter).into_owned();
+        let n = n.min(m.len());
+        match seed {
+            Some(seed) => {
+                let seed_hash = murmur3_h1(seed.as_bytes());
+                let key = |i: &usize| {
+                    let score = self
+                        .inner
+                        .id_hash
+                        .get(*i)
+                        .map_or(0, |&h| fmix(seed_hash ^ h));
+                    (std::cmp::Reverse(score), *i)
+                };
+                if n > 0 && n < m.len() {
+                    m.select_nth_unstable_by_key(n - 1, key);
+                }
+                m.truncate(n);
+                m.sort_unstable_by_key(key);
+            }
+            None => {
+                let len = m.len();
+                for k in 0..n {
+                    m.swap(k, fastrand::usize(k..len));
+                }
+            }
+        }
+        m.truncate(n);
+        m.iter().filter_map(|&i| self.inner.images.get(i)).collect()
+    }
+
     /// The candidate with the highest score for `seed`; ties go to the earlier one.
     fn rendezvous(&self, seed: &str, candidates: impl Iterator<Item = usize>) -> Option<usize> {
         let seed_hash = murmur3_h1(seed.as_bytes());
@@ -141,6 +175,7 @@ mod tests {
             height: h,
             url: "u".into(),
             tags: tags.iter().map(|t| Tag::parse(t).unwrap()).collect(),
+            placeholder: None,
         }
     }
 
@@ -209,6 +244,30 @@ mod tests {
             let got = c.seeded(&s, &snow, SeedMode::Picsum).unwrap();
             assert_eq!(got.id, want.to_string());
         }
+    }
+
+    #[test]
+    fn picks_are_distinct_and_seeded_picks_repeat() {
+        let c = catalog(30);
+        let all = Filter::default();
+        let ids = |v: Vec<&Image>| v.into_iter().map(|i| i.id.clone()).collect::<Vec<_>>();
+        let a = ids(c.pick_n(Some("page-1"), &all, 12));
+        assert_eq!(a.len(), 12);
+        let mut unique = a.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 12);
+        assert_eq!(a, ids(c.pick_n(Some("page-1"), &all, 12)));
+        assert_ne!(a, ids(c.pick_n(Some("page-2"), &all, 12)));
+        // The best of a seeded pick is the stable seed's own image.
+        let first = c.seeded("page-1", &all, SeedMode::Stable).unwrap();
+        assert_eq!(a.first(), Some(&first.id));
+        let r = ids(c.pick_n(None, &all, 40));
+        assert_eq!(r.len(), 30);
+        let mut r2 = r.clone();
+        r2.sort();
+        r2.dedup();
+        assert_eq!(r2.len(), 30);
     }
 
     #[test]

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use bytes::Bytes;
-use picsum_catalog::Image;
 use picsum_catalog::filter::Tag;
+use picsum_catalog::{Image, Placeholder};
 use picsum_db::Database;
 use picsum_imaging::Limits;
 use picsum_storage::Storage;
@@ -65,15 +65,16 @@ pub(crate) async fn import(
             .with_context(|| format!("reading {}", entry.file.display()))?;
         let header = picsum_imaging::probe(&bytes)
             .with_context(|| format!("{} is not a supported image", entry.file.display()))?;
-        let image = row(entry, &header, tags);
+        let is_jpeg = header.loader.starts_with("jpegload");
+        let bytes = Bytes::from(bytes);
+        let mut image = row(entry, &header, tags);
+        image.placeholder = Some(placeholder(bytes.clone(), is_jpeg).await?);
         let original_key = format!("{}.jpg", image.id);
         if existing.contains(&image) && storage.exists(&original_key).await? {
             summary.skipped += 1;
             continue;
         }
         let longest = image.width.max(image.height);
-        let is_jpeg = header.loader.starts_with("jpegload");
-        let bytes = Bytes::from(bytes);
         let rendered =
             tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<(u32, Vec<u8>)>> {
                 let mut out = Vec::new();
@@ -115,6 +116,21 @@ pub(crate) async fn import(
     Ok(summary)
 }
 
+/// The photo's ThumbHash and dominant colour, from a JPEG decoded at a reduced scale (other
+/// formats are first made a small JPEG by libvips).
+async fn placeholder(bytes: Bytes, is_jpeg: bool) -> anyhow::Result<Placeholder> {
+    tokio::task::spawn_blocking(move || {
+        let jpeg = if is_jpeg {
+            bytes.to_vec()
+        } else {
+            picsum_imaging::fit_within(&bytes, 128, Limits::default())?
+        };
+        let computed = picsum_placeholder::Placeholder::from_jpeg(&jpeg)?;
+        Ok(Placeholder::from(&computed))
+    })
+    .await?
+}
+
 /// The catalog row of a photo: its entry, its stored size, its tags and `extra` ones.
 fn row(entry: Entry, header: &picsum_imaging::Probe, extra: &[Tag]) -> Image {
     let mut tags = entry.tags;
@@ -128,6 +144,7 @@ fn row(entry: Entry, header: &picsum_imaging::Probe, extra: &[Tag]) -> Image {
         height: header.height,
         url: entry.url,
         tags,
+        placeholder: None,
     }
 }
 

@@ -16,8 +16,8 @@ pub mod live;
 use std::str::FromStr;
 use std::time::Duration;
 
-use picsum_catalog::Image;
 use picsum_catalog::filter::Tag;
+use picsum_catalog::{Image, Placeholder};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
@@ -62,7 +62,7 @@ pub enum Database {
     Sqlite(SqlitePool),
 }
 
-type Row = (String, String, i64, i64, String, String);
+type Row = (String, String, i64, i64, String, String, String, String);
 
 impl Database {
     /// Connects lazily: the pool opens connections on first use, so a service can start
@@ -115,7 +115,7 @@ impl Database {
     /// # Errors
     /// Query failures or out-of-range stored sizes.
     pub async fn images(&self) -> Result<Vec<Image>, DbError> {
-        const SQL: &str = "SELECT id, author, CAST(width AS BIGINT), CAST(height AS BIGINT), url, tags FROM image ORDER BY position, id";
+        const SQL: &str = "SELECT id, author, CAST(width AS BIGINT), CAST(height AS BIGINT), url, tags, thumbhash, color FROM image ORDER BY position, id";
         let rows: Vec<Row> = match self {
             Self::Postgres { pool, named } => {
                 let mut tx = pool.begin().await?;
@@ -129,7 +129,7 @@ impl Database {
             Self::Sqlite(pool) => sqlx::query_as(SQL).fetch_all(pool).await?,
         };
         rows.into_iter()
-            .map(|(id, author, width, height, url, tags)| {
+            .map(|(id, author, width, height, url, tags, thumbhash, color)| {
                 let invalid = || DbError::InvalidRow(id.clone());
                 let dim = |v: i64| u32::try_from(v).map_err(|_| invalid());
                 Ok(Image {
@@ -140,6 +140,8 @@ impl Database {
                         .filter(|t| !t.is_empty())
                         .map(|t| Tag::parse(t).map_err(|_| invalid()))
                         .collect::<Result<_, _>>()?,
+                    placeholder: (!thumbhash.is_empty())
+                        .then_some(Placeholder { thumbhash, color }),
                     id: id.clone(),
                     author,
                     url,
@@ -180,18 +182,25 @@ impl Database {
         tags.sort_unstable();
         tags.dedup();
         let tags = tags.join(",");
+        let (thumbhash, color) = image
+            .placeholder
+            .as_ref()
+            .map_or(("", ""), |p| (p.thumbhash.as_str(), p.color.as_str()));
         match self {
             Self::Postgres { pool, named } => {
                 let mut tx = pool.begin().await?;
                 sqlx::query(
-                    "INSERT INTO image (id, author, width, height, url, tags, position)
-                     VALUES ($1, $2, $3, $4, $5, $6, (SELECT COALESCE(MAX(position) + 1, 0) FROM image))
+                    "INSERT INTO image (id, author, width, height, url, tags, thumbhash, color, position)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+                             (SELECT COALESCE(MAX(position) + 1, 0) FROM image))
                      ON CONFLICT (id) DO UPDATE SET author = EXCLUDED.author, width = EXCLUDED.width,
                          height = EXCLUDED.height, url = EXCLUDED.url, tags = EXCLUDED.tags,
-                         updated_at = now()
-                     WHERE (image.author, image.width, image.height, image.url, image.tags)
+                         thumbhash = EXCLUDED.thumbhash, color = EXCLUDED.color, updated_at = now()
+                     WHERE (image.author, image.width, image.height, image.url, image.tags,
+                            image.thumbhash, image.color)
                          IS DISTINCT FROM (EXCLUDED.author, EXCLUDED.width, EXCLUDED.height,
-                                           EXCLUDED.url, EXCLUDED.tags)",
+                                           EXCLUDED.url, EXCLUDED.tags, EXCLUDED.thumbhash,
+                                           EXCLUDED.color)",
                 )
                 .bind(&image.id)
                 .bind(&image.author)
@@ -199,6 +208,8 @@ impl Database {
                 .bind(i32::try_from(height).map_err(|_| DbError::InvalidRow(image.id.clone()))?)
                 .bind(&image.url)
                 .bind(&tags)
+                .bind(thumbhash)
+                .bind(color)
                 .persistent(*named)
                 .execute(&mut *tx)
                 .await?;
@@ -206,13 +217,16 @@ impl Database {
             }
             Self::Sqlite(pool) => {
                 sqlx::query(
-                    "INSERT INTO image (id, author, width, height, url, tags, position)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, (SELECT COALESCE(MAX(position) + 1, 0) FROM image))
+                    "INSERT INTO image (id, author, width, height, url, tags, thumbhash, color, position)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
+                             (SELECT COALESCE(MAX(position) + 1, 0) FROM image))
                      ON CONFLICT (id) DO UPDATE SET author = excluded.author, width = excluded.width,
-                         height = excluded.height, url = excluded.url, tags = excluded.tags
-                     WHERE (image.author, image.width, image.height, image.url, image.tags)
+                         height = excluded.height, url = excluded.url, tags = excluded.tags,
+                         thumbhash = excluded.thumbhash, color = excluded.color
+                     WHERE (image.author, image.width, image.height, image.url, image.tags,
+                            image.thumbhash, image.color)
                          IS NOT (excluded.author, excluded.width, excluded.height, excluded.url,
-                                 excluded.tags)",
+                                 excluded.tags, excluded.thumbhash, excluded.color)",
                 )
                 .bind(&image.id)
                 .bind(&image.author)
@@ -220,6 +234,8 @@ impl Database {
                 .bind(height)
                 .bind(&image.url)
                 .bind(&tags)
+                .bind(thumbhash)
+                .bind(color)
                 .execute(pool)
                 .await?;
             }

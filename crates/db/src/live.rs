@@ -3,11 +3,11 @@
 //! from the last snapshot while the database is down. The API picks images from it; the image
 //! service reads photo credits from it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use picsum_catalog::{Catalog, CatalogSource};
+use picsum_catalog::{Catalog, CatalogSource, Placeholder};
 
 use crate::{Database, DbError};
 
@@ -75,6 +75,7 @@ fn set_gauge(catalog: &Catalog) {
 pub async fn load(config: &CatalogConfig) -> Result<LiveCatalog, DbError> {
     let Some(url) = config.database_url.as_deref().filter(|u| !u.is_empty()) else {
         let catalog = Catalog::load(&CatalogSource::Manifest(config.manifest.clone()))?;
+        let catalog = with_placeholders(catalog, &config.manifest).await;
         tracing::info!(
             images = catalog.len(),
             source = "manifest",
@@ -99,6 +100,50 @@ pub async fn load(config: &CatalogConfig) -> Result<LiveCatalog, DbError> {
     let live = LiveCatalog::new(catalog);
     tokio::spawn(refresh(db, live.clone(), version, config.refresh));
     Ok(live)
+}
+
+/// Computes the ThumbHash and colour of a manifest's photos that have none in the manifest,
+/// from the photo files beside it (`{id}.jpg` or `photos/{id}.jpg`, the 500 px variant when
+/// there is one). A photo that cannot be read keeps no placeholder.
+async fn with_placeholders(catalog: Catalog, manifest: &Path) -> Catalog {
+    let dir = manifest.parent().unwrap_or(Path::new(".")).to_owned();
+    let images = catalog.images().to_vec();
+    let computed = tokio::task::spawn_blocking(move || {
+        let mut count = 0;
+        let images: Vec<_> = images
+            .into_iter()
+            .map(|mut img| {
+                if img.placeholder.is_none() {
+                    img.placeholder = placeholder_beside(&dir, &img.id);
+                    count += usize::from(img.placeholder.is_some());
+                }
+                img
+            })
+            .collect();
+        (count, images)
+    })
+    .await;
+    match computed.map(|(n, images)| (n, Catalog::from_images(images))) {
+        Ok((n, Ok(with))) => {
+            tracing::info!(
+                computed = n,
+                "placeholders computed for the manifest's photos"
+            );
+            with
+        }
+        _ => catalog,
+    }
+}
+
+fn placeholder_beside(dir: &Path, id: &str) -> Option<Placeholder> {
+    let names = [format!("{id}_500.jpg"), format!("{id}.jpg")];
+    let files = names
+        .iter()
+        .flat_map(|n| [dir.join("photos").join(n), dir.join(n)]);
+    files
+        .filter_map(|f| std::fs::read(f).ok())
+        .find_map(|bytes| picsum_placeholder::Placeholder::from_jpeg(&bytes).ok())
+        .map(|p| Placeholder::from(&p))
 }
 
 /// Polls the change counter every `every`; reloads on change. Failures are logged and

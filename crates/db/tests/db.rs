@@ -14,6 +14,7 @@ fn image(id: &str, author: &str) -> Image {
         height: 400,
         url: "https://picsum.photos".into(),
         tags: Vec::new(),
+        placeholder: None,
     }
 }
 

@@ -30,6 +30,7 @@ fn catalog() -> Catalog {
                 height: h,
                 url: format!("https://example.com/{i}"),
                 tags,
+                placeholder: None,
             }
         })
         .collect();

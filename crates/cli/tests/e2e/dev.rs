@@ -1,6 +1,6 @@
 //! `picsum dev` from a copy of the installed binary alone, in an empty folder with no
 //! PICSUM_*/IMAGE_* settings: it serves the embedded sample gallery, credits photographers,
-//! and filters by the gallery's tags.
+//! filters by the gallery's tags, and computes the photos' placeholders at start-up.
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -78,6 +78,30 @@ async fn dev_serves_the_embedded_gallery_from_the_binary_alone() {
     let space = get_text(&http, &format!("{base}/v2/list?tag=space")).await;
     let space: Vec<serde_json::Value> = serde_json::from_str(&space).unwrap();
     assert!(space.len() >= 3);
+    // Placeholders computed at start-up from the embedded photos: meta, colour tags, picks.
+    let fig: serde_json::Value =
+        serde_json::from_str(&get_text(&http, &format!("{base}/id/9/meta")).await).unwrap();
+    assert_eq!(fig["color"].as_str().unwrap().len(), 7);
+    assert!(
+        fig["tags"].as_array().unwrap().contains(&"red".into()),
+        "{fig}"
+    );
+    let hash = fig["thumbhash"].as_str().unwrap();
+    assert!(hash.len() > 20, "{hash}");
+    let red = get_text(&http, &format!("{base}/v2/list?tag=red")).await;
+    assert!(red.contains("\"id\":\"9\""), "{red}");
+    let picked = get_text(
+        &http,
+        &format!("{base}/v2/pick?count=4&seed=e2e&width=120&height=80"),
+    )
+    .await;
+    let picked: Vec<serde_json::Value> = serde_json::from_str(&picked).unwrap();
+    assert_eq!(picked.len(), 4);
+    for p in &picked {
+        assert!(p["thumbhash"].is_string(), "{p}");
+        let (w, h, _, _, _) = decode_jpeg(&get_bytes(&http, p["src"].as_str().unwrap()).await);
+        assert_eq!((w, h), (120, 80));
+    }
     let extracted: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .filter_map(|e| e.ok())

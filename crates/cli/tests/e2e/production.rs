@@ -85,9 +85,28 @@ async fn import_then_serve_from_postgres_and_s3_through_a_database_outage() {
     let rows = db.images().await.unwrap();
     let expected: Vec<Image> =
         serde_json::from_str(&std::fs::read_to_string(manifest).unwrap()).unwrap();
+    // Every row got its ThumbHash and colour at import; the rest equals the manifest.
+    let mut computed = Vec::new();
+    let rows: Vec<Image> = rows
+        .into_iter()
+        .map(|mut r| {
+            computed.push(
+                r.placeholder
+                    .take()
+                    .expect("placeholder computed at import"),
+            );
+            r
+        })
+        .collect();
     assert_eq!(
         rows, expected,
         "catalog rows equal the manifest, in file order"
+    );
+    let fig = expected.iter().position(|i| i.id == "9").unwrap();
+    assert_eq!(
+        computed[fig].family(),
+        Some("red"),
+        "the fig in its red bowl"
     );
     for name in ["0.jpg", "0_500.jpg", "0_1000.jpg", "11.jpg"] {
         assert!(bucket.join(name).exists(), "{name} not in the bucket");
@@ -142,6 +161,7 @@ async fn import_then_serve_from_postgres_and_s3_through_a_database_outage() {
         height: 10,
         url: String::new(),
         tags: vec![picsum_catalog::filter::Tag::parse("new").unwrap()],
+        placeholder: None,
     })
     .await
     .unwrap();
@@ -296,6 +316,7 @@ async fn catalog_through_pgbouncer_in_transaction_mode() {
             height: 10,
             url: String::new(),
             tags: Vec::new(),
+            placeholder: None,
         })
         .await
         .unwrap();

@@ -1,0 +1,196 @@
+//! Opt-in JSON with placeholders: `/id/{id}/meta`, `/v2/list?fields=`, and `/v2/pick`.
+
+use picsum_catalog::select::SeedMode;
+use picsum_catalog::{Catalog, Image, Placeholder, Tag};
+use serde_json::Value;
+
+use crate::{IMAGES, get, state_with};
+
+/// Ids 0..12, 600×400; even ids blue with a ThumbHash, odd ones without; 5 tagged `snow`.
+fn catalog() -> Catalog {
+    let images = (0..12u32)
+        .map(|i| Image {
+            id: i.to_string(),
+            author: format!("Author {i}"),
+            width: 600,
+            height: 400,
+            url: format!("https://example.com/{i}"),
+            tags: if i == 5 {
+                vec![Tag::parse("snow").unwrap()]
+            } else {
+                Vec::new()
+            },
+            placeholder: i.is_multiple_of(2).then(|| Placeholder {
+                thumbhash: format!("hash{i}"),
+                color: "#2050c0".into(),
+            }),
+        })
+        .collect();
+    Catalog::from_images(images).unwrap()
+}
+
+fn json(body: &str) -> Value {
+    serde_json::from_str(body).unwrap()
+}
+
+#[tokio::test]
+async fn meta_has_every_field() {
+    let s = state_with(catalog(), SeedMode::Picsum);
+    let a = get(&s, "/id/4/meta").await;
+    assert_eq!(a.status, 200);
+    assert_eq!(a.header("content-type"), Some("application/json"));
+    assert!(
+        a.body
+            .starts_with(r#"{"id":"4","author":"Author 4","width":600,"height":400,"#)
+    );
+    let v = json(&a.body);
+    assert_eq!(v["orientation"], "landscape");
+    assert_eq!(v["tags"], serde_json::json!(["blue", "landscape"]));
+    assert_eq!(v["color"], "#2050c0");
+    assert_eq!(v["thumbhash"], "hash4");
+    let v = json(&get(&s, "/id/5/meta").await.body);
+    assert_eq!(v["tags"], serde_json::json!(["landscape", "snow"]));
+    assert!(v["thumbhash"].is_null() && v["color"].is_null());
+    // The seed route picks as /seed/{seed}/info does, filters included.
+    let v = json(&get(&s, "/seed/x/meta?tag=snow").await.body);
+    assert_eq!(v["id"], "5");
+    assert_eq!(get(&s, "/id/99/meta").await.status, 404);
+    // The computed colour family filters too.
+    let v = json(&get(&s, "/v2/list?tag=blue").await.body);
+    assert_eq!(v.as_array().unwrap().len(), 6);
+}
+
+#[tokio::test]
+async fn list_fields_are_opt_in() {
+    let s = state_with(catalog(), SeedMode::Picsum);
+    let plain = get(&s, "/v2/list?limit=2").await;
+    assert!(!plain.body.contains("thumbhash") && !plain.body.contains("tags"));
+    let a = get(&s, "/v2/list?limit=2&fields=thumbhash,color").await;
+    let v = json(&a.body);
+    assert_eq!(v[0]["thumbhash"], "hash0");
+    assert!(v[1]["thumbhash"].is_null());
+    assert!(v[0].get("tags").is_none());
+    assert_eq!(
+        a.header("link").unwrap(),
+        "<https://picsum.photos/v2/list?page=2&limit=2&fields=color,thumbhash>; rel=\"next\""
+    );
+    let bad = get(&s, "/v2/list?fields=size").await;
+    assert_eq!(bad.status, 400);
+    assert_eq!(
+        bad.body,
+        "Invalid field \"size\": use orientation, tags, color or thumbhash\n"
+    );
+}
+
+fn ids(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn pick_returns_distinct_photos_with_srcsets() {
+    let s = state_with(catalog(), SeedMode::Picsum);
+    let a = get(
+        &s,
+        "/v2/pick?count=5&seed=page&width=200&height=100&grayscale",
+    )
+    .await;
+    assert_eq!(a.status, 200);
+    let v = json(&a.body);
+    let picked = ids(&v);
+    assert_eq!(picked.len(), 5);
+    let mut unique = picked.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 5);
+    assert_eq!(
+        ids(&json(
+            &get(&s, "/v2/pick?count=5&seed=page&width=200&height=100")
+                .await
+                .body
+        )),
+        picked
+    );
+    let first = &v[0];
+    let id = first["id"].as_str().unwrap();
+    assert_eq!(first["author"], format!("Author {id}"));
+    assert_eq!(first["url"], format!("https://example.com/{id}"));
+    assert_eq!(
+        first["download_url"],
+        format!("https://picsum.photos/id/{id}/600/400")
+    );
+    let src = first["src"].as_str().unwrap();
+    assert!(
+        src.starts_with(&format!("{IMAGES}/id/{id}/200/100")),
+        "{src}"
+    );
+    assert!(src.contains("grayscale") && src.contains("hmac="), "{src}");
+    let srcset = first["srcset"].as_str().unwrap();
+    let parts: Vec<&str> = srcset.split(", ").collect();
+    assert_eq!(parts.len(), 3, "{srcset}");
+    for (part, (w, h, d)) in parts
+        .iter()
+        .zip([(200, 100, 1), (400, 200, 2), (600, 300, 3)])
+    {
+        assert!(part.contains(&format!("/id/{id}/{w}/{h}")) && part.ends_with(&format!(" {d}x")));
+    }
+    // Sizes past 5000 px leave their densities out; height defaults to width.
+    let big = json(&get(&s, "/v2/pick?count=1&width=2000").await.body);
+    let srcset = big[0]["srcset"].as_str().unwrap();
+    assert!(
+        srcset.contains("/2000/2000") && srcset.contains("/4000/4000") && srcset.ends_with(" 2x")
+    );
+    assert!(!srcset.contains("3x"));
+    // Without a seed, still distinct; asking for more than match gives what matches.
+    assert_eq!(
+        ids(&json(&get(&s, "/v2/pick?count=100&width=10").await.body)).len(),
+        12
+    );
+    let snow = json(&get(&s, "/v2/pick?count=3&width=10&tag=snow").await.body);
+    assert_eq!(ids(&snow), ["5"]);
+}
+
+#[tokio::test]
+async fn pick_refuses_bad_requests() {
+    let s = state_with(catalog(), SeedMode::Picsum);
+    for (uri, status, body) in [
+        (
+            "/v2/pick?count=0&width=10",
+            400,
+            "Invalid count: use 1 to 100\n",
+        ),
+        (
+            "/v2/pick?count=101&width=10",
+            400,
+            "Invalid count: use 1 to 100\n",
+        ),
+        (
+            "/v2/pick?count=x&width=10",
+            400,
+            "Invalid count: use 1 to 100\n",
+        ),
+        (
+            "/v2/pick?count=2&width=10&tag=beach",
+            404,
+            "No image matches tag \"beach\"\n",
+        ),
+    ] {
+        let a = get(&s, uri).await;
+        assert_eq!(
+            (a.status.as_u16(), a.body.as_str()),
+            (status, body),
+            "{uri}"
+        );
+    }
+    for uri in [
+        "/v2/pick",
+        "/v2/pick?width=0",
+        "/v2/pick?width=6000",
+        "/v2/pick?width=10&blur=11",
+    ] {
+        assert_eq!(get(&s, uri).await.status, 400, "{uri}");
+    }
+}
