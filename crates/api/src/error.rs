@@ -27,6 +27,9 @@ pub enum ApiError {
     /// Bad `?seed_mode=`.
     #[error("Invalid seed_mode: use picsum or stable")]
     SeedMode,
+    /// `?lqip` or `?color` for a photo whose placeholder was not computed.
+    #[error("No placeholder for this image")]
+    NoPlaceholder,
     /// A well-formed filter that no image matches (the filter, in words).
     #[error("No image matches {0}")]
     NoMatch(String),
@@ -35,7 +38,9 @@ pub enum ApiError {
 impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
-            Self::PageNotFound | Self::ImageNotFound | Self::NoMatch(_) => StatusCode::NOT_FOUND,
+            Self::PageNotFound | Self::ImageNotFound | Self::NoMatch(_) | Self::NoPlaceholder => {
+                StatusCode::NOT_FOUND
+            }
             Self::Params(_) | Self::Filter(_) | Self::SeedMode | Self::Count => {
                 StatusCode::BAD_REQUEST
             }

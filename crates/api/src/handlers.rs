@@ -36,6 +36,9 @@ pub fn image_redirect(
     raw.grayscale |= *pick == Pick::Gray;
     let image = Selection::parse(query, state.seed_mode)?.pick(catalog, pick)?;
     let params = raw.validate()?.resolve(image.width, image.height);
+    if let Some(kind) = crate::lqip::Kind::asked(query) {
+        return crate::lqip::answer(kind, image, &params, matches!(pick, Pick::Id(_)));
+    }
     count_request(&params);
     Ok(redirect(&signed_url(state, &image.id, &params)))
 }

@@ -4,12 +4,13 @@
 //!
 //! Layout: [`config`] (flags and `PICSUM_*` environment), [`routes`] (the route table),
 //! [`select`] (a request's filter and seed mode), [`handlers`] (redirects, info, meta, lists),
-//! [`pick`] (`/v2/pick`), [`web`] (embedded site), [`error`] (the one error →
+//! [`pick`] (`/v2/pick`), [`lqip`] (`?lqip` and `?color` placeholder images), [`web`] (embedded site), [`error`] (the one error →
 //! HTTP mapping). [`serve`] is the entry point for `main`, `picsum dev` and the tests.
 
 pub mod config;
 pub mod error;
 pub mod handlers;
+pub mod lqip;
 pub mod pick;
 pub mod routes;
 pub mod select;

@@ -7,9 +7,11 @@
 //! at start-up and `picsum import` for the database.
 
 mod colour;
+mod png;
 
 use base64::Engine;
 pub use colour::{Rgb, family};
+pub use png::{lqip_png, solid_svg};
 
 /// Largest side ThumbHash takes.
 const THUMB_SIDE: usize = 100;

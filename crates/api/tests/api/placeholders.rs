@@ -21,12 +21,23 @@ fn catalog() -> Catalog {
                 Vec::new()
             },
             placeholder: i.is_multiple_of(2).then(|| Placeholder {
-                thumbhash: format!("hash{i}"),
+                thumbhash: if i == 0 {
+                    real_hash()
+                } else {
+                    format!("hash{i}")
+                },
                 color: "#2050c0".into(),
             }),
         })
         .collect();
     Catalog::from_images(images).unwrap()
+}
+
+/// The ThumbHash of a 6×4 blue image.
+fn real_hash() -> String {
+    picsum_placeholder::Placeholder::from_rgb(6, 4, &[32, 80, 192].repeat(24))
+        .unwrap()
+        .thumbhash_base64()
 }
 
 fn json(body: &str) -> Value {
@@ -67,7 +78,7 @@ async fn list_fields_are_opt_in() {
     assert!(!plain.body.contains("thumbhash") && !plain.body.contains("tags"));
     let a = get(&s, "/v2/list?limit=2&fields=thumbhash,color").await;
     let v = json(&a.body);
-    assert_eq!(v[0]["thumbhash"], "hash0");
+    assert_eq!(v[0]["thumbhash"], real_hash());
     assert!(v[1]["thumbhash"].is_null());
     assert!(v[0].get("tags").is_none());
     assert_eq!(
@@ -193,4 +204,34 @@ async fn pick_refuses_bad_requests() {
     ] {
         assert_eq!(get(&s, uri).await.status, 400, "{uri}");
     }
+}
+
+#[tokio::test]
+async fn lqip_and_colour_images() {
+    let s = state_with(catalog(), SeedMode::Picsum);
+    let a = get(&s, "/id/0/300/200?lqip").await;
+    assert_eq!(a.status, 200);
+    assert_eq!(a.header("content-type"), Some("image/png"));
+    assert_eq!(a.header("cache-control"), Some("public, max-age=86400"));
+    // The body went through lossy UTF-8; the chunk names survive.
+    assert!(a.body.contains("PNG\r\n") && a.body.contains("IHDR") && a.body.contains("IEND"));
+    let a = get(&s, "/id/2/300/200?color").await;
+    assert_eq!(a.header("content-type"), Some("image/svg+xml"));
+    assert!(a.body.contains("width=\"300\" height=\"200\"") && a.body.contains("fill=\"#2050c0\""));
+    // Seeded placeholders may change with the catalog: not cached.
+    let a = get(&s, "/seed/x/50?color&tag=blue").await;
+    assert_eq!(a.status, 200);
+    assert_eq!(
+        a.header("cache-control"),
+        Some(picsum_web::response::NO_CACHE)
+    );
+    // No placeholder computed: 404; a bad size is still Picsum's 400 first.
+    let a = get(&s, "/id/1/300/200?lqip").await;
+    assert_eq!(
+        (a.status.as_u16(), a.body.as_str()),
+        (404, "No placeholder for this image\n")
+    );
+    assert_eq!(get(&s, "/id/0/6000/200?lqip").await.status, 400);
+    // Without either, the same 302 as ever.
+    assert_eq!(get(&s, "/id/0/300/200").await.status, 302);
 }

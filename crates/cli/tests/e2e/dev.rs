@@ -102,6 +102,24 @@ async fn dev_serves_the_embedded_gallery_from_the_binary_alone() {
         let (w, h, _, _, _) = decode_jpeg(&get_bytes(&http, p["src"].as_str().unwrap()).await);
         assert_eq!((w, h), (120, 80));
     }
+    // The LQIP is a PNG libvips decodes; the colour an SVG of the colour in the meta.
+    let lqip = get_bytes(&http, &format!("{base}/id/9/300/200?lqip")).await;
+    picsum_imaging::init().unwrap();
+    let probe = picsum_imaging::probe(&lqip).unwrap();
+    assert!(probe.loader.starts_with("pngload"), "{}", probe.loader);
+    assert!(
+        probe.width <= 32 && probe.width > probe.height,
+        "{}x{}",
+        probe.width,
+        probe.height
+    );
+    let jpeg = picsum_imaging::fit_within(&lqip, 32, picsum_imaging::Limits::default()).unwrap();
+    assert_eq!(decode_jpeg(&jpeg).0, u16::try_from(probe.width).unwrap());
+    let svg = get_text(&http, &format!("{base}/id/9/300/200?color")).await;
+    assert!(
+        svg.contains(&format!("fill=\"{}\"", fig["color"].as_str().unwrap())),
+        "{svg}"
+    );
     let extracted: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .filter_map(|e| e.ok())
