@@ -20,7 +20,7 @@ pub struct File {
 
 const HTML: &str = "text/html; charset=utf-8";
 
-static FILES: [File; 7] = [
+static FILES: [File; 8] = [
     File {
         path: "/",
         content_type: HTML,
@@ -52,11 +52,21 @@ static FILES: [File; 7] = [
         body: include_bytes!("../../../web/assets/gallery.js"),
     },
     File {
+        path: "/openapi.json",
+        content_type: "application/json",
+        body: include_bytes!("../../../web/openapi.json"),
+    },
+    File {
         path: "/assets/builder.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../../../web/assets/builder.js"),
     },
 ];
+
+/// Every path the site serves.
+pub fn paths() -> impl Iterator<Item = &'static str> {
+    FILES.iter().map(|f| f.path)
+}
 
 /// The file served at `path`, if any.
 pub fn lookup(path: &str) -> Option<&'static File> {

@@ -5,6 +5,7 @@
 mod cases;
 mod filters;
 mod list;
+mod openapi;
 mod placeholders;
 
 use std::sync::Arc;
