@@ -1,4 +1,5 @@
-//! The public router: the write routes ([`crate::writes`]), picfit's status endpoints, and
+//! The public router: the write routes ([`crate::writes`]), picfit's status endpoints,
+//! `/openapi.json` (the routes described, `crates/image-service/openapi.json`), and
 //! everything else through [`crate::dispatch`]; CORS, the rate limit and picfit's request
 //! counters around them.
 
@@ -28,6 +29,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     use axum::routing::{delete, get, post};
     let body_limit = state.core.uploads.body_limit();
     let mut router = Router::new()
+        .route("/openapi.json", get(openapi).fallback(dispatch))
         .route("/healthcheck", get(healthcheck).fallback(dispatch))
         .route("/sys/stats", get(sys_stats).fallback(dispatch))
         .route("/sys/health", get(sys_health).fallback(dispatch))
@@ -66,6 +68,18 @@ pub fn router(state: Arc<AppState>) -> Router {
             picsum_web::cors::cors,
         ))
 }
+
+/// The OpenAPI 3.1 description of this listener's routes.
+async fn openapi() -> Response {
+    let mut res = Response::new(axum::body::Body::from(OPENAPI));
+    res.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    res
+}
+
+const OPENAPI: &str = include_str!("../openapi.json");
 
 async fn healthcheck(State(state): State<Arc<AppState>>) -> Response {
     status::healthcheck(&state.status)

@@ -14,6 +14,7 @@ mod budget;
 mod cancel;
 mod deletes;
 mod ladder;
+mod openapi;
 mod picfit;
 mod picsum;
 mod pixlserv;
