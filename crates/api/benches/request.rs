@@ -88,6 +88,7 @@ fn bench(c: &mut Criterion) {
         image_service_url: "https://images.picsum.example".into(),
         site: picsum_api::web::Site::new("https://picsum.example"),
         seed_mode: picsum_catalog::select::SeedMode::Picsum,
+        client_hints: false,
     });
     let router = picsum_api::router(state);
     c.bench_function("router/seed_redirect", |b| {

@@ -68,6 +68,11 @@ pub struct ApiConfig {
     /// about 1% of seeds). A URL may choose with `?seed_mode=`.
     #[arg(long, env = "PICSUM_SEED_MODE", default_value = "picsum")]
     pub seed_mode: picsum_catalog::select::SeedMode,
+    /// For image URLs without an extension, pick AVIF, WebP or JPEG from `Accept` and scale
+    /// by the `Sec-CH-Width`/`Width` or `Sec-CH-DPR`/`DPR` client hints, written into the
+    /// signed URL (image answers need no `Vary`); answers advertise `Accept-CH`.
+    #[arg(long, env = "PICSUM_CLIENT_HINTS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub client_hints: bool,
     /// Log filter: `debug`, `info`, `warn`, `error`, or a `tracing` directive list.
     #[arg(long, env = "PICSUM_LOG_LEVEL", default_value = "info")]
     pub log_level: String,

@@ -31,16 +31,26 @@ pub fn image_redirect(
     size: &Size,
     ext: &str,
     query: &Query,
+    headers: &http::HeaderMap,
 ) -> Result<Response, ApiError> {
     let mut raw = RawParams::parse(size.spec(), ext, query)?;
     raw.grayscale |= *pick == Pick::Gray;
     let image = Selection::parse(query, state.seed_mode)?.pick(catalog, pick)?;
-    let params = raw.validate()?.resolve(image.width, image.height);
+    let mut params = raw.validate()?.resolve(image.width, image.height);
     if let Some(kind) = crate::lqip::Kind::asked(query) {
         return crate::lqip::answer(kind, image, &params, matches!(pick, Pick::Id(_)));
     }
+    // Only where the URL left the format open: an extension is the client's own choice.
+    let hinted = state.client_hints && ext.is_empty();
+    if hinted {
+        params = crate::hints::negotiate(params, headers);
+    }
     count_request(&params);
-    Ok(redirect(&signed_url(state, &image.id, &params)))
+    let mut res = redirect(&signed_url(state, &image.id, &params));
+    if hinted {
+        crate::hints::mark(res.headers_mut());
+    }
+    Ok(res)
 }
 
 /// The image service's signed URL of `id` rendered with `params`.

@@ -4,12 +4,13 @@
 //!
 //! Layout: [`config`] (flags and `PICSUM_*` environment), [`routes`] (the route table),
 //! [`select`] (a request's filter and seed mode), [`handlers`] (redirects, info, meta, lists),
-//! [`pick`] (`/v2/pick`), [`lqip`] (`?lqip` and `?color` placeholder images), [`web`] (embedded site), [`error`] (the one error →
+//! [`pick`] (`/v2/pick`), [`hints`] (format and density from `Accept` and client hints), [`lqip`] (`?lqip` and `?color` placeholder images), [`web`] (embedded site), [`error`] (the one error →
 //! HTTP mapping). [`serve`] is the entry point for `main`, `picsum dev` and the tests.
 
 pub mod config;
 pub mod error;
 pub mod handlers;
+pub mod hints;
 pub mod lqip;
 pub mod pick;
 pub mod routes;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub site: web::Site,
     /// How `/seed/` picks when the URL does not say (`?seed_mode=`).
     pub seed_mode: SeedMode,
+    /// Pick format and size from `Accept` and client hints for URLs without an extension.
+    pub client_hints: bool,
 }
 
 impl AppState {
@@ -71,6 +74,7 @@ impl AppState {
             root_url,
             image_service_url: config.image_service_url.trim_end_matches('/').to_owned(),
             seed_mode: config.seed_mode,
+            client_hints: config.client_hints,
         })
     }
 }
@@ -118,17 +122,41 @@ fn handle(state: &AppState, route: Route, info: &RequestInfo) -> Response {
                     let res = if pick == Pick::Gray {
                         let mut q = query.clone();
                         q.push("grayscale", "");
-                        handlers::image_redirect(state, &catalog, &forced, &size, &ext, &q)
+                        handlers::image_redirect(
+                            state,
+                            &catalog,
+                            &forced,
+                            &size,
+                            &ext,
+                            &q,
+                            &info.headers,
+                        )
                     } else {
-                        handlers::image_redirect(state, &catalog, &forced, &size, &ext, &query)
+                        handlers::image_redirect(
+                            state,
+                            &catalog,
+                            &forced,
+                            &size,
+                            &ext,
+                            &query,
+                            &info.headers,
+                        )
                     };
                     return res.unwrap_or_else(|e| e.into_response(info.json && !plain));
                 }
-                None => handlers::image_redirect(state, &catalog, &pick, &size, &ext, &query),
+                None => handlers::image_redirect(
+                    state,
+                    &catalog,
+                    &pick,
+                    &size,
+                    &ext,
+                    &query,
+                    &info.headers,
+                ),
             }
         }
         Route::Image { pick, size, ext } => {
-            handlers::image_redirect(state, &catalog, &pick, &size, &ext, &query)
+            handlers::image_redirect(state, &catalog, &pick, &size, &ext, &query, &info.headers)
         }
         Route::Info(id) => handlers::info(state, &catalog, &Pick::Id(id), &query),
         Route::SeedInfo(seed) => handlers::info(state, &catalog, &Pick::Seed(seed), &query),
@@ -136,7 +164,16 @@ fn handle(state: &AppState, route: Route, info: &RequestInfo) -> Response {
         Route::List => handlers::list(state, &catalog, &query),
         Route::PickMany => pick::pick(state, &catalog, &query),
         Route::LegacyList => Ok(handlers::legacy(&catalog)),
-        Route::Static(file) => Ok(state.site.response(file)),
+        Route::Static(file) => {
+            let mut res = state.site.response(file);
+            if state.client_hints {
+                res.headers_mut().insert(
+                    "accept-ch",
+                    http::HeaderValue::from_static(hints::ACCEPT_CH),
+                );
+            }
+            Ok(res)
+        }
     };
     result.unwrap_or_else(|e| e.into_response(info.json))
 }

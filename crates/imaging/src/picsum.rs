@@ -91,10 +91,15 @@ fn picsum(source: &[u8], task: &RenderTask, limits: Limits) -> Result<Vec<u8>, I
                 .set("optimize_coding", true),
         ),
         Format::Webp => image.webpsave_buffer(),
+        // Not Picsum's: our `.avif` extension, encoded as every AVIF of the service.
+        Format::Avif => return crate::encode::encode(&image, Format::Avif, None),
         other => {
             return Err(ImagingError::Vips {
                 op: "encode",
-                detail: format!("Picsum renders JPEG or WebP, not {}", other.extension()),
+                detail: format!(
+                    "Picsum renders JPEG, WebP or AVIF, not {}",
+                    other.extension()
+                ),
             });
         }
     };

@@ -28,7 +28,8 @@ pub enum ParamError {
     InvalidBlur,
 }
 
-/// The output format of a Picsum extension (`""`, `.jpg`, `.webp`, any case).
+/// The output format of a Picsum extension (`""`, `.jpg`, `.webp`, and ours: `.avif`; any
+/// case).
 ///
 /// # Errors
 /// [`ParamError::InvalidExtension`] for anything else.
@@ -36,6 +37,7 @@ pub fn format_of_extension(ext: &str) -> Result<Format, ParamError> {
     match ext.to_ascii_lowercase().as_str() {
         "" | ".jpg" => Ok(Format::Jpeg),
         ".webp" => Ok(Format::Webp),
+        ".avif" => Ok(Format::Avif),
         _ => Err(ParamError::InvalidExtension),
     }
 }

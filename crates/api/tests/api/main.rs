@@ -4,6 +4,7 @@
 
 mod cases;
 mod filters;
+mod hints;
 mod list;
 mod openapi;
 mod placeholders;
@@ -42,6 +43,7 @@ pub fn state_with(catalog: Catalog, seed_mode: SeedMode) -> Arc<AppState> {
         image_service_url: IMAGES.into(),
         site: picsum_api::web::Site::new(ROOT),
         seed_mode,
+        client_hints: false,
     })
 }
 

@@ -160,6 +160,7 @@ fn variant_size(params: &ImageParams) -> u32 {
 fn format_label(format: Format) -> &'static str {
     match format {
         Format::Webp => "webp",
+        Format::Avif => "avif",
         _ => "jpeg",
     }
 }

@@ -25,6 +25,19 @@ async fn signed_renders_have_the_size_format_and_headers_asked_for() {
     let (w, hgt, components, progressive, _) = decode_jpeg(&res.bytes().await.unwrap());
     assert_eq!((w, hgt, components, progressive), (200, 100, 3, true));
 
+    // `.avif`, the extension the API's client hints may choose.
+    let res = http
+        .get(signed(&images.base, "/id/1/60/40.avif"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/avif");
+    assert_eq!(
+        dimensions("image/avif", &res.bytes().await.unwrap()),
+        (60, 40)
+    );
+
     let body = get_body(&http, &signed(&images.base, "/id/1/120/80.webp")).await;
     let (w, hgt, _, _) = decode_webp(&body);
     assert_eq!((w, hgt), (120, 80));
