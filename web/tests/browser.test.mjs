@@ -58,10 +58,21 @@ test("landing page: every example image loads, no console errors, screenshots", 
     assert.deepEqual(await brokenImages(page), [], `${name}: broken images`);
     assert.ok((await page.$$("img")).length >= 12, "the docs show their examples");
     const text = await page.textContent("main");
-    for (const form of ["/200/300", "/id/3/200/300", "/seed/picsum/200/300", "?grayscale", "?blur=2", "?random=1", ".webp", "/v2/list", "/id/0/info", "/seed/picsum/info", "Picsum-ID", "User Comment", "hmac"]) {
+    for (const form of ["/200/300", "/id/3/200/300", "/seed/picsum/200/300", "?grayscale", "?blur=2", "?random=1", ".webp", "/v2/list", "/id/0/info", "/seed/picsum/info", "Picsum-ID", "User Comment", "hmac",
+      "?tag=nature", "?orientation=portrait", "?seed_mode=stable", "?lqip", "?color", "/id/9/meta", "/v2/pick", ".avif", "Sec-CH-DPR", "Picsum-Author", "/openapi.json"]) {
       assert.ok(text.includes(form), `docs mention ${form}`);
     }
     assert.ok(text.includes(`${ROOT}/200/300`), "examples use the configured root URL");
+    // The /v2/pick example: six distinct photos, each on its colour and ThumbHash placeholder.
+    await page.waitForFunction(() => document.querySelectorAll("#picked img").length === 6);
+    const picked = await page.$$eval("#picked img", (imgs) => imgs.map((i) => ({ srcset: i.srcset, bg: i.style.backgroundImage, alt: i.alt })));
+    assert.equal(new Set(picked.map((p) => p.alt)).size, 6, "six different photos");
+    for (const p of picked) {
+      assert.match(p.srcset, / 1x, .* 2x, .* 3x$/);
+      assert.match(p.bg, /\?lqip/);
+    }
+    await waitForImages(page);
+    assert.deepEqual(await brokenImages(page), [], `${name}: broken images after /v2/pick`);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `${name}: the page is ${overflow}px wider than the screen`);
     await page.screenshot({ path: `${ARTIFACTS}/index-${name}.png`, fullPage: true });
@@ -155,4 +166,59 @@ test("URL builder: the built URL returns an image of the chosen size", async () 
   assert.equal(await page.evaluate(() => document.activeElement.id), "copy-url");
   assert.deepEqual(problems, []);
   await close();
+});
+
+test("gallery: filters by orientation and tag, shows ThumbHash placeholders while photos load", async () => {
+  const { page, problems, close } = await open(DESKTOP);
+  const ids = async () => page.$$eval(".card figcaption a[aria-label]", (as) => as.map((a) => a.textContent.slice(1)));
+  const listed = async (query) => page.evaluate(async (q) => (await (await fetch(`/v2/list?limit=100${q}`)).json()).map((i) => i.id), query);
+  await page.goto(`${BASE}/images?limit=100`, { waitUntil: "load" });
+  await page.waitForSelector(".card");
+  const all = await ids();
+  await page.selectOption("select[name=orientation]", "portrait");
+  await page.waitForURL(/orientation=portrait/);
+  await page.waitForFunction((n) => document.querySelectorAll(".card").length !== n, all.length);
+  const portrait = await ids();
+  assert.ok(portrait.length > 0 && portrait.length < all.length);
+  assert.deepEqual(portrait, await listed("&orientation=portrait"));
+  await page.selectOption("select[name=orientation]", "");
+  await page.waitForURL((u) => !u.search.includes("orientation"));
+  await page.fill("input[name=tag]", "space");
+  await page.click("#filters button[type=submit]");
+  await page.waitForURL(/tag=space/);
+  await page.waitForFunction(() => document.querySelectorAll(".card").length > 0 && document.querySelectorAll(".card").length < 10);
+  const space = await ids();
+  assert.deepEqual(space, await listed("&tag=space"));
+  assert.ok(space.length >= 3);
+  // Every card sits on its dominant colour and its blurred ThumbHash until the photo loads.
+  const styles = await page.$$eval(".card img", (imgs) => imgs.map((i) => ({ color: i.style.backgroundColor, bg: i.style.backgroundImage })));
+  for (const s of styles) {
+    assert.match(s.color, /^rgb/);
+    assert.match(s.bg, /\/367\/267\?lqip/);
+  }
+  const lqip = await page.evaluate(async (u) => {
+    const res = await fetch(u);
+    const bitmap = await createImageBitmap(await res.blob());
+    return { status: res.status, type: res.headers.get("content-type"), w: bitmap.width };
+  }, styles[0].bg.match(/url\("?([^")]+)"?\)/)[1]);
+  assert.equal(lqip.status, 200);
+  assert.equal(lqip.type, "image/png");
+  assert.ok(lqip.w > 0 && lqip.w <= 32);
+  // Back restores the portrait-free, tag-free view; a tag nothing has says so.
+  await page.fill("input[name=tag]", "no-such-tag");
+  await page.click("#filters button[type=submit]");
+  await page.waitForFunction(() => document.getElementById("gallery").textContent.includes("No image matches"));
+  assert.deepEqual(problems.filter((p) => !p.includes("404")), []);
+  await close();
+
+  // The placeholders, seen: photos held back, their ThumbHash and colour shown instead.
+  const held = await open(DESKTOP);
+  await held.page.route(/\/id\/\d+\/367\/267$/, () => {});
+  const shown = held.page.waitForResponse((r) => r.url().includes("?lqip"));
+  await held.page.goto(`${BASE}/images?limit=8`, { waitUntil: "domcontentloaded" });
+  await held.page.waitForSelector(".card");
+  await shown;
+  await held.page.waitForTimeout(300);
+  await held.page.screenshot({ path: `${ARTIFACTS}/images-placeholders.png`, fullPage: true });
+  await held.close();
 });

@@ -20,7 +20,7 @@ pub struct File {
 
 const HTML: &str = "text/html; charset=utf-8";
 
-static FILES: [File; 8] = [
+static FILES: [File; 9] = [
     File {
         path: "/",
         content_type: HTML,
@@ -55,6 +55,11 @@ static FILES: [File; 8] = [
         path: "/openapi.json",
         content_type: "application/json",
         body: include_bytes!("../../../web/openapi.json"),
+    },
+    File {
+        path: "/assets/pick.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../../web/assets/pick.js"),
     },
     File {
         path: "/assets/builder.js",
