@@ -99,7 +99,8 @@ fn redirect(location: &str) -> Response {
     res
 }
 
-/// `/id/{id}/info` and `/seed/{seed}/info` (which honours the filter and seed mode).
+/// `/id/{id}/info` and `/seed/{seed}/info` (which honours the filter and seed mode), or with
+/// `fields` the `/meta` routes' document.
 ///
 /// # Errors
 /// Filter errors, [`ApiError::ImageNotFound`] or [`ApiError::NoMatch`].
@@ -108,27 +109,13 @@ pub fn info(
     catalog: &Catalog,
     pick: &Pick,
     query: &Query,
+    fields: Option<Fields>,
 ) -> Result<Response, ApiError> {
     let image = Selection::parse(query, state.seed_mode)?.pick(catalog, pick)?;
-    Ok(json(Info::new(image, &state.root_url).to_json()))
-}
-
-/// `/id/{id}/meta` and `/seed/{seed}/meta`: the info with every extra field.
-///
-/// # Errors
-/// As [`info`].
-pub fn meta(
-    state: &AppState,
-    catalog: &Catalog,
-    pick: &Pick,
-    query: &Query,
-) -> Result<Response, ApiError> {
-    let image = Selection::parse(query, state.seed_mode)?.pick(catalog, pick)?;
-    Ok(json(to_go_json(&Meta::new(
-        image,
-        &state.root_url,
-        Fields::ALL,
-    ))))
+    Ok(json(match fields {
+        None => Info::new(image, &state.root_url).to_json(),
+        Some(fields) => to_go_json(&Meta::new(image, &state.root_url, fields)),
+    }))
 }
 
 /// `/v2/list?page=&limit=`, optionally `&orientation=&tag=` and `&fields=`.

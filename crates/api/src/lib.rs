@@ -23,6 +23,7 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::response::Response;
 use http::Method;
+use picsum_catalog::meta::Fields;
 use picsum_catalog::select::SeedMode;
 pub use picsum_db::live::LiveCatalog;
 use picsum_signing::Signer;
@@ -119,29 +120,19 @@ fn handle(state: &AppState, route: Route, info: &RequestInfo) -> Response {
                 Some(id) => {
                     let plain = pick == Pick::Random;
                     let forced = Pick::Id(id.to_owned());
-                    let res = if pick == Pick::Gray {
-                        let mut q = query.clone();
+                    let mut q = query.clone();
+                    if pick == Pick::Gray {
                         q.push("grayscale", "");
-                        handlers::image_redirect(
-                            state,
-                            &catalog,
-                            &forced,
-                            &size,
-                            &ext,
-                            &q,
-                            &info.headers,
-                        )
-                    } else {
-                        handlers::image_redirect(
-                            state,
-                            &catalog,
-                            &forced,
-                            &size,
-                            &ext,
-                            &query,
-                            &info.headers,
-                        )
-                    };
+                    }
+                    let res = handlers::image_redirect(
+                        state,
+                        &catalog,
+                        &forced,
+                        &size,
+                        &ext,
+                        &q,
+                        &info.headers,
+                    );
                     return res.unwrap_or_else(|e| e.into_response(info.json && !plain));
                 }
                 None => handlers::image_redirect(
@@ -158,9 +149,9 @@ fn handle(state: &AppState, route: Route, info: &RequestInfo) -> Response {
         Route::Image { pick, size, ext } => {
             handlers::image_redirect(state, &catalog, &pick, &size, &ext, &query, &info.headers)
         }
-        Route::Info(id) => handlers::info(state, &catalog, &Pick::Id(id), &query),
-        Route::SeedInfo(seed) => handlers::info(state, &catalog, &Pick::Seed(seed), &query),
-        Route::Meta(pick) => handlers::meta(state, &catalog, &pick, &query),
+        Route::Info(id) => handlers::info(state, &catalog, &Pick::Id(id), &query, None),
+        Route::SeedInfo(seed) => handlers::info(state, &catalog, &Pick::Seed(seed), &query, None),
+        Route::Meta(pick) => handlers::info(state, &catalog, &pick, &query, Some(Fields::ALL)),
         Route::List => handlers::list(state, &catalog, &query),
         Route::PickMany => pick::pick(state, &catalog, &query),
         Route::LegacyList => Ok(handlers::legacy(&catalog)),

@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 
 mod gcs;
 pub mod images;
+pub mod openapi;
 mod pgbouncer;
 mod postgres;
 mod redis;

@@ -1,6 +1,7 @@
 //! The layout's rules, checked on every test run (ARCHITECTURE.md explains them):
 //!
-//! * crate boundaries, from `cargo metadata`: the pure crates (`url`, `signing`, `imaging`)
+//! * crate boundaries, from `cargo metadata`: the pure crates (`url`, `signing`, `imaging`,
+//!   `catalog`, `placeholder`)
 //!   pull in no web stack or async runtime; no dialect depends on another; the core and
 //!   the guard depend on no dialect;
 //! * no import circle between the files of any crate (a file's `use crate::…`,
@@ -96,7 +97,13 @@ fn crate_boundaries_hold() {
         deps.get(name)
             .unwrap_or_else(|| panic!("no package {name}"))
     };
-    for pure in ["picsum-url", "picsum-signing", "picsum-imaging"] {
+    for pure in [
+        "picsum-url",
+        "picsum-signing",
+        "picsum-imaging",
+        "picsum-catalog",
+        "picsum-placeholder",
+    ] {
         let bad: Vec<_> = of(pure)
             .iter()
             .filter(|d| WEB_STACK.contains(&d.as_str()))

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use picsum_api::routes::Route;
+use picsum_testkit::openapi::{example, resolve};
 use picsum_web::routing::RouteTable;
 use serde_json::Value;
 
@@ -24,23 +25,6 @@ const ROUTE_NAMES: [&str; 11] = [
     "api.pick",
     "api.serveFile",
 ];
-
-fn resolve<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
-    match v["$ref"].as_str() {
-        Some(r) => r
-            .trim_start_matches("#/")
-            .split('/')
-            .fold(doc, |node, key| &node[key]),
-        None => v,
-    }
-}
-
-fn example(p: &Value) -> String {
-    match &p["example"] {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
 
 /// The operation's URL with path examples; `all`: every query parameter too, else only the
 /// required ones.

@@ -5,27 +5,11 @@
 use std::collections::BTreeSet;
 
 use picsum_image_service::dispatch::Route;
+use picsum_testkit::openapi::{example, resolve};
 use picsum_web::routing::RouteTable;
 use serde_json::Value;
 
 use super::*;
-
-fn resolve<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
-    match v["$ref"].as_str() {
-        Some(r) => r
-            .trim_start_matches("#/")
-            .split('/')
-            .fold(doc, |node, key| &node[key]),
-        None => v,
-    }
-}
-
-fn example(p: &Value) -> String {
-    match &p["example"] {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
 
 /// Path with examples and the query of its examples (`hmac` left to the signer).
 fn request(doc: &Value, path: &str, op: &Value) -> (String, String) {
