@@ -29,6 +29,7 @@ async fn dev_serves_the_embedded_gallery_from_the_binary_alone() {
         .args(["--image-listen", &format!("127.0.0.1:{images}")])
         .env_clear()
         .env("TMPDIR", dir.path())
+        .env("PICSUM_CLIENT_HINTS", "true")
         .env(
             "PICSUM_METRICS_LISTEN",
             format!("127.0.0.1:{}", free_port()),
@@ -120,6 +121,53 @@ async fn dev_serves_the_embedded_gallery_from_the_binary_alone() {
         svg.contains(&format!("fill=\"{}\"", fig["color"].as_str().unwrap())),
         "{svg}"
     );
+    // Client hints: AVIF at twice the size, chosen at the redirect and rendered as such.
+    let res = http
+        .get(format!("{base}/id/1/100/50"))
+        .header("accept", "image/avif,image/webp,*/*")
+        .header("sec-ch-dpr", "2")
+        .send()
+        .await
+        .unwrap();
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.contains("/id/1/200/100.avif?"), "{location}");
+    let res = http.get(&location).send().await.unwrap();
+    assert_eq!(res.headers()["content-type"], "image/avif");
+    assert!(
+        res.headers()
+            .get("vary")
+            .is_none_or(|v| !v.to_str().unwrap().contains("Accept"))
+    );
+    assert_eq!(
+        dimensions("image/avif", &res.bytes().await.unwrap()),
+        (200, 100)
+    );
+
+    // Stable seeds: the redirect and the meta agree, and differ from Picsum's picks.
+    let mut differ = 0;
+    for i in 0..10 {
+        let meta = |mode: &'static str| {
+            let url = format!("{base}/seed/s{i}/meta?seed_mode={mode}");
+            let http = http.clone();
+            async move {
+                let text = get_text(&http, &url).await;
+                serde_json::from_str::<serde_json::Value>(&text).unwrap()["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            }
+        };
+        let stable = meta("stable").await;
+        let res = http
+            .get(format!("{base}/seed/s{i}/100?seed_mode=stable"))
+            .send()
+            .await
+            .unwrap();
+        let location = res.headers()["location"].to_str().unwrap();
+        assert!(location.contains(&format!("/id/{stable}/")), "{location}");
+        differ += usize::from(stable != meta("picsum").await);
+    }
+    assert!(differ > 0, "stable and Picsum seeds never differed");
     let extracted: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .filter_map(|e| e.ok())
