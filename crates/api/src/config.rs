@@ -87,6 +87,7 @@ impl ApiConfig {
             direct_url: self.database_direct_url.clone(),
             migrate: self.database_migrate,
             refresh: std::time::Duration::from_millis(self.database_refresh_ms),
+            placeholders: true,
         }
     }
 

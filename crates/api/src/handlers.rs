@@ -45,6 +45,7 @@ pub fn image_redirect(
     if hinted {
         params = crate::hints::negotiate(params, headers);
     }
+    let params = params.within_budget()?;
     count_request(&params);
     let mut res = redirect(&signed_url(state, &image.id, &params));
     if hinted {

@@ -1,7 +1,7 @@
 //! Format and density chosen at the redirect (opt-in, `PICSUM_CLIENT_HINTS=true`).
 //!
-//! For an image URL without an extension the API picks AVIF, WebP or JPEG from `Accept`, and
-//! scales the size by `Sec-CH-Width`/`Width` (the physical width the page will show) or else
+//! For an image URL without an extension the API picks AVIF (within its pixel budget), WebP
+//! or JPEG from `Accept`, and scales the size by `Sec-CH-Width`/`Width` (the physical width the page will show) or else
 //! `Sec-CH-DPR`/`DPR`, then writes the choice into the signed URL: `/id/1/600/400.avif`. The
 //! image answer depends on its URL alone, so it needs no `Vary` and a CDN cannot serve one
 //! client's variant to another. The redirect says what it varied on (`Vary`) and asks
@@ -9,7 +9,7 @@
 
 use http::HeaderMap;
 use http::header::{self, HeaderValue};
-use picsum_url::format::Format;
+use picsum_url::format::{Format, accepts};
 use picsum_url::params::{ImageParams, MAX_DIMENSION};
 
 /// `Accept-CH` on the API's answers when hints are on.
@@ -21,8 +21,10 @@ const MAX_DPR: f64 = 4.0;
 
 /// `params` with the format `Accept` prefers and the size the hints ask for.
 pub fn negotiate(mut params: ImageParams, headers: &HeaderMap) -> ImageParams {
-    params.format = preferred_format(headers);
     let (w, h) = (f64::from(params.width), f64::from(params.height));
+    if w < 1.0 || h < 1.0 {
+        return params; // a catalog size of 0: nothing to scale
+    }
     let scale = match number(headers, &["sec-ch-width", "width"]) {
         Some(width) if width >= 1.0 => width / w,
         _ => number(headers, &["sec-ch-dpr", "dpr"]).map_or(1.0, |d| d.clamp(1.0, MAX_DPR)),
@@ -31,6 +33,7 @@ pub fn negotiate(mut params: ImageParams, headers: &HeaderMap) -> ImageParams {
     let scale = scale.min(f64::from(MAX_DIMENSION) / w.max(h));
     params.width = dimension(w * scale);
     params.height = dimension(h * scale);
+    params.format = preferred_format(headers, &params);
     params
 }
 
@@ -40,24 +43,21 @@ pub fn mark(headers: &mut HeaderMap) {
     headers.insert("accept-ch", HeaderValue::from_static(ACCEPT_CH));
 }
 
-/// AVIF, then WebP, when `Accept` names them with a non-zero quality; else JPEG.
-fn preferred_format(headers: &HeaderMap) -> Format {
-    let accepted: Vec<&str> = headers
+/// AVIF, then WebP, when `Accept` names them with a non-zero quality; else JPEG. AVIF only
+/// within its pixel budget: a larger image falls back to WebP or JPEG.
+fn preferred_format(headers: &HeaderMap, params: &ImageParams) -> Format {
+    let accept: Vec<&str> = headers
         .get_all(header::ACCEPT)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter(|item| {
-            let mut parts = item.split(';').map(str::trim);
-            parts.next();
-            !parts.any(|p| p.eq_ignore_ascii_case("q=0") || p.starts_with("q=0.0"))
-        })
-        .filter_map(|item| item.split(';').next().map(str::trim))
         .collect();
-    let has = |t: &str| accepted.iter().any(|a| a.eq_ignore_ascii_case(t));
-    if has("image/avif") {
+    let avif = ImageParams {
+        format: Format::Avif,
+        ..*params
+    };
+    if avif.within_budget().is_ok() && accepts(&accept, "image/avif") {
         Format::Avif
-    } else if has("image/webp") {
+    } else if accepts(&accept, "image/webp") {
         Format::Webp
     } else {
         Format::Jpeg
@@ -123,6 +123,24 @@ mod tests {
             negotiate(params(10, 10), &HeaderMap::new()).format,
             Format::Jpeg
         );
+    }
+
+    #[test]
+    fn avif_only_within_its_budget() {
+        let h = headers(&[("accept", "image/avif,image/webp,*/*"), ("dpr", "2")]);
+        assert_eq!(negotiate(params(1250, 1250), &h).format, Format::Avif);
+        let big = negotiate(params(1300, 1250), &h);
+        assert_eq!(
+            (big.width, big.height, big.format),
+            (2600, 2500, Format::Webp)
+        );
+        let only_avif = headers(&[("accept", "image/avif")]);
+        assert_eq!(
+            negotiate(params(3000, 3000), &only_avif).format,
+            Format::Jpeg
+        );
+        // A catalog size of 0 is left alone rather than divided by.
+        assert_eq!(negotiate(params(0, 0), &h).width, 0);
     }
 
     #[test]

@@ -84,6 +84,17 @@ impl Image {
         self.computed_tags().any(|t| t == tag.as_str()) || self.tags.contains(tag)
     }
 
+    /// Stored and computed tags, sorted, without duplicates.
+    pub fn all_tags(&self) -> Vec<&str> {
+        let mut tags: Vec<&str> = self.tags.iter().map(Tag::as_str).collect();
+        for computed in self.computed_tags() {
+            tags.push(computed);
+        }
+        tags.sort_unstable();
+        tags.dedup();
+        tags
+    }
+
     /// The tags computed from the photo: its orientation and its colour's family.
     pub fn computed_tags(&self) -> impl Iterator<Item = &'static str> + use<> {
         let family = self.placeholder.as_ref().and_then(Placeholder::family);
@@ -146,18 +157,7 @@ impl Catalog {
     /// A missing or unreadable file, invalid JSON, or duplicate ids.
     pub fn load(source: &CatalogSource) -> Result<Self, CatalogError> {
         match source {
-            CatalogSource::Manifest(path) => {
-                let bytes = std::fs::read(path).map_err(|source| CatalogError::Read {
-                    path: path.clone(),
-                    source,
-                })?;
-                let images =
-                    serde_json::from_slice(&bytes).map_err(|source| CatalogError::Parse {
-                        path: path.clone(),
-                        source,
-                    })?;
-                Self::from_images(images)
-            }
+            CatalogSource::Manifest(path) => Self::from_images(read_manifest(path)?),
         }
     }
 
@@ -180,13 +180,7 @@ impl Catalog {
         });
         let mut by_tag: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, img) in images.iter().enumerate() {
-            let mut tags: Vec<&str> = img.tags.iter().map(Tag::as_str).collect();
-            for computed in img.computed_tags() {
-                tags.push(computed);
-            }
-            tags.sort_unstable();
-            tags.dedup();
-            for tag in tags {
+            for tag in img.all_tags() {
                 by_tag.entry(tag.to_owned()).or_default().push(i);
             }
         }
@@ -251,6 +245,21 @@ impl Catalog {
     pub fn images(&self) -> &[Image] {
         &self.inner.images
     }
+}
+
+/// The images of a Picsum JSON manifest, in file order.
+///
+/// # Errors
+/// A missing or unreadable file, or invalid JSON.
+pub fn read_manifest(path: &std::path::Path) -> Result<Vec<Image>, CatalogError> {
+    let bytes = std::fs::read(path).map_err(|source| CatalogError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    serde_json::from_slice(&bytes).map_err(|source| CatalogError::Parse {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 /// An id as Go's `strconv.Atoi` reads it, `None` when it is not an integer.

@@ -3,9 +3,9 @@
 
 use serde::Serialize;
 
+use crate::Image;
 use crate::filter::FilterError;
 use crate::info::Info;
-use crate::{Image, Tag};
 
 /// Which extra fields a document carries.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -91,7 +91,7 @@ impl<'a> Meta<'a> {
         Self {
             info: Info::new(image, root_url),
             orientation: fields.orientation.then(|| image.orientation().name()),
-            tags: fields.tags.then(|| all_tags(image)),
+            tags: fields.tags.then(|| image.all_tags()),
             color: fields.color.then(|| placeholder.map(|p| p.color.as_str())),
             thumbhash: fields
                 .thumbhash
@@ -100,22 +100,11 @@ impl<'a> Meta<'a> {
     }
 }
 
-/// Stored and computed tags, sorted, without duplicates.
-fn all_tags(image: &Image) -> Vec<&str> {
-    let mut tags: Vec<&str> = image.tags.iter().map(Tag::as_str).collect();
-    for computed in image.computed_tags() {
-        tags.push(computed);
-    }
-    tags.sort_unstable();
-    tags.dedup();
-    tags
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Placeholder;
     use crate::json::to_go_json;
+    use crate::{Placeholder, Tag};
 
     #[test]
     fn picsum_keys_first_then_ours() {

@@ -134,13 +134,15 @@ impl Catalog {
     /// The candidate with the highest score for `seed`; ties go to the earlier one.
     fn rendezvous(&self, seed: &str, candidates: impl Iterator<Item = usize>) -> Option<usize> {
         let seed_hash = murmur3_h1(seed.as_bytes());
-        let score = |i: usize| {
-            self.inner
-                .id_hash
-                .get(i)
-                .map_or(0, |&h| fmix(seed_hash ^ h))
-        };
-        candidates.max_by_key(|&i| (score(i), std::cmp::Reverse(i)))
+        candidates.max_by_key(|&i| (self.score(seed_hash, i), std::cmp::Reverse(i)))
+    }
+
+    /// Candidate `i`'s rendezvous score for a seed's hash.
+    fn score(&self, seed_hash: u64, i: usize) -> u64 {
+        self.inner
+            .id_hash
+            .get(i)
+            .map_or(0, |&h| fmix(seed_hash ^ h))
     }
 
     /// Images in numeric id order that `filter` matches.

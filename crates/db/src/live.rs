@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use picsum_catalog::{Catalog, CatalogSource, Placeholder};
+use picsum_catalog::{Catalog, Image, Placeholder};
 
 use crate::{Database, DbError};
 
@@ -24,6 +24,9 @@ pub struct CatalogConfig {
     pub migrate: bool,
     /// How often to poll the change counter.
     pub refresh: Duration,
+    /// Compute missing ThumbHashes and colours of a manifest's photos at start-up (the API
+    /// serves them; the image service, which only reads credits, does not need them).
+    pub placeholders: bool,
 }
 
 /// The current snapshot. Cheap to clone; readers get a consistent catalog.
@@ -74,8 +77,11 @@ fn set_gauge(catalog: &Catalog) {
 /// The manifest or the database cannot be read at start-up.
 pub async fn load(config: &CatalogConfig) -> Result<LiveCatalog, DbError> {
     let Some(url) = config.database_url.as_deref().filter(|u| !u.is_empty()) else {
-        let catalog = Catalog::load(&CatalogSource::Manifest(config.manifest.clone()))?;
-        let catalog = with_placeholders(catalog, &config.manifest).await;
+        let mut images = picsum_catalog::read_manifest(&config.manifest)?;
+        if config.placeholders {
+            add_placeholders(&mut images, &config.manifest).await;
+        }
+        let catalog = Catalog::from_images(images)?;
         tracing::info!(
             images = catalog.len(),
             source = "manifest",
@@ -105,33 +111,30 @@ pub async fn load(config: &CatalogConfig) -> Result<LiveCatalog, DbError> {
 /// Computes the ThumbHash and colour of a manifest's photos that have none in the manifest,
 /// from the photo files beside it (`{id}.jpg` or `photos/{id}.jpg`, the 500 px variant when
 /// there is one). A photo that cannot be read keeps no placeholder.
-async fn with_placeholders(catalog: Catalog, manifest: &Path) -> Catalog {
+async fn add_placeholders(images: &mut [Image], manifest: &Path) {
     let dir = manifest.parent().unwrap_or(Path::new(".")).to_owned();
-    let images = catalog.images().to_vec();
+    let missing: Vec<(usize, String)> = images
+        .iter()
+        .enumerate()
+        .filter(|(_, img)| img.placeholder.is_none())
+        .map(|(i, img)| (i, img.id.clone()))
+        .collect();
     let computed = tokio::task::spawn_blocking(move || {
-        let mut count = 0;
-        let images: Vec<_> = images
+        missing
             .into_iter()
-            .map(|mut img| {
-                if img.placeholder.is_none() {
-                    img.placeholder = placeholder_beside(&dir, &img.id);
-                    count += usize::from(img.placeholder.is_some());
-                }
-                img
-            })
-            .collect();
-        (count, images)
+            .filter_map(|(i, id)| Some((i, placeholder_beside(&dir, &id)?)))
+            .collect::<Vec<_>>()
     })
-    .await;
-    match computed.map(|(n, images)| (n, Catalog::from_images(images))) {
-        Ok((n, Ok(with))) => {
-            tracing::info!(
-                computed = n,
-                "placeholders computed for the manifest's photos"
-            );
-            with
+    .await
+    .unwrap_or_default();
+    tracing::info!(
+        computed = computed.len(),
+        "placeholders computed for the manifest's photos"
+    );
+    for (i, placeholder) in computed {
+        if let Some(img) = images.get_mut(i) {
+            img.placeholder = Some(placeholder);
         }
-        _ => catalog,
     }
 }
 

@@ -66,25 +66,12 @@ pub fn validators(
 /// be written, else JPEG.
 #[must_use]
 pub fn negotiate(headers: &HeaderMap, source: Option<Format>) -> Format {
-    let accept = headers
+    let accept: Vec<&str> = headers
         .get_all(header::ACCEPT)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .collect::<Vec<_>>()
-        .join(",");
-    let accepts = |mime: &str| {
-        accept.split(',').any(|part| {
-            let mut fields = part.split(';').map(str::trim);
-            fields.next() == Some(mime) && !fields.any(|f| f.replace(' ', "") == "q=0")
-        })
-    };
-    if accepts("image/avif") && source != Some(Format::Gif) {
-        Format::Avif
-    } else if accepts("image/webp") {
-        Format::Webp
-    } else {
-        source.unwrap_or(Format::Jpeg)
-    }
+        .collect();
+    picsum_url::format::preferred(&accept, source)
 }
 
 /// What a client may revalidate with.

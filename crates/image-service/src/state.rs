@@ -155,6 +155,7 @@ async fn credits(config: &ImageConfig) -> anyhow::Result<Option<Arc<dyn Credits>
         direct_url: None,
         migrate: false,
         refresh: std::time::Duration::from_millis(config.catalog_refresh_ms),
+        placeholders: false,
     })
     .await?;
     Ok(Some(Arc::new(CatalogCredits(live))))

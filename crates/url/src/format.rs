@@ -90,6 +90,35 @@ impl Format {
     }
 }
 
+/// Whether `Accept` header values list `mime` with a non-zero quality.
+#[must_use]
+pub fn accepts(accept: &[&str], mime: &str) -> bool {
+    accept.iter().flat_map(|v| v.split(',')).any(|part| {
+        let mut fields = part.split(';').map(str::trim);
+        fields.next().is_some_and(|m| m.eq_ignore_ascii_case(mime))
+            && !fields.any(|f| {
+                f.replace(' ', "")
+                    .strip_prefix("q=")
+                    .and_then(|q| q.parse::<f64>().ok())
+                    == Some(0.0)
+            })
+    })
+}
+
+/// The format to encode when a request names none, from its `Accept` header values: AVIF
+/// (not for GIF sources, which may be animated) or WebP when `Accept` lists them, else the
+/// source's own format, else JPEG.
+#[must_use]
+pub fn preferred(accept: &[&str], source: Option<Format>) -> Format {
+    if accepts(accept, "image/avif") && source != Some(Format::Gif) {
+        Format::Avif
+    } else if accepts(accept, "image/webp") {
+        Format::Webp
+    } else {
+        source.unwrap_or(Format::Jpeg)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,5 +138,15 @@ mod tests {
     fn formats_by_name_and_loader() {
         assert_eq!(Format::from_name("JPG"), Some(Format::Jpeg));
         assert_eq!(Format::from_name("tiff"), None);
+    }
+
+    #[test]
+    fn accept_lists_and_zero_qualities() {
+        let a = ["image/AVIF;q=0.0, image/webp ; q = 0.5", "*/*"];
+        assert!(!accepts(&a, "image/avif"));
+        assert!(accepts(&a, "image/webp"));
+        assert_eq!(preferred(&a, None), Format::Webp);
+        assert_eq!(preferred(&["image/avif"], Some(Format::Gif)), Format::Gif);
+        assert_eq!(preferred(&[], Some(Format::Png)), Format::Png);
     }
 }

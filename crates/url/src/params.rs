@@ -26,7 +26,16 @@ pub enum ParamError {
     /// A blur amount outside [`BLUR_RANGE`].
     #[error("Invalid blur amount")]
     InvalidBlur,
+    /// AVIF asked for more than [`MAX_AVIF_PIXELS`].
+    #[error("AVIF is limited to 6250000 pixels (2500x2500): ask for less, or for .webp or .jpg")]
+    AvifTooLarge,
 }
+
+/// Largest AVIF output, in pixels. AVIF costs far more CPU than the other encodings and more
+/// than linearly with size (libvips 8.14 + libaom, effort 2, on the project's VM: 0.3 s of CPU
+/// at 1000x1000, 1.6 s at 2500x2500, 24 s at 5000x5000, where WebP takes 3 s): this bound
+/// keeps an AVIF render under the cost of the largest WebP.
+pub const MAX_AVIF_PIXELS: u64 = 2500 * 2500;
 
 /// The output format of a Picsum extension (`""`, `.jpg`, `.webp`, and ours: `.avif`; any
 /// case).
@@ -139,6 +148,19 @@ pub struct ImageParams {
 }
 
 impl ImageParams {
+    /// `self`, unless it asks for more work than an answer may cost: AVIF over
+    /// [`MAX_AVIF_PIXELS`]. Checked once the size is resolved (`0` is the photo's own).
+    ///
+    /// # Errors
+    /// [`ParamError::AvifTooLarge`].
+    pub fn within_budget(self) -> Result<Self, ParamError> {
+        let pixels = u64::from(self.width) * u64::from(self.height);
+        if self.format == Format::Avif && pixels > MAX_AVIF_PIXELS {
+            return Err(ParamError::AvifTooLarge);
+        }
+        Ok(self)
+    }
+
     /// Step 6: zero dimensions become the stored ones, independently.
     pub fn resolve(self, stored_width: u32, stored_height: u32) -> Self {
         Self {
@@ -276,5 +298,22 @@ mod tests {
         };
         let r = p.resolve(300, 400);
         assert_eq!((r.width, r.height), (300, 100));
+    }
+
+    #[test]
+    fn avif_has_a_pixel_budget() {
+        let p = |w, h, format| ImageParams {
+            width: w,
+            height: h,
+            format,
+            grayscale: false,
+            blur: None,
+        };
+        assert!(p(2500, 2500, Format::Avif).within_budget().is_ok());
+        assert_eq!(
+            p(2501, 2500, Format::Avif).within_budget(),
+            Err(ParamError::AvifTooLarge)
+        );
+        assert!(p(5000, 5000, Format::Webp).within_budget().is_ok());
     }
 }

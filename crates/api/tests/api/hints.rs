@@ -72,6 +72,25 @@ async fn hints_choose_format_and_size_into_the_signed_url() {
             .unwrap()
             .contains("/id/1/300/200.avif?")
     );
+    // AVIF has a pixel budget: asked for, over it is a 400; chosen by hints, WebP instead.
+    let a = call(&s, "GET", "/id/1/2600/2500.avif", &[]).await;
+    assert_eq!(a.status, 400);
+    assert_eq!(
+        a.body,
+        "AVIF is limited to 6250000 pixels (2500x2500): ask for less, or for .webp or .jpg\n"
+    );
+    let a = call(
+        &s,
+        "GET",
+        "/id/1/1300/1250",
+        &[("accept", "image/avif,image/webp"), ("dpr", "2")],
+    )
+    .await;
+    assert!(
+        a.header("location")
+            .unwrap()
+            .contains("/id/1/2600/2500.webp?")
+    );
     // The site asks browsers for the hints.
     assert_eq!(
         call(&s, "GET", "/", &[]).await.header("accept-ch"),

@@ -46,6 +46,7 @@ pub async fn handle(
         &query,
     )
     .and_then(RawParams::validate)
+    .and_then(ImageParams::within_budget)
     .map_err(PicsumError::Params)?;
     if params.width == 0 || params.height == 0 {
         return Err(PicsumError::Params(ParamError::InvalidSize).into());

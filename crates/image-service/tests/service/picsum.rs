@@ -38,6 +38,14 @@ async fn signed_renders_have_the_size_format_and_headers_asked_for() {
         (60, 40)
     );
 
+    // Over AVIF's pixel budget: refused before any work, even when signed.
+    let res = http
+        .get(signed(&images.base, "/id/1/2600/2500.avif"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+
     let body = get_body(&http, &signed(&images.base, "/id/1/120/80.webp")).await;
     let (w, hgt, _, _) = decode_webp(&body);
     assert_eq!((w, hgt), (120, 80));
