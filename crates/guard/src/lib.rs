@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod budget;
+pub mod gate;
 pub mod keys;
 pub mod peer;
 pub mod ratelimit;
@@ -165,7 +166,10 @@ impl Guard {
     async fn require(&self, key: &str, permission: Permission) -> Result<String, GuardError> {
         let keys = self.keys.as_ref().ok_or(GuardError::ApiKeyInvalid)?;
         match keys.lookup(key).await {
-            Ok(Some(info)) if info.permissions.contains(&permission) => Ok(info.secret),
+            Ok(Some(info)) if info.permissions.contains(&permission) => {
+                picsum_image_core::client::admitted_key(key);
+                Ok(info.secret)
+            }
             Ok(_) => Err(GuardError::ApiKeyInvalid),
             Err(e) => Err(GuardError::KeyStoreUnavailable(e.to_string())),
         }

@@ -2,7 +2,6 @@
 //! `Retry-After`, `X-RateLimit-*` on every answer).
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Request, State};
@@ -10,10 +9,10 @@ use axum::middleware::Next;
 use axum::response::Response;
 use http::StatusCode;
 use http::header::{HeaderValue, RETRY_AFTER};
+use picsum_image_core::client::{self, ClientId};
 use picsum_web::response::error_response;
 
 use crate::Guard;
-use crate::peer::{Peer, canonical};
 
 /// Locks the client map is split over: a sweep of idle clients holds one of them, never
 /// the whole map.
@@ -21,23 +20,12 @@ const SHARDS: usize = 16;
 /// Clients one shard keeps before it forgets those idle in the current minute.
 const SHARD_CLIENTS: usize = 100_000 / SHARDS;
 
-/// Fixed one-minute windows per client: an IPv4 address, or the /64 network of an IPv6
-/// one (a single host usually holds a whole /64).
+/// Fixed one-minute windows per client (as the gate names it: an IPv4 address, the /64
+/// network of an IPv6 one, or an API key).
 #[derive(Debug)]
 pub struct RateLimiter {
     per_minute: u32,
-    shards: [Mutex<HashMap<IpAddr, (u64, u32)>>; SHARDS],
-}
-
-/// The key a client is counted under.
-fn client_key(ip: IpAddr) -> IpAddr {
-    match canonical(ip) {
-        IpAddr::V6(v6) => {
-            let bits = u128::from(v6) & !((1u128 << 64) - 1);
-            IpAddr::V6(bits.into())
-        }
-        v4 => v4,
-    }
+    shards: [Mutex<HashMap<ClientId, (u64, u32)>>; SHARDS],
 }
 
 /// A limiter's verdict.
@@ -61,14 +49,13 @@ impl RateLimiter {
         }
     }
 
-    /// Counts one request from `ip` at unix second `now`.
-    pub fn check(&self, ip: IpAddr, now: u64) -> Verdict {
+    /// Counts one request from `client` at unix second `now`.
+    pub fn check(&self, client: &ClientId, now: u64) -> Verdict {
         let minute = now / 60;
         let reset = (minute + 1) * 60;
-        let key = client_key(ip);
         let shard = {
             use std::hash::{BuildHasher as _, BuildHasherDefault, DefaultHasher};
-            let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(key);
+            let hash = BuildHasherDefault::<DefaultHasher>::default().hash_one(client);
             usize::try_from(hash % SHARDS as u64).unwrap_or(0)
         };
         let Some(Ok(mut windows)) = self.shards.get(shard).map(Mutex::lock) else {
@@ -81,7 +68,7 @@ impl RateLimiter {
         if windows.len() > SHARD_CLIENTS {
             windows.retain(|_, (m, _)| *m == minute); // forget idle clients
         }
-        let entry = windows.entry(key).or_insert((minute, 0));
+        let entry = windows.entry(client.clone()).or_insert((minute, 0));
         if entry.0 != minute {
             *entry = (minute, 0);
         }
@@ -101,25 +88,17 @@ impl RateLimiter {
 }
 
 /// Middleware: 429 with `Retry-After` past the per-client limit; `X-RateLimit-*` always.
-pub async fn rate_limit(
-    State(guard): State<Arc<Guard>>,
-    peer: Peer,
-    req: Request,
-    next: Next,
-) -> Response {
+/// Runs inside the gate's scope: requests whose address is not believed share the
+/// `Unknown` account, so junk in `X-Forwarded-For` is no way around the limit.
+pub async fn rate_limit(State(guard): State<Arc<Guard>>, req: Request, next: Next) -> Response {
     let Some(limiter) = &guard.access.limiter else {
         return next.run(req).await;
     };
-    // A client whose forwarded address is not believed counts as its proxy: junk in
-    // `X-Forwarded-For` is no way around the limit.
-    let client = guard.access.client_ip(req.headers(), peer.0);
-    let Some(client) = client.or_else(|| peer.0.map(|p| p.ip())) else {
-        return next.run(req).await;
-    };
+    let client = client::current();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let verdict = limiter.check(client, now);
+    let verdict = limiter.check(&client, now);
     let mut res = if verdict.allowed {
         next.run(req).await
     } else {
@@ -152,7 +131,8 @@ mod tests {
     #[test]
     fn fixed_windows_per_client() {
         let l = RateLimiter::new(2);
-        let (a, b): (IpAddr, IpAddr) = ("1.1.1.1".parse().unwrap(), "2.2.2.2".parse().unwrap());
+        let ip = |s: &str| ClientId::addr(s.parse().unwrap());
+        let (a, b) = (&ip("1.1.1.1"), &ip("2.2.2.2"));
         assert!(l.check(a, 120).allowed);
         assert_eq!(
             l.check(a, 130),
@@ -166,13 +146,12 @@ mod tests {
         assert!(l.check(b, 179).allowed, "per client");
         assert!(l.check(a, 180).allowed, "a new window");
         // One IPv6 host holds a /64: its addresses share one budget.
-        let v6 = |s: &str| s.parse::<IpAddr>().unwrap();
-        assert!(l.check(v6("2001:db8:1:2::1"), 200).allowed);
-        assert!(l.check(v6("2001:db8:1:2::ffff"), 200).allowed);
-        assert!(!l.check(v6("2001:db8:1:2:abcd::9"), 200).allowed);
-        assert!(l.check(v6("2001:db8:1:3::1"), 200).allowed, "another /64");
+        assert!(l.check(&ip("2001:db8:1:2::1"), 200).allowed);
+        assert!(l.check(&ip("2001:db8:1:2::ffff"), 200).allowed);
+        assert!(!l.check(&ip("2001:db8:1:2:abcd::9"), 200).allowed);
+        assert!(l.check(&ip("2001:db8:1:3::1"), 200).allowed, "another /64");
         // IPv4 through a dual-stack listener is the same client as plain IPv4.
-        assert!(l.check(v6("::ffff:1.1.1.1"), 181).allowed);
+        assert!(l.check(&ip("::ffff:1.1.1.1"), 181).allowed);
         assert!(!l.check(a, 182).allowed);
     }
 }

@@ -28,6 +28,15 @@ pub enum ServiceError {
     /// Every worker busy and the queue full.
     #[error("Service overloaded, retry shortly")]
     Overloaded,
+    /// This client used up its share (of render CPU, of the render queue, of the bytes
+    /// held for it or written for it): 429, with the wait.
+    #[error("Too many requests: this client's share of {what} is used up, retry later")]
+    OverShare {
+        /// What ran out.
+        what: &'static str,
+        /// When the client may try again.
+        retry_after: std::time::Duration,
+    },
     /// Storage could not be read.
     #[error("Storage unavailable, retry shortly")]
     StorageUnavailable(#[source] StorageError),
@@ -96,6 +105,10 @@ impl From<PoolError> for ServiceError {
     fn from(e: PoolError) -> Self {
         match e {
             PoolError::Overloaded => Self::Overloaded,
+            PoolError::OverShare(retry_after) => Self::OverShare {
+                what: "rendering",
+                retry_after,
+            },
             PoolError::Failed => Self::Internal(e.to_string()),
         }
     }
@@ -134,6 +147,7 @@ impl ServiceError {
             }
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Overloaded | Self::StorageUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::OverShare { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -149,7 +163,11 @@ impl ServiceError {
             _ => {}
         }
         let mut res = error_response(status, &self.to_string(), json);
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        if let Self::OverShare { retry_after, .. } = &self {
+            metrics::counter!("picsum_share_refusals_total").increment(1);
+            let seconds = retry_after.as_secs().max(1);
+            res.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds));
+        } else if status == StatusCode::SERVICE_UNAVAILABLE {
             res.headers_mut()
                 .insert(RETRY_AFTER, HeaderValue::from_static("1"));
         }

@@ -9,15 +9,19 @@
 //! The core knows no dialect: dialects parse their URLs into the imaging crate's model and
 //! call in here. Who may ask is the guard's business, not the core's.
 
+pub mod client;
+pub mod cost;
 pub mod delete;
 pub mod derived;
 pub mod error;
 pub mod ladder;
 pub mod memory;
 pub mod pool;
+pub mod queue;
 pub mod remote;
 pub mod render;
 pub mod respond;
+pub mod shares;
 pub mod source;
 pub mod upload;
 
@@ -44,6 +48,8 @@ pub struct Core {
     pub workers: u16,
     /// Limits applied to sources.
     pub limits: Limits,
+    /// What one render may cost.
+    pub budget: cost::RequestBudget,
     /// Fetches `url=` sources.
     pub remote: remote::Fetcher,
     /// Upload and delete settings.

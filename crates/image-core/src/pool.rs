@@ -1,19 +1,30 @@
-//! A bounded pool of dedicated OS threads for libvips work.
+//! A bounded pool of dedicated OS threads for libvips work, shared fairly between clients.
 //!
-//! Renders never run on the async runtime: a handler hands a closure to [`RenderPool::run`],
-//! which queues it on a bounded channel feeding `workers` long-lived threads. A full queue is
-//! refused at once ([`PoolError::Overloaded`], answered 503) instead of growing. A job whose
-//! requester went away while it was queued is skipped; one that is running when its
-//! requester goes away (client gone, deadline passed) is stopped by libvips' kill flag. Dedicated threads keep libvips'
-//! per-thread state stable, and release it when they exit.
+//! Renders never run on the async runtime: a handler hands a closure and its estimated cost
+//! to [`RenderPool::run_as`], which queues it in the client's line of a fair queue
+//! ([`crate::queue`]) feeding `workers` long-lived threads. A full queue is refused at once
+//! ([`PoolError::Overloaded`], 503) and a client's full line or used-up CPU share
+//! ([`crate::shares`]) too ([`PoolError::OverShare`], 429), instead of growing. Each job's
+//! real cost, its worker thread's CPU time, is charged to its client. A job whose requester
+//! went away while it was queued is skipped; one that is running when its requester goes
+//! away (client gone, deadline passed) is stopped by libvips' kill flag. Dedicated threads
+//! keep libvips' per-thread state stable, and release it when they exit.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
-type Job = Box<dyn FnOnce() + Send>;
+use crate::client::{self, ClientId};
+use crate::queue::{FairQueue, Lanes, Refusal};
+use crate::shares::{CpuShares, ShareSettings};
+
+/// A queued job; `Some(wait)` when its client's share ran out while it waited.
+type Job = Box<dyn FnOnce(Option<Duration>) + Send>;
+
+/// The estimated cost of work queued without one (a decode check, a ladder's copy).
+pub const DEFAULT_COST: Duration = Duration::from_millis(20);
 
 /// Why a job did not run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -21,65 +32,150 @@ pub enum PoolError {
     /// Every worker is busy and the queue is full.
     #[error("render queue is full")]
     Overloaded,
+    /// This client's share of the pool is used up: its line is full, or its CPU budget
+    /// spent; it may try again after the duration.
+    #[error("render share used up")]
+    OverShare(Duration),
     /// The pool stopped, or the job panicked.
     #[error("render worker failed")]
     Failed,
 }
 
-/// The render pool. Cheap to clone.
+/// How the pool is shaped and shared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolSettings {
+    /// Worker threads.
+    pub workers: usize,
+    /// Jobs that may wait, all clients together.
+    pub queue_size: usize,
+    /// Workers one client may occupy at once.
+    pub workers_per_client: usize,
+    /// Jobs one client may have waiting.
+    pub queue_per_client: usize,
+    /// Each client's CPU budget.
+    pub shares: ShareSettings,
+}
+
+impl PoolSettings {
+    /// `workers` threads behind `queue_size` places; a client may use half the workers and
+    /// a quarter of the places (at least one of each).
+    #[must_use]
+    pub fn new(workers: usize, queue_size: usize) -> Self {
+        Self {
+            workers,
+            queue_size,
+            workers_per_client: (workers / 2).max(1),
+            queue_per_client: (queue_size / 4).max(1),
+            shares: ShareSettings::default(),
+        }
+    }
+}
+
+/// The render pool. Cheap to clone; its threads stop when the last clone is dropped.
 #[derive(Clone)]
 pub struct RenderPool {
-    tx: SyncSender<Job>,
-    queued: Arc<AtomicUsize>,
+    shared: Arc<Shared>,
+    _owner: Arc<Owner>,
     queue_size: usize,
+}
+
+struct Shared {
+    queue: Mutex<FairQueue<Job>>,
+    ready: Condvar,
+    stopped: AtomicBool,
+    shares: CpuShares,
+}
+
+/// Stops the workers when the last handle goes.
+struct Owner(Arc<Shared>);
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        self.0.stopped.store(true, Ordering::Release);
+        self.0.ready.notify_all();
+    }
 }
 
 /// Name of the queue-size gauge (Picsum's `gauge_image_processor_queue_size`).
 pub const QUEUE_GAUGE: &str = "image_processor_queue_size";
 
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, FairQueue<Job>> {
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The next job, waiting for one; `None` once the pool stops.
+    fn next(&self) -> Option<(ClientId, u64, Job)> {
+        let mut queue = self.lock();
+        loop {
+            if self.stopped.load(Ordering::Acquire) {
+                return None;
+            }
+            if let Some(next) = queue.pop() {
+                metrics::gauge!(QUEUE_GAUGE).set(queue.waiting() as f64);
+                return Some(next);
+            }
+            queue = self.ready.wait(queue).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    /// Runs jobs until the pool stops.
+    fn work(&self) {
+        while let Some((client, estimate, job)) = self.next() {
+            let refused = self.shares.check(&client, Instant::now()).err();
+            let before = picsum_imaging::thread_cpu_time();
+            // A panicking job drops its reply (the caller sees `Failed`); the worker lives on.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(refused)));
+            // Hand the render's buffers back to the system when they have grown.
+            picsum_imaging::trim_memory();
+            let spent = picsum_imaging::thread_cpu_time().saturating_sub(before);
+            self.shares.charge(&client, spent, Instant::now());
+            metrics::histogram!("picsum_render_cpu_seconds").record(spent.as_secs_f64());
+            let actual = u64::try_from(spent.as_micros()).unwrap_or(u64::MAX);
+            self.lock().done(&client, estimate, actual);
+            // The client may have a job that waited for its share of workers.
+            self.ready.notify_all();
+        }
+    }
+}
+
 impl RenderPool {
-    /// Starts `workers` threads behind a queue of `queue_size` waiting jobs.
+    /// Starts the pool's threads.
     ///
     /// # Errors
     /// When a thread cannot be spawned.
-    pub fn new(workers: usize, queue_size: usize) -> std::io::Result<Self> {
-        let (tx, rx) = sync_channel::<Job>(queue_size);
-        let rx = Arc::new(std::sync::Mutex::new(rx));
-        for n in 0..workers.max(1) {
-            let rx = Arc::clone(&rx);
+    pub fn new(settings: PoolSettings) -> std::io::Result<Self> {
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(FairQueue::new(Lanes {
+                capacity: settings.queue_size,
+                per_client: settings.queue_per_client,
+                workers_per_client: settings.workers_per_client,
+            })),
+            ready: Condvar::new(),
+            stopped: AtomicBool::new(false),
+            shares: CpuShares::new(settings.shares),
+        });
+        let owner = Arc::new(Owner(Arc::clone(&shared)));
+        for n in 0..settings.workers.max(1) {
+            let shared = Arc::clone(&shared);
             std::thread::Builder::new()
                 .name(format!("vips-worker-{n}"))
                 .spawn(move || {
-                    loop {
-                        // The lock is held only while waiting for the next job, never while running it.
-                        let job = match rx.lock() {
-                            Ok(guard) => guard.recv(),
-                            Err(_) => break,
-                        };
-                        match job {
-                            Ok(job) => {
-                                // A panicking job drops its reply (the caller sees `Failed`); the worker lives on.
-                                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
-                                // Hand the render's buffers back to the system at once.
-                                picsum_imaging::trim_memory();
-                            }
-                            Err(_) => break,
-                        }
-                    }
+                    shared.work();
                     picsum_imaging::release_thread_state();
                 })?;
         }
         Ok(Self {
-            tx,
-            queued: Arc::new(AtomicUsize::new(0)),
-            queue_size,
+            shared,
+            _owner: owner,
+            queue_size: settings.queue_size,
         })
     }
 
     /// Jobs waiting for a worker.
     #[must_use]
     pub fn queued(&self) -> usize {
-        self.queued.load(Ordering::Relaxed)
+        self.shared.lock().waiting()
     }
 
     /// Whether fewer than half of the queue's places are taken: background work (a ladder)
@@ -89,43 +185,64 @@ impl RenderPool {
         self.queued() < self.queue_size.div_ceil(2)
     }
 
-    /// Runs `f` on a worker and returns its result.
+    /// Runs `f` on a worker and returns its result, at the default cost.
     ///
     /// # Errors
-    /// [`PoolError::Overloaded`] when the queue is full; [`PoolError::Failed`] when the
-    /// worker panicked or the pool is gone.
+    /// As [`RenderPool::run_as`].
     pub async fn run<T, F>(&self, f: F) -> Result<T, PoolError>
     where
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
     {
+        self.run_as(DEFAULT_COST, f).await
+    }
+
+    /// Runs `f`, estimated to cost `cost` of CPU, on a worker for the current request's
+    /// client, and returns its result.
+    ///
+    /// # Errors
+    /// [`PoolError::Overloaded`] when the queue is full; [`PoolError::OverShare`] when the
+    /// client's line is full or its CPU share used up; [`PoolError::Failed`] when the
+    /// worker panicked or the pool is gone.
+    pub async fn run_as<T, F>(&self, cost: Duration, f: F) -> Result<T, PoolError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let client = client::current();
+        self.shared
+            .shares
+            .check(&client, Instant::now())
+            .map_err(PoolError::OverShare)?;
         let (reply, result) = oneshot::channel();
         // Raised when this future is dropped (the client left, the deadline passed): the
         // render stops at its next batch of tiles and frees the worker.
         let cancel = CancelOnDrop(Arc::new(AtomicBool::new(false)));
         let flag = Arc::clone(&cancel.0);
-        let queued = Arc::clone(&self.queued);
-        let job: Job = Box::new(move || {
-            let waiting = queued.fetch_sub(1, Ordering::Relaxed).saturating_sub(1);
-            metrics::gauge!(QUEUE_GAUGE).set(waiting as f64);
+        let job: Job = Box::new(move |refused| {
             if reply.is_closed() {
                 return; // the request was cancelled while queued
             }
-            let _ = reply.send(picsum_imaging::cancellable(flag, f));
+            let answer = match refused {
+                Some(wait) => Err(PoolError::OverShare(wait)),
+                None => Ok(picsum_imaging::cancellable(flag, f)),
+            };
+            let _ = reply.send(answer);
         });
-        let waiting = self.queued.fetch_add(1, Ordering::Relaxed) + 1;
-        match self.tx.try_send(job) {
-            Ok(()) => metrics::gauge!(QUEUE_GAUGE).set(waiting as f64),
-            Err(TrySendError::Full(_)) => {
-                self.queued.fetch_sub(1, Ordering::Relaxed);
-                return Err(PoolError::Overloaded);
-            }
-            Err(TrySendError::Disconnected(_)) => {
-                self.queued.fetch_sub(1, Ordering::Relaxed);
-                return Err(PoolError::Failed);
+        let estimate = u64::try_from(cost.as_micros()).unwrap_or(u64::MAX);
+        {
+            let mut queue = self.shared.lock();
+            match queue.push(client, estimate, job) {
+                Ok(()) => metrics::gauge!(QUEUE_GAUGE).set(queue.waiting() as f64),
+                Err((Refusal::Full, _)) => return Err(PoolError::Overloaded),
+                Err((Refusal::ClientFull, _)) => {
+                    metrics::counter!("picsum_pool_share_refusals_total").increment(1);
+                    return Err(PoolError::OverShare(cost.max(Duration::from_secs(1))));
+                }
             }
         }
-        let answer = result.await.map_err(|_| PoolError::Failed);
+        self.shared.ready.notify_one();
+        let answer = result.await.map_err(|_| PoolError::Failed)?;
         drop(cancel);
         answer
     }
@@ -144,11 +261,24 @@ impl Drop for CancelOnDrop {
 mod tests {
     use super::*;
     use std::sync::Barrier;
-    use std::time::Duration;
+
+    fn pool(workers: usize, queue_size: usize) -> RenderPool {
+        RenderPool::new(PoolSettings::new(workers, queue_size)).unwrap()
+    }
+
+    fn ip(n: u8) -> ClientId {
+        ClientId::addr(std::net::IpAddr::from([192, 0, 2, n]))
+    }
+
+    async fn wait_until(mut ready: impl FnMut() -> bool) {
+        while !ready() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
 
     #[tokio::test]
     async fn runs_off_the_runtime_and_sheds_load() {
-        let pool = RenderPool::new(1, 1).unwrap();
+        let pool = pool(1, 1);
         let here = std::thread::current().id();
         let there = pool
             .run(|| std::thread::current().name().map(str::to_owned))
@@ -162,7 +292,7 @@ mod tests {
 
         // Occupy the worker, fill the one queue slot, then the next job is refused.
         let gate = Arc::new(Barrier::new(2));
-        let started = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let started = Arc::new(AtomicBool::new(false));
         let busy = tokio::spawn({
             let (pool, gate, started) = (pool.clone(), Arc::clone(&gate), Arc::clone(&started));
             async move {
@@ -173,19 +303,14 @@ mod tests {
                 .await
             }
         });
-        while !started.load(Ordering::SeqCst) {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        wait_until(|| started.load(Ordering::SeqCst)).await;
         let queued = tokio::spawn({
             let pool = pool.clone();
-            async move { pool.run(|| 7).await }
+            client::scope(ip(1), async move { pool.run(|| 7).await })
         });
-        while pool.queued.load(Ordering::SeqCst) == 0 {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        // The counter rises just before the job enters the channel.
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        assert_eq!(pool.run(|| 8).await, Err(PoolError::Overloaded));
+        wait_until(|| pool.queued() == 1).await;
+        let refused = client::scope(ip(2), pool.run(|| 8)).await;
+        assert_eq!(refused, Err(PoolError::Overloaded));
         gate.wait();
         busy.await.unwrap().unwrap();
         assert_eq!(queued.await.unwrap(), Ok(7));
@@ -193,9 +318,80 @@ mod tests {
 
     #[tokio::test]
     async fn a_panicking_job_is_an_error_not_a_dead_pool() {
-        let pool = RenderPool::new(1, 4).unwrap();
+        let pool = pool(1, 4);
         let r = pool.run(|| -> u8 { panic!("boom") }).await;
         assert_eq!(r, Err(PoolError::Failed));
         assert_eq!(pool.run(|| 1).await, Ok(1));
+    }
+
+    #[tokio::test]
+    async fn a_flooding_client_waits_behind_its_own_work_not_in_front_of_others() {
+        // Two workers, one per client: the flooder's 8 slow jobs run one at a time, and
+        // another client's job runs at once on the other worker.
+        let pool = pool(2, 64);
+        let flood: Vec<_> = (0..8)
+            .map(|_| {
+                let pool = pool.clone();
+                tokio::spawn(client::scope(ip(1), async move {
+                    pool.run_as(Duration::from_secs(1), || {
+                        std::thread::sleep(Duration::from_millis(150));
+                    })
+                    .await
+                }))
+            })
+            .collect();
+        wait_until(|| pool.queued() >= 7).await;
+        let started = Instant::now();
+        client::scope(ip(2), pool.run_as(Duration::from_millis(5), || ()))
+            .await
+            .unwrap();
+        assert!(
+            started.elapsed() < Duration::from_millis(120),
+            "the light client waited {:?} behind the flooder",
+            started.elapsed()
+        );
+        // The flooder's line is a quarter of the queue: more is refused with a wait.
+        let over = client::scope(ip(1), async {
+            let mut refused = None;
+            for _ in 0..16 {
+                let pool = pool.clone();
+                let job = tokio::spawn(client::scope(ip(1), async move {
+                    pool.run(|| ()).await
+                }));
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                if job.is_finished() {
+                    refused = Some(job.await.unwrap());
+                    break;
+                }
+            }
+            refused
+        })
+        .await;
+        assert!(matches!(over, Some(Err(PoolError::OverShare(_)))), "{over:?}");
+        for job in flood {
+            job.await.unwrap().unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn a_client_past_its_cpu_share_is_refused_with_a_wait() {
+        let mut settings = PoolSettings::new(1, 8);
+        settings.shares.cpu = Duration::from_millis(20);
+        settings.shares.window = Duration::from_secs(60);
+        let pool = RenderPool::new(settings).unwrap();
+        let spin = || {
+            let started = picsum_imaging::thread_cpu_time();
+            while picsum_imaging::thread_cpu_time() - started < Duration::from_millis(40) {
+                std::hint::black_box(0u64);
+            }
+        };
+        client::scope(ip(1), pool.run(spin)).await.unwrap();
+        let refused = client::scope(ip(1), pool.run(|| ())).await;
+        let Err(PoolError::OverShare(wait)) = refused else {
+            panic!("{refused:?}");
+        };
+        // 20 ms over a budget of 20 ms per minute: about a minute to drain.
+        assert!(wait >= Duration::from_secs(30), "{wait:?}");
+        assert_eq!(client::scope(ip(2), pool.run(|| 3)).await, Ok(3));
     }
 }

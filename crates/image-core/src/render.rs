@@ -9,8 +9,8 @@ use bytes::Bytes;
 use http::header::HeaderMap;
 use picsum_imaging::model::{Format, Pipeline};
 
-use crate::Core;
 use crate::error::ServiceError;
+use crate::{Core, cost};
 use crate::ladder::{self, Original};
 use crate::respond::{self, Derived};
 use crate::source::load_layers;
@@ -48,9 +48,15 @@ pub async fn render(
         let needed = from_original
             .as_ref()
             .and_then(|(_, bytes)| ladder::worth_for(bytes, &pipeline));
+        let output = pipeline.output.format.unwrap_or(Format::Jpeg);
+        let cpu = core
+            .budget
+            .admit(cost::of_pipeline(&source, &pipeline, output))?;
         let rendered = core
             .pool
-            .run(move || picsum_imaging::process_layered(&source, &pipeline, limits, &layers))
+            .run_as(cpu, move || {
+                picsum_imaging::process_layered(&source, &pipeline, limits, &layers)
+            })
             .await??;
         if let (Some((o, bytes)), Some(needed)) = (from_original, needed) {
             ladder::after_original(core, o, &bytes, needed);
@@ -103,6 +109,7 @@ pub async fn answer(
         Format::sniff(&t.source),
         t.fallback,
     );
+    let format = cost::cap_avif(format, negotiated, &t.source, &pipeline)?;
     pipeline.output.format = Some(format);
     let v = respond::validators(&t.tag, format, negotiated, t.modified);
     if t.conditional && respond::not_modified(headers, &v, false) {

@@ -239,6 +239,9 @@ pub struct ImageConfig {
     /// `/redirect`, which store): logged as a warning and listed in `/health`.
     #[arg(long, env = "IMAGE_ALLOW_ANONYMOUS_WRITES", default_value_t = false, action = clap::ArgAction::Set)]
     pub allow_anonymous_writes: bool,
+    /// Each client's fair share (`IMAGE_CLIENT_*`, `crate::fairness`).
+    #[command(flatten)]
+    pub fair: crate::fairness::FairConfig,
     /// Log filter: `debug`, `info`, `warn`, `error`, or a `tracing` directive list.
     #[arg(long, env = "IMAGE_LOG_LEVEL", default_value = "info")]
     pub log_level: String,

@@ -8,6 +8,7 @@
 
 pub mod config;
 pub mod dispatch;
+pub mod fairness;
 pub mod policy;
 pub mod routes;
 pub mod state;

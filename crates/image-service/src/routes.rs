@@ -57,6 +57,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         ));
     }
     let memory = state.core.memory.clone();
+    let guard = Arc::clone(&state.guard);
     router
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(
@@ -66,6 +67,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             CORS,
             picsum_web::cors::cors,
+        ))
+        // Outermost: every request runs on behalf of the client the gate names.
+        .layer(axum::middleware::from_fn_with_state(
+            guard,
+            picsum_guard::gate::gate,
         ))
 }
 

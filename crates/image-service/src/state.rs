@@ -16,6 +16,7 @@ use picsum_dialect_pixlserv::eager::EagerPresets;
 use picsum_guard::budget::Budget;
 use picsum_guard::keys::ApiKeys;
 use picsum_guard::{Auth, Guard};
+use picsum_image_core::cost::RequestBudget;
 use picsum_image_core::derived::{DerivedStore, Shard};
 use picsum_image_core::ladder::Ladders;
 use picsum_image_core::memory::MemoryBudget;
@@ -104,13 +105,16 @@ fn core(
         storage: config.storage()?,
         sources,
         renders,
-        pool: RenderPool::new(usize::from(config.workers), config.queue_size)?,
+        pool: RenderPool::new(config.pool_settings())?,
         workers: config.workers,
         limits: Limits {
             max_source_pixels: config.max_source_pixels,
             max_output_pixels: config.max_output_pixels,
             max_work_pixels: config.max_work_pixels,
             max_inflight_pixels: config.max_inflight_pixels,
+        },
+        budget: RequestBudget {
+            max_cpu: std::time::Duration::from_millis(config.fair.max_request_cpu_ms),
         },
         remote: remote::Fetcher::new(config.remote())?,
         uploads: UploadSettings {

@@ -15,6 +15,13 @@ pub(crate) fn encode(
     quality: Option<u8>,
 ) -> Result<Vec<u8>, ImagingError> {
     let q = |default: u8| i32::from(quality.unwrap_or(default));
+    // The same cap for every dialect: AVIF's encoder costs far more than the others.
+    let (width, height) = crate::bounds::dims(image);
+    if format == Format::Avif
+        && u64::from(width) * u64::from(height) > picsum_url::params::MAX_AVIF_PIXELS
+    {
+        return Err(ImagingError::OutputTooLarge { width, height });
+    }
     let flat;
     // Formats without alpha get the image flattened on white.
     let image = if image.hasalpha() && matches!(format, Format::Jpeg | Format::Bmp) {

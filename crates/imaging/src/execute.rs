@@ -106,7 +106,7 @@ fn decode_scaled(
 
 /// The largest libjpeg scale-down (8, 4, 2 or 1) that leaves `from` at least `to` on both
 /// sides.
-fn jpeg_scale(from: (u32, u32), to: (u32, u32)) -> u32 {
+pub(crate) fn jpeg_scale(from: (u32, u32), to: (u32, u32)) -> u32 {
     let fits = |factor: u32| {
         u64::from(to.0) * u64::from(factor) <= u64::from(from.0)
             && u64::from(to.1) * u64::from(factor) <= u64::from(from.1)

@@ -13,6 +13,7 @@
 mod budget;
 mod cancel;
 mod deletes;
+mod fairness;
 mod ladder;
 mod openapi;
 mod picfit;

@@ -1,0 +1,105 @@
+//! Settings of each client's fair share of the service (flattened into
+//! [`crate::config::ImageConfig`]): render CPU per window, workers and queue places, the
+//! largest request, bytes held for a client's answers, the slowest reader kept, and bytes
+//! written per hour. A client is its API key, else its address after the trusted proxies
+//! (IPv6 by its /64).
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use picsum_image_core::pool::PoolSettings;
+use picsum_image_core::shares::ShareSettings;
+
+use crate::config::ImageConfig;
+
+/// Every client's share.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FairConfig {
+    /// CPU-seconds of rendering one client may use per window (`IMAGE_CLIENT_CPU_WINDOW_SECONDS`);
+    /// past it, renders answer 429 with `Retry-After` (cache hits are still served). 0: unlimited.
+    #[arg(long, env = "IMAGE_CLIENT_CPU_SECONDS", default_value_t = 30)]
+    pub client_cpu_seconds: u64,
+    /// The window a client's CPU budget refills over, in seconds.
+    #[arg(long, env = "IMAGE_CLIENT_CPU_WINDOW_SECONDS", default_value_t = 300)]
+    pub client_cpu_window_seconds: u64,
+    /// API keys with CPU budgets of their own: `key=seconds` pairs, comma-separated (0:
+    /// unlimited), per the same window.
+    #[arg(long, env = "IMAGE_CLIENT_CPU_KEYS", default_value = "", value_parser = parse_key_budgets, hide_env_values = true)]
+    pub client_cpu_keys: KeyBudgets,
+    /// Render workers one client may occupy at once. 0: half of `IMAGE_WORKERS` (at least one).
+    #[arg(long, env = "IMAGE_CLIENT_WORKERS", default_value_t = 0)]
+    pub client_workers: usize,
+    /// Renders one client may have waiting (429 past it). 0: a quarter of `IMAGE_QUEUE_SIZE`.
+    #[arg(long, env = "IMAGE_CLIENT_QUEUE", default_value_t = 0)]
+    pub client_queue: usize,
+    /// Most CPU one request is estimated to cost, in milliseconds (400 above): Picsum's
+    /// dearest answer, a 5000×5000 WebP with blur, is about 5,000.
+    #[arg(long, env = "IMAGE_MAX_REQUEST_CPU_MS", default_value_t = 20_000)]
+    pub max_request_cpu_ms: u64,
+}
+
+/// `IMAGE_CLIENT_CPU_KEYS`, parsed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyBudgets(pub HashMap<String, Duration>);
+
+fn parse_key_budgets(s: &str) -> Result<KeyBudgets, String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (key, seconds) = pair
+                .split_once('=')
+                .ok_or_else(|| "expected key=seconds".to_owned())?;
+            let seconds = seconds
+                .trim()
+                .parse::<u64>()
+                .map_err(|_| format!("{seconds}: not a whole number of seconds"))?;
+            Ok((key.trim().to_owned(), Duration::from_secs(seconds)))
+        })
+        .collect::<Result<_, String>>()
+        .map(KeyBudgets)
+}
+
+impl ImageConfig {
+    /// The render pool's shape and every client's share of it.
+    #[must_use]
+    pub fn pool_settings(&self) -> PoolSettings {
+        let fair = &self.fair;
+        let mut pool = PoolSettings::new(usize::from(self.workers), self.queue_size);
+        if fair.client_workers > 0 {
+            pool.workers_per_client = fair.client_workers;
+        }
+        if fair.client_queue > 0 {
+            pool.queue_per_client = fair.client_queue;
+        }
+        pool.shares = ShareSettings {
+            cpu: Duration::from_secs(fair.client_cpu_seconds),
+            window: Duration::from_secs(fair.client_cpu_window_seconds),
+            per_key: fair.client_cpu_keys.0.clone(),
+        };
+        pool
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_budgets_parse_and_bad_ones_are_named() {
+        let parsed = parse_key_budgets(" alpha=600, beta=0 ,").unwrap();
+        assert_eq!(parsed.0.get("alpha"), Some(&Duration::from_secs(600)));
+        assert_eq!(parsed.0.get("beta"), Some(&Duration::ZERO));
+        assert!(parse_key_budgets("alpha").is_err());
+        assert!(parse_key_budgets("alpha=1.5").unwrap_err().contains("1.5"));
+    }
+
+    #[test]
+    fn defaults_give_a_client_half_the_workers_and_a_quarter_of_the_queue() {
+        let config = ImageConfig::from_env().unwrap();
+        let pool = config.pool_settings();
+        assert_eq!(pool.workers_per_client, usize::from(config.workers / 2).max(1));
+        assert_eq!(pool.queue_per_client, config.queue_size / 4);
+        assert_eq!(pool.shares.cpu, Duration::from_secs(30));
+    }
+}

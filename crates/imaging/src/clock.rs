@@ -1,0 +1,43 @@
+//! The CPU time the calling thread has used: what a render really cost, measured on the
+//! worker thread that ran it (libvips runs one thread per operation here, so a render's
+//! work is on its worker's clock).
+
+use std::time::Duration;
+
+/// CPU time used by the calling thread so far (zero if the clock cannot be read).
+#[must_use]
+#[expect(unsafe_code, reason = "libc's clock_gettime")]
+pub fn thread_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant libc knows.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &raw mut ts) };
+    if rc != 0 {
+        return Duration::ZERO;
+    }
+    let secs = u64::try_from(ts.tv_sec).unwrap_or(0);
+    let nanos = u32::try_from(ts.tv_nsec).unwrap_or(0);
+    Duration::new(secs, nanos)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_this_threads_work_only() {
+        let before = thread_cpu_time();
+        let mut x = 0u64;
+        for _ in 0..20_000_000 {
+            x = std::hint::black_box(x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1));
+        }
+        let spent = thread_cpu_time() - before;
+        assert!(spent >= Duration::from_millis(1), "{spent:?}");
+        // A sleeping thread uses none.
+        let before = thread_cpu_time();
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(thread_cpu_time() - before < Duration::from_millis(10));
+    }
+}
