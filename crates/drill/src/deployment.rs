@@ -170,6 +170,12 @@ fn image_replica(
         ("IMAGE_UPLOADS", "true".into()),
         ("IMAGE_ALLOW_ANONYMOUS_WRITES", "true".into()),
         ("IMAGE_LOG_LEVEL", "warn".into()),
+        // The soak and chaos drills send all their load as one client: they measure
+        // capacity and faults, not fair shares (the abuse drill does), so one client may
+        // use the whole pool.
+        ("IMAGE_CLIENT_CPU_SECONDS", "0".into()),
+        ("IMAGE_CLIENT_WORKERS", shape.workers.to_string()),
+        ("IMAGE_CLIENT_QUEUE", "64".into()),
         ("VIPS_WARNING", "0".into()),
     ]);
     let binary = shape.bin_dir.join("picsum-image-service");

@@ -49,12 +49,12 @@ pub async fn render(
             .as_ref()
             .and_then(|(_, bytes)| ladder::worth_for(bytes, &pipeline));
         let output = pipeline.output.format.unwrap_or(Format::Jpeg);
-        let cpu = core
-            .budget
-            .admit(cost::of_pipeline(&source, &pipeline, output))?;
+        let estimate = cost::of_pipeline(&source, &pipeline, output);
+        let cpu = core.budget.admit(estimate)?;
         let rendered = core
             .pool
             .run_as(cpu, move || {
+                let _working = picsum_imaging::reserve(estimate.memory, limits)?;
                 picsum_imaging::process_layered(&source, &pipeline, limits, &layers)
             })
             .await??;

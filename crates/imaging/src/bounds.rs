@@ -57,6 +57,44 @@ pub(crate) fn spend(w: u32, h: u32) -> Result<(), ImagingError> {
     Ok(())
 }
 
+/// Memory a render is estimated to need beyond what its steps count (the encoder's and
+/// decoder's working sets), held against the process's in-flight budget until dropped.
+#[derive(Debug)]
+#[must_use = "the memory is counted only while the reservation lives"]
+pub struct Reservation(u64);
+
+/// Bytes counted as one pixel of the in-flight budget.
+const BYTES_PER_PIXEL: u64 = 4;
+
+/// Counts `bytes` of estimated working memory against the process's in-flight budget
+/// (`max_inflight_pixels`, at four bytes a pixel) until the reservation is dropped.
+///
+/// # Errors
+/// [`ImagingError::OverBudget`] when the memory alone is more than the whole budget (the
+/// request can never fit: 400); [`ImagingError::Busy`] when it does not fit beside the
+/// renders in flight now (503, try again).
+pub fn reserve(bytes: u64, limits: Limits) -> Result<Reservation, ImagingError> {
+    let n = bytes / BYTES_PER_PIXEL;
+    if n > limits.max_inflight_pixels {
+        return Err(ImagingError::OverBudget {
+            pixels: n,
+            max: limits.max_inflight_pixels,
+        });
+    }
+    let total = IN_FLIGHT.fetch_add(n, Ordering::Relaxed).saturating_add(n);
+    let held = Reservation(n);
+    if total > limits.max_inflight_pixels {
+        return Err(ImagingError::Busy);
+    }
+    Ok(held)
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        IN_FLIGHT.fetch_sub(self.0, Ordering::Relaxed);
+    }
+}
+
 /// Refuses outputs with a side over [`MAX_SIDE`] or more pixels than the output limit, and
 /// counts the image against the render's budget.
 pub(crate) fn check_output(w: u32, h: u32, limits: Limits) -> Result<(), ImagingError> {
@@ -83,4 +121,28 @@ pub(crate) fn side(v: u32) -> Result<i32, ImagingError> {
         width: v,
         height: v,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reservations_count_until_dropped_and_never_fit_past_the_budget() {
+        let limits = Limits {
+            max_inflight_pixels: 1_000,
+            ..Limits::default()
+        };
+        assert!(matches!(
+            reserve(4_004, limits),
+            Err(ImagingError::OverBudget { pixels: 1_001, .. })
+        ));
+        let first = reserve(3_000, limits).unwrap();
+        assert!(matches!(reserve(1_200, limits), Err(ImagingError::Busy)));
+        drop(first);
+        let second = reserve(1_200, limits).unwrap();
+        assert_eq!(IN_FLIGHT.load(Ordering::Relaxed), 300);
+        drop(second);
+        assert_eq!(IN_FLIGHT.load(Ordering::Relaxed), 0);
+    }
 }

@@ -39,7 +39,7 @@ mod source;
 mod trim;
 mod vips;
 
-pub use bounds::MAX_SIDE;
+pub use bounds::{MAX_SIDE, Reservation, reserve};
 pub use cancel::cancellable;
 pub use clock::thread_cpu_time;
 pub use error::ImagingError;

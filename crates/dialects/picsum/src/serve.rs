@@ -106,13 +106,15 @@ async fn render(
     // Variants and originals are JPEGs; one whose header cannot be read is taken at the
     // largest size Picsum serves, so its estimate errs high.
     let dimensions = picsum_imaging::jpeg_dimensions(&source).unwrap_or((5000, 5000));
-    let cpu = core
-        .budget
-        .admit(picsum_imaging::cost::of_picsum(dimensions, &task))?;
+    let estimate = picsum_imaging::cost::of_picsum(dimensions, &task);
+    let cpu = core.budget.admit(estimate)?;
     let started = std::time::Instant::now();
     let encoded = core
         .pool
-        .run_as(cpu, move || picsum_imaging::render(&source, &task, limits))
+        .run_as(cpu, move || {
+            let _working = picsum_imaging::reserve(estimate.memory, limits)?;
+            picsum_imaging::render(&source, &task, limits)
+        })
         .await??;
     if let Some(source) = ladder_source {
         ladder::after_original(core, original, &source, params.width.max(params.height));
