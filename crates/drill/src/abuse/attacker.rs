@@ -62,6 +62,10 @@ pub struct Aim {
     pub answers: Arc<Mutex<Vec<Answer>>>,
     /// Set when the attack ends.
     pub stop: Arc<AtomicBool>,
+    /// The service speaks picfit (and takes writes).
+    pub picfit: bool,
+    /// Requests sent, by [`Kind`] (renders, writes, slow readers).
+    pub sent: Arc<[AtomicU64; 3]>,
 }
 
 impl Aim {
@@ -74,6 +78,18 @@ impl Aim {
                 retry_after,
             });
         }
+    }
+
+    /// Counts a request of `kind` as sent.
+    pub fn send(&self, kind: Kind) {
+        if let Some(sent) = self.sent.get(kind as usize) {
+            sent.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Requests sent, by kind.
+    pub fn sent(&self) -> [u64; 3] {
+        [0, 1, 2].map(|i| self.sent.get(i).map_or(0, |s| s.load(Ordering::Relaxed)))
     }
 
     /// A catalog id at random.
@@ -108,6 +124,7 @@ pub fn start(
                         Kind::Write => write_url(&aim),
                         _ => render_url(&aim),
                     };
+                    aim.send(kind);
                     let (status, retry_after) = send(&http, &url).await;
                     aim.record(kind, status, retry_after);
                     if status == 0 {
@@ -141,10 +158,15 @@ fn write_url(aim: &Aim) -> String {
         1 => "png",
         _ => "webp",
     };
-    // picfit signs the parameters sorted by name, as Go's `url.Values.Encode` writes them.
-    let message = format!("fmt={fmt}&h={h}&op=resize&path={id}.jpg&w={w}");
-    let sig = picfit_sign(PICFIT_SECRET.as_bytes(), &message);
-    format!("{}/get?{message}&sig={sig}", aim.images)
+    let query = picfit_signed(&format!("fmt={fmt}&h={h}&op=resize&path={id}.jpg&w={w}"));
+    format!("{}/get?{query}", aim.images)
+}
+
+/// picfit parameters, sorted by name as Go's `url.Values.Encode` writes them, with their
+/// `sig`.
+pub fn picfit_signed(sorted: &str) -> String {
+    let sig = picfit_sign(PICFIT_SECRET.as_bytes(), sorted);
+    format!("{sorted}&sig={sig}")
 }
 
 /// Sends a GET and reads the answer whole: its status (0: none) and whether it carried

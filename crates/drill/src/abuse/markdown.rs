@@ -49,7 +49,8 @@ impl Report {
              to 1200x800, a sixth `?grayscale`, a sixth `?blur=2`, redirect followed, JPEG \
              decoded. Attacker 127.0.0.2: {} render workers (uncached 5000-wide WebP blur=10, \
              2500-wide AVIF, 5000-wide JPEG through the API), {} picfit `/get` writers, {} \
-             slow-reader connections (64 KiB every 10 s, 4 KiB SO_RCVBUF).\n\n\
+             slow-reader connections (picfit 5000-wide PNGs where picfit is on, else 5000-wide \
+             JPEGs; 64 KiB every 10 s, 4 KiB SO_RCVBUF).\n\n\
              Unloaded phase s {:.0}-{:.0} (requests of the first {:.0} s are warm-up, not \
              counted), attack s {:.0}-{:.0}.\n",
             if opted.is_empty() {
@@ -94,8 +95,9 @@ impl Report {
             .collect();
         let _ = writeln!(
             out,
-            "\nLoaded p99 bound: 2 x max(unloaded p99, {}) = {bound}. Victim errors over the \
-             whole run: {}.\n",
+            "\nLatencies are of successful requests only (a refusal is fast: errors are \
+             counted apart). Loaded p99 bound: 2 x max(unloaded p99, {}) = {bound}. Victim \
+             errors over the whole run: {}.\n",
             ms(P99_FLOOR),
             if errors.is_empty() {
                 "none".to_owned()
@@ -108,7 +110,8 @@ impl Report {
     fn attacker_table(&self, out: &mut String) {
         let _ = writeln!(
             out,
-            "| attacker | answers | 2xx | 429 | 503 | other | no answer |\n|---|---|---|---|---|---|---|"
+            "| attacker | sent | answers | 2xx | 429 | 503 | other | no answer | still waiting at the end |\n\
+             |---|---|---|---|---|---|---|---|---|"
         );
         for (name, kind) in [
             ("renders", Some(Kind::Render)),
@@ -117,15 +120,19 @@ impl Report {
             ("all", None),
         ] {
             let c = self.classes(kind);
+            let sent = kind.map_or(self.sent.iter().sum(), |k| {
+                self.sent.get(k as usize).copied().unwrap_or(0)
+            });
+            let answered = c.iter().sum::<usize>();
             let _ = writeln!(
                 out,
-                "| {name} | {} | {} | {} | {} | {} | {} |",
-                c.iter().sum::<usize>(),
+                "| {name} | {sent} | {answered} | {} | {} | {} | {} | {} | {} |",
                 c[0],
                 c[1],
                 c[2],
                 c[3],
-                c[4]
+                c[4],
+                sent.saturating_sub(answered as u64),
             );
         }
         let mut others: BTreeMap<u16, usize> = BTreeMap::new();

@@ -92,6 +92,8 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
         counter: Arc::new(AtomicU64::new(0)),
         answers: Arc::new(Mutex::new(Vec::new())),
         stop: Arc::new(AtomicBool::new(false)),
+        picfit: plan.writes,
+        sent: Arc::new([0, 0, 0].map(AtomicU64::new)),
     };
     let shares = shares(plan);
     let trickle = Arc::new(slow::Trickle::default());
@@ -124,6 +126,7 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
         samples,
         attackers: shares,
         answers,
+        sent: aim.sent(),
         trickle: trickle.figures(),
         rss: (hwm, rss.stop()),
         held: held.load(Ordering::Relaxed),

@@ -1,7 +1,6 @@
 //! What the noisy-neighbour drill saw and its verdict ([`super::markdown`] writes it out).
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::attacker::{Answer, Kind};
@@ -31,6 +30,9 @@ pub struct Report {
     pub attackers: (usize, usize, usize),
     /// Every attacker answer.
     pub answers: Vec<Answer>,
+    /// Attacker requests sent, by [`Kind`]: those without an answer were still waiting
+    /// when the attack stopped.
+    pub sent: [u64; 3],
     /// Slow readers: connections opened, answers read whole, connections cut, bytes read.
     pub trickle: (u64, u64, u64, u64),
     /// The image service's peak resident set (`VmHWM`), and the peak of the 200 ms samples.

@@ -1,8 +1,11 @@
-//! Slow readers: connections from the attacker's address that ask for a large image
-//! (`/id/{id}/5000/{h}.jpg`, a new `h` each time so that no two share a cached buffer)
-//! and then read its answer at about 64 KiB every 10 s through a small receive buffer,
-//! so the service holds the rest. Each is a raw TCP connection (bound to 127.0.0.2, with
-//! `SO_RCVBUF` set before it connects) to the signed URL the API redirects to.
+//! Slow readers: connections from the attacker's address that ask for a large image, a
+//! new size each time so that no two share a cached buffer, and then read its answer at
+//! about 64 KiB every 10 s through a small receive buffer, so the service holds the rest.
+//! Each is a raw TCP connection (bound to 127.0.0.2, with `SO_RCVBUF` set before it
+//! connects). The image is picfit's `/display` of a 5000-wide PNG (signed) where picfit
+//! is on, else the signed URL the API redirects `/id/{id}/5000/{h}.jpg` to: Picsum's
+//! largest JPEGs are under 1 MiB, which the kernel's send buffer takes whole (on loopback
+//! it grows to 4 MiB), so they cost the service nothing to hold.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -11,7 +14,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::attacker::{ADDRESS, Aim, Kind};
+use super::attacker::{ADDRESS, Aim, Kind, picfit_signed};
 
 /// Bytes read in one go.
 const SIP: usize = 64 << 10;
@@ -60,8 +63,14 @@ pub fn start(
 /// One slow connection; false when it got no image to read.
 async fn one(aim: &Aim, http: &reqwest::Client, trickle: &Trickle) -> bool {
     let n = aim.next();
-    let url = format!("{}/id/{}/5000/{}.jpg", aim.api, aim.id(), 1000 + n % 4000);
-    let Some((addr, target)) = signed(aim, http, &url).await else {
+    aim.send(Kind::Slow);
+    let aimed = if aim.picfit {
+        display(aim, n)
+    } else {
+        let url = format!("{}/id/{}/5000/{}.jpg", aim.api, aim.id(), 1000 + n % 4000);
+        signed(aim, http, &url).await
+    };
+    let Some((addr, target)) = aimed else {
         return false;
     };
     let Ok(mut stream) = connect(addr).await else {
@@ -112,6 +121,16 @@ async fn signed(aim: &Aim, http: &reqwest::Client, url: &str) -> Option<(SocketA
         None => location.path().to_owned(),
     };
     Some((addr, target))
+}
+
+/// picfit's `/display` of a large PNG on the image service, as an address and a request
+/// target.
+fn display(aim: &Aim, n: u64) -> Option<(SocketAddr, String)> {
+    let (id, h) = (aim.id(), 3000 + n % 2000);
+    let query = picfit_signed(&format!("fmt=png&h={h}&op=resize&path={id}.jpg&w=5000"));
+    let base = reqwest::Url::parse(&aim.images).ok()?;
+    let addr = base.socket_addrs(|| None).ok()?.into_iter().next()?;
+    Some((addr, format!("/display?{query}")))
 }
 
 /// A connection from the attacker's address with a small receive buffer.
