@@ -1,5 +1,5 @@
 # The one entry point for humans and CI.
-.PHONY: run test test-libvips lint fmt bench loadtest bench-peers deps fuzz soak chaos images
+.PHONY: run test test-libvips lint fmt bench loadtest bench-peers deps fuzz soak chaos abuse images
 
 run:      ; scripts/run.sh
 test:     ; scripts/test.sh
@@ -14,4 +14,5 @@ bench-peers: ; bench/run.sh
 fuzz:     ; scripts/fuzz.sh
 soak:     ; scripts/drill.sh soak
 chaos:    ; scripts/drill.sh chaos
+abuse:    ; scripts/drill.sh abuse
 images:   ; scripts/images.sh

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# `make soak` and `make chaos`: drills on a whole local deployment (real PostgreSQL, Redis,
-# the S3 server, the release binaries, HAProxy in front of two replicas for chaos), all on
-# 127.0.0.1. The report is printed and kept in bench/results/ with the command that made it.
+# `make soak`, `make chaos` and `make abuse`: drills on a whole local deployment (real
+# PostgreSQL, Redis, the S3 server, the release binaries, HAProxy in front of two replicas
+# for chaos; abuse needs only the API and the image service), all on 127.0.0.1. The report
+# is printed and kept in bench/results/ with the command that made it.
 #   scripts/drill.sh soak   [seconds, default SOAK_SECONDS or 1800]
 #   scripts/drill.sh chaos  [seconds each part stays down, default 5]
+#   scripts/drill.sh abuse  [seconds, default ABUSE_SECONDS or 30]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-drill=${1:?soak or chaos}
+drill=${1:?soak, chaos or abuse}
 
 scripts/deps.sh --services --chaos
 cargo build --release --locked -p picsum-api -p picsum-image-service -p picsum-cli -p picsum-drill
@@ -16,6 +18,7 @@ out=bench/results/$drill-$(date -u +%Y-%m-%d).md
 case "$drill" in
   soak)  args=(soak --seconds "${2:-${SOAK_SECONDS:-1800}}") ;;
   chaos) args=(chaos --down "${2:-5}") ;;
+  abuse) args=(abuse --seconds "${2:-${ABUSE_SECONDS:-30}}") ;;
   *) echo "unknown drill $drill" >&2; exit 2 ;;
 esac
 {

@@ -5,9 +5,13 @@
 //!   (`make soak`; the test command runs a short one).
 //! * [`chaos`]: the same load while every part is killed and brought back, and both services
 //!   are rolled (`make chaos`).
+//! * [`abuse`]: the noisy-neighbour drill, on a smaller deployment (the API over the
+//!   manifest, one image service over a folder): an ordinary client's latency and errors,
+//!   alone and next to a hostile one, and what the hostile one got (`make abuse`).
 //!
 //! Everything listens on 127.0.0.1 and stops when the drill ends.
 
+pub mod abuse;
 pub mod balancer;
 pub mod chaos;
 pub mod deployment;

@@ -1,11 +1,12 @@
-//! `picsum-drill`: runs the soak or the chaos drill and writes its report.
+//! `picsum-drill`: runs the soak, the chaos or the noisy-neighbour (abuse) drill and
+//! writes its report.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use picsum_drill::deployment::Shape;
-use picsum_drill::{chaos, soak};
+use picsum_drill::{abuse, chaos, soak};
 
 /// Drills on a whole local deployment of picsum-rs.
 #[derive(Debug, Parser)]
@@ -46,6 +47,26 @@ enum Drill {
         #[arg(long, default_value_t = 5)]
         settle: u64,
     },
+    /// A hostile client next to an ordinary one, on one API and one image service with
+    /// their default settings (a third of the time unloaded, then under attack).
+    Abuse {
+        /// Seconds in all.
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+        /// How much the store may grow from the attacker's writes, in bytes.
+        #[arg(long, default_value_t = 64 << 20)]
+        write_quota_bytes: u64,
+        /// Victim workers.
+        #[arg(long, default_value_t = 4)]
+        victims: usize,
+        /// Attacker workers (half render, a quarter write, a quarter read slowly).
+        #[arg(long, default_value_t = 32)]
+        attackers: usize,
+        /// Turn on picfit with anonymous writes and attack with `/get` (false: the
+        /// image service exactly as it starts by default).
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+        writes: bool,
+    },
 }
 
 #[tokio::main]
@@ -81,6 +102,29 @@ async fn main() -> anyhow::Result<()> {
                 Err(format!("lost: {}", report.lost.join(", ")))
             };
             (report.markdown(), verdict)
+        }
+        Drill::Abuse {
+            seconds,
+            write_quota_bytes,
+            victims,
+            attackers,
+            writes,
+        } => {
+            let plan = abuse::Plan {
+                bin_dir: args.bin_dir.clone(),
+                manifest: args.manifest.clone(),
+                duration: Duration::from_secs(seconds),
+                victims,
+                attackers,
+                writes,
+                write_quota: write_quota_bytes,
+            };
+            let report = abuse::run(&plan).await?;
+            let failures = report.failures();
+            (
+                report.markdown(),
+                failures.is_empty().then_some(()).ok_or(failures.join("; ")),
+            )
         }
     };
     println!("{report}");
