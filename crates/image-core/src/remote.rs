@@ -5,7 +5,9 @@
 //! unique-local, multicast or unspecified addresses, nor IPv6 forms carrying one; cloud
 //! metadata endpoints are link-local), checked by our own resolver at connect time, so the
 //! address checked is the address connected to (no DNS rebinding), and again on every
-//! redirect (followed by hand, at most five). The body is capped in bytes while it
+//! redirect (followed by hand, at most five). A host that is not public and one that does
+//! not resolve get the same answer; an origin's failure is logged, and the client told
+//! only that the source could not be fetched. The body is capped in bytes while it
 //! streams, the whole fetch is time-bounded, and the bytes must sniff as JPEG, PNG, GIF or
 //! WebP whatever the `Content-Type` says.
 
@@ -37,6 +39,9 @@ pub struct RemoteSettings {
     pub refresh: Duration,
 }
 
+/// The one answer to a source whose host is not public or cannot be resolved.
+pub const NOT_ALLOWED: &str = "Source URL not allowed: it must resolve to a public address";
+
 /// Why a remote source was not fetched.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RemoteError {
@@ -49,18 +54,22 @@ pub enum RemoteError {
     /// Not on the allowlist.
     #[error("host {0} is not allowed")]
     HostNotAllowed(String),
-    /// Is, or resolves to, an address that is not public (the answer never says which
-    /// address: that would map the inside of the network for the asker).
-    #[error("host {0} is not public")]
+    /// Is, or resolves to, an address that is not public. The answer never says which
+    /// address, nor even which host (that would map the inside of the network for the
+    /// asker): it is [`NOT_ALLOWED`], as for a name that does not resolve. The host is for
+    /// the log.
+    #[error("{NOT_ALLOWED}")]
     NotPublic(String),
-    /// The name does not resolve.
-    #[error("host {0} cannot be resolved")]
+    /// The name does not resolve: answered as [`Self::NotPublic`] is, so that refusals do
+    /// not tell which internal names exist.
+    #[error("{NOT_ALLOWED}")]
     Unresolvable(String),
     /// The origin answered 404.
     #[error("remote image not found")]
     NotFound,
-    /// The origin answered another error, or the connection failed.
-    #[error("remote source failed: {0}")]
+    /// The origin answered another error, or the connection failed. The detail (the
+    /// status, or the HTTP client's error) is for the log, never for the client.
+    #[error("Source could not be fetched")]
     Upstream(String),
     /// Over the time limit.
     #[error("remote source timed out")]
@@ -273,10 +282,17 @@ fn classify(e: reqwest::Error) -> RemoteError {
         source = err.source();
     }
     if e.is_timeout() {
-        RemoteError::Timeout
-    } else {
-        RemoteError::Upstream(e.to_string())
+        return RemoteError::Timeout;
     }
+    // The whole chain (reqwest's own text only says "error sending request"), for the log.
+    let mut detail = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(err) = source {
+        detail.push_str(": ");
+        detail.push_str(&err.to_string());
+        source = err.source();
+    }
+    RemoteError::Upstream(detail)
 }
 
 /// `example.com` matches itself; `*.example.com` matches its subdomains only.
@@ -331,9 +347,37 @@ mod tests {
         }
         let any_port = fetcher(&["internal.example"]);
         assert!(check(&any_port, "http://internal.example:22/a.jpg").is_ok());
-        // The refusal names the host as asked, never an address it resolves to.
+        // The refusal names neither the host nor an address it resolves to, and reads
+        // as an unresolvable name's does.
         let e = check(&fetcher(&[]), "http://10.1.2.3/x.jpg").unwrap_err();
-        assert_eq!(e.to_string(), "host 10.1.2.3 is not public");
+        assert_eq!(e, RemoteError::NotPublic("10.1.2.3".into()));
+        assert_eq!(e.to_string(), NOT_ALLOWED);
+        let unresolvable = RemoteError::Unresolvable("internal.corp".into());
+        assert_eq!(unresolvable.to_string(), e.to_string());
+    }
+
+    #[tokio::test]
+    async fn failures_answer_fixed_texts_and_keep_the_detail_for_the_log() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = closed.local_addr().unwrap().port();
+        drop(closed);
+        let f = fetcher(&[&format!("127.0.0.1:{port}")]);
+        let mut hold = crate::memory::MemoryBudget::new(1 << 20)
+            .reserve(0)
+            .unwrap();
+        let url = format!("http://127.0.0.1:{port}/a.jpg");
+        let e = f.fetch(&url, &mut hold).await.unwrap_err();
+        let RemoteError::Upstream(detail) = &e else {
+            panic!("{e:?}");
+        };
+        assert!(detail.contains("127.0.0.1"), "{detail}");
+        assert_eq!(e.to_string(), "Source could not be fetched");
+        let e = f
+            .fetch("http://no-such-host.invalid/a.jpg", &mut hold)
+            .await
+            .unwrap_err();
+        assert_eq!(e, RemoteError::Unresolvable("no-such-host.invalid".into()));
+        assert_eq!(e.to_string(), NOT_ALLOWED);
     }
 
     #[test]
