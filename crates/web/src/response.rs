@@ -79,9 +79,15 @@ pub fn timeout_response() -> Response {
         .into_response()
 }
 
-/// 405 with an empty body, as gorilla/mux answers a known path with the wrong method.
-pub fn method_not_allowed() -> Response {
-    StatusCode::METHOD_NOT_ALLOWED.into_response()
+/// 405 with an empty body, as gorilla/mux answers a known path with the wrong method, and
+/// the `Allow` RFC 9110 asks for: the methods the path does take.
+pub fn method_not_allowed(allow: &[Method]) -> Response {
+    let mut res = StatusCode::METHOD_NOT_ALLOWED.into_response();
+    let list: Vec<&str> = allow.iter().map(Method::as_str).collect();
+    if let Ok(v) = HeaderValue::from_str(&list.join(", ")) {
+        res.headers_mut().insert(header::ALLOW, v);
+    }
+    res
 }
 
 /// 301 to a path whose only fault was a trailing slash: relative `Location`, the query kept,

@@ -84,8 +84,12 @@ pub trait RouteTable: Sized + Send {
     fn parse(path: &str) -> Option<Self>;
     /// Route name for metrics.
     fn name(&self) -> &'static str;
-    /// Whether `method` may use this route (otherwise 405).
-    fn allows(&self, method: &Method) -> bool;
+    /// The methods this route answers; any other is a 405 whose `Allow` lists them.
+    fn methods(&self) -> &'static [Method];
+    /// Whether `method` may use this route (otherwise 405): one of [`Self::methods`].
+    fn allows(&self, method: &Method) -> bool {
+        self.methods().contains(method)
+    }
 }
 
 /// The common request path of both services: mux-style routing and redirects, 404 and 405,
@@ -129,7 +133,7 @@ where
     let (name, res) = match route(req.method(), &info.path, req.uri().query(), matcher) {
         Routed::Respond(res) => ("unknown", res),
         Routed::NotFound => ("unknown", not_found(info.json)),
-        Routed::Route(r) if !r.allows(req.method()) => (r.name(), method_not_allowed()),
+        Routed::Route(r) if !r.allows(req.method()) => (r.name(), method_not_allowed(r.methods())),
         Routed::Route(r) => {
             let name = r.name();
             match tokio::time::timeout(HANDLER_TIMEOUT, handler(r, info)).await {

@@ -212,6 +212,17 @@ async fn slashes_methods_and_paths() {
         let a = call(&s, method, uri, &[]).await;
         assert_eq!(a.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {uri}");
         assert!(a.body.is_empty() && a.header("cache-control").is_none());
+        assert_eq!(a.header("allow"), Some("GET"), "{method} {uri}");
+    }
+    for uri in [
+        "/id/1/200",
+        "/id/1/info",
+        "/v2/list",
+        "/robots.txt",
+        "/nope",
+    ] {
+        let a = get(&s, uri).await;
+        assert_eq!(a.header("allow"), None, "{uri}: Allow only on a 405");
     }
     let a = call(&s, "POST", "/robots.txt", &[]).await;
     assert_eq!(a.status, StatusCode::OK, "static files take any method");
