@@ -118,9 +118,15 @@ impl picsum_web::routing::RouteTable for Route {
         }
     }
 
-    /// Static files answer any method; every other route is GET only.
+    /// Every route but the static files is GET only (as Picsum's: HEAD too is a 405).
+    fn methods(&self) -> &'static [http::Method] {
+        const GET: &[http::Method] = &[http::Method::GET];
+        GET
+    }
+
+    /// Static files answer any method; every other route only its [`Self::methods`].
     fn allows(&self, method: &http::Method) -> bool {
-        matches!(self, Self::Static(_)) || method == http::Method::GET
+        matches!(self, Self::Static(_)) || self.methods().contains(method)
     }
 }
 

@@ -134,10 +134,11 @@ impl ServiceError {
             Self::Remote(e) => {
                 use RemoteError as R;
                 match e {
-                    R::Disabled | R::HostNotAllowed(_) | R::NotPublic(_) => StatusCode::FORBIDDEN,
-                    R::InvalidUrl(_) | R::Unresolvable(_) | R::TooManyRedirects => {
-                        StatusCode::BAD_REQUEST
+                    // Not public and unresolvable alike: one answer for both.
+                    R::Disabled | R::HostNotAllowed(_) | R::NotPublic(_) | R::Unresolvable(_) => {
+                        StatusCode::FORBIDDEN
                     }
+                    R::InvalidUrl(_) | R::TooManyRedirects => StatusCode::BAD_REQUEST,
                     R::NotFound => StatusCode::NOT_FOUND,
                     R::TooLarge(_) | R::NotAnImage => StatusCode::UNPROCESSABLE_ENTITY,
                     R::Upstream(_) => StatusCode::BAD_GATEWAY,
@@ -160,6 +161,13 @@ impl ServiceError {
             Self::Internal(detail) => tracing::error!(error = %detail, "request failed"),
             Self::StorageUnavailable(e) => tracing::error!(error = %e, "storage unavailable"),
             Self::Unprocessable(e) => tracing::warn!(error = %e, "source refused"),
+            // The host and the origin's or HTTP client's detail go to the log only.
+            Self::Remote(RemoteError::Upstream(detail)) => {
+                tracing::warn!(error = %detail, "remote source failed");
+            }
+            Self::Remote(RemoteError::NotPublic(host) | RemoteError::Unresolvable(host)) => {
+                tracing::info!(host = %host, error = ?self, "remote source refused");
+            }
             _ => {}
         }
         let mut res = error_response(status, &self.to_string(), json);
@@ -230,5 +238,52 @@ impl UploadError {
             Self::NotAnImage => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Exists(_) => StatusCode::CONFLICT,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn answer(e: ServiceError) -> (StatusCode, String) {
+        use http_body_util::BodyExt as _;
+        let res = e.into_response(false);
+        let status = res.status();
+        let body = res.into_body().collect().await.map(|b| b.to_bytes());
+        (
+            status,
+            String::from_utf8_lossy(&body.unwrap_or_default()).into_owned(),
+        )
+    }
+
+    #[tokio::test]
+    async fn not_public_and_unresolvable_answer_alike() {
+        let not_public = answer(ServiceError::Remote(RemoteError::NotPublic(
+            "10.0.0.1".into(),
+        )));
+        let unresolvable = answer(ServiceError::Remote(RemoteError::Unresolvable(
+            "db.internal".into(),
+        )));
+        let (not_public, unresolvable) = (not_public.await, unresolvable.await);
+        assert_eq!(not_public, unresolvable);
+        assert_eq!(
+            not_public,
+            (
+                StatusCode::FORBIDDEN,
+                format!("{}\n", crate::remote::NOT_ALLOWED)
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn upstream_failures_never_echo_their_detail() {
+        let detail = "error sending request for url (http://10.0.0.1/): \
+                      client error (Connect): tcp connect error: Connection refused";
+        let (status, body) =
+            answer(ServiceError::Remote(RemoteError::Upstream(detail.into()))).await;
+        assert_eq!(
+            (status, body.as_str()),
+            (StatusCode::BAD_GATEWAY, "Source could not be fetched\n")
+        );
     }
 }

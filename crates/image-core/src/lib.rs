@@ -1,14 +1,15 @@
 //! The image service's core, shared by every URL dialect: where sources come from and how
-//! they are loaded ([`source`], [`remote`]), libvips work on a bounded pool of threads
-//! ([`pool`]), rendering a pipeline once per key ([`render`]), the one response policy for
-//! every route: format negotiation, validators, ETag, 304 ([`respond`]), uploads with their
-//! hooks and deletes ([`upload`], [`delete`]), the store of derived images ([`derived`]),
-//! pre-sized copies of originals that have none ([`ladder`]),
-//! and the one error enum with its one mapping to HTTP ([`error`]).
+//! they are loaded ([`source`], [`remote`], from public [`address`]es only), libvips work
+//! on a bounded pool of threads ([`pool`]), rendering a pipeline once per key ([`render`]),
+//! the one response policy for every route: format negotiation, validators, ETag, 304
+//! ([`respond`]), uploads with their hooks and deletes ([`upload`], [`delete`]), the store
+//! of derived images ([`derived`]), pre-sized copies of originals that have none
+//! ([`ladder`]), and the one error enum with its one mapping to HTTP ([`error`]).
 //!
 //! The core knows no dialect: dialects parse their URLs into the imaging crate's model and
 //! call in here. Who may ask is the guard's business, not the core's.
 
+pub mod address;
 pub mod client;
 pub mod cost;
 pub mod delete;

@@ -1,17 +1,21 @@
 //! Remote sources (`url=`), fetched without server-side request forgery.
 //!
 //! Only `http` and `https`; an optional host allowlist; every address a name resolves to
-//! must be public (no loopback, private, link-local, CGNAT, unique-local, multicast or
-//! unspecified addresses; cloud metadata endpoints are link-local), checked by our own
-//! resolver at connect time, so the address checked is the address connected to (no DNS
-//! rebinding), and again on every redirect (followed by hand, at most five). The body is
-//! capped in bytes while it streams, the whole fetch is time-bounded, and the bytes must
-//! sniff as JPEG, PNG, GIF or WebP whatever the `Content-Type` says.
+//! must be public ([`crate::address`]: no loopback, private, link-local, CGNAT,
+//! unique-local, multicast or unspecified addresses, nor IPv6 forms carrying one; cloud
+//! metadata endpoints are link-local), checked by our own resolver at connect time, so the
+//! address checked is the address connected to (no DNS rebinding), and again on every
+//! redirect (followed by hand, at most five). A host that is not public and one that does
+//! not resolve get the same answer; an origin's failure is logged, and the client told
+//! only that the source could not be fetched. The body is capped in bytes while it
+//! streams, the whole fetch is time-bounded, and the bytes must sniff as JPEG, PNG, GIF or
+//! WebP whatever the `Content-Type` says.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::address::is_public;
 use crate::memory::Hold;
 use bytes::{Bytes, BytesMut};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
@@ -35,6 +39,9 @@ pub struct RemoteSettings {
     pub refresh: Duration,
 }
 
+/// The one answer to a source whose host is not public or cannot be resolved.
+pub const NOT_ALLOWED: &str = "Source URL not allowed: it must resolve to a public address";
+
 /// Why a remote source was not fetched.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RemoteError {
@@ -47,18 +54,22 @@ pub enum RemoteError {
     /// Not on the allowlist.
     #[error("host {0} is not allowed")]
     HostNotAllowed(String),
-    /// Is, or resolves to, an address that is not public (the answer never says which
-    /// address: that would map the inside of the network for the asker).
-    #[error("host {0} is not public")]
+    /// Is, or resolves to, an address that is not public. The answer never says which
+    /// address, nor even which host (that would map the inside of the network for the
+    /// asker): it is [`NOT_ALLOWED`], as for a name that does not resolve. The host is for
+    /// the log.
+    #[error("{NOT_ALLOWED}")]
     NotPublic(String),
-    /// The name does not resolve.
-    #[error("host {0} cannot be resolved")]
+    /// The name does not resolve: answered as [`Self::NotPublic`] is, so that refusals do
+    /// not tell which internal names exist.
+    #[error("{NOT_ALLOWED}")]
     Unresolvable(String),
     /// The origin answered 404.
     #[error("remote image not found")]
     NotFound,
-    /// The origin answered another error, or the connection failed.
-    #[error("remote source failed: {0}")]
+    /// The origin answered another error, or the connection failed. The detail (the
+    /// status, or the HTTP client's error) is for the log, never for the client.
+    #[error("Source could not be fetched")]
     Upstream(String),
     /// Over the time limit.
     #[error("remote source timed out")]
@@ -271,10 +282,17 @@ fn classify(e: reqwest::Error) -> RemoteError {
         source = err.source();
     }
     if e.is_timeout() {
-        RemoteError::Timeout
-    } else {
-        RemoteError::Upstream(e.to_string())
+        return RemoteError::Timeout;
     }
+    // The whole chain (reqwest's own text only says "error sending request"), for the log.
+    let mut detail = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(err) = source {
+        detail.push_str(": ");
+        detail.push_str(&err.to_string());
+        source = err.source();
+    }
+    RemoteError::Upstream(detail)
 }
 
 /// `example.com` matches itself; `*.example.com` matches its subdomains only.
@@ -285,53 +303,6 @@ fn host_matches(pattern: &str, host: &str) -> bool {
             .strip_suffix(domain)
             .is_some_and(|sub| sub.ends_with('.') && sub.len() > 1),
         None => pattern == host,
-    }
-}
-
-/// Whether an address is reachable on the public internet.
-#[must_use]
-pub fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            !(v4.is_unspecified()
-                || v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local() // 169.254/16: cloud metadata
-                || v4.is_broadcast()
-                || v4.is_multicast()
-                || v4.is_documentation()
-                || a == 0
-                || (a == 100 && (64..128).contains(&b)) // CGNAT 100.64/10
-                || (a == 192 && b == 0 && v4.octets()[2] == 0) // 192.0.0/24 IETF
-                || (a == 198 && (b == 18 || b == 19)) // benchmarking
-                || a >= 240) // reserved
-        }
-        IpAddr::V6(v6) => {
-            if v6.is_unspecified() || v6.is_loopback() {
-                return false;
-            }
-            let [first, second, third, ..] = v6.segments();
-            // IPv4 inside IPv6: mapped (::ffff:a.b.c.d), compatible (::a.b.c.d, deprecated
-            // but routed by some stacks) and 6to4 (2002:aabb:ccdd::/48) are judged as the
-            // IPv4 address they carry.
-            if let Some(v4) = v6.to_ipv4_mapped().or_else(|| v6.to_ipv4()) {
-                return is_public(IpAddr::V4(v4));
-            }
-            if first == 0x2002 {
-                let [a, b] = second.to_be_bytes();
-                let [c, d] = third.to_be_bytes();
-                return is_public(IpAddr::V4(std::net::Ipv4Addr::new(a, b, c, d)));
-            }
-            !(v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00 // unique local fc00::/7 (AWS metadata fd00:ec2::254)
-                || (first & 0xffc0) == 0xfe80 // link-local
-                || (first & 0xffc0) == 0xfec0 // site-local fec0::/10 (deprecated, still routed)
-                || first == 0x2001 && second == 0x0db8 // documentation
-                || first == 0x2001 && second == 0 // Teredo: tunnels to any IPv4
-                || first == 0x0100 && second == 0 // discard 100::/64
-                || first == 0x0064 && second == 0xff9b) // NAT64 to anywhere
-        }
     }
 }
 
@@ -347,55 +318,6 @@ fn sniff(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn public_addresses_only() {
-        for private in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "100.64.0.1",
-            "100.127.255.254",
-            "0.0.0.0",
-            "0.1.2.3",
-            "255.255.255.255",
-            "224.0.0.1",
-            "192.0.2.1",
-            "240.0.0.1",
-            "::1",
-            "::",
-            "fc00::1",
-            "fd00:ec2::254",
-            "fe80::1",
-            "::ffff:127.0.0.1",
-            "::ffff:169.254.169.254",
-            "::127.0.0.1",
-            "::10.0.0.1",
-            "fec0::1",
-            "feff::1",
-            "2002:7f00:1::1",
-            "2002:a9fe:a9fe::",
-            "2001:0:4136:e378::1",
-            "100::1",
-            "2001:db8::1",
-            "64:ff9b::7f00:1",
-        ] {
-            assert!(!is_public(private.parse().unwrap()), "{private}");
-        }
-        for public in [
-            "93.184.216.34",
-            "1.1.1.1",
-            "100.128.0.1",
-            "2606:4700::1111",
-            "::ffff:8.8.8.8",
-            "::8.8.8.8",
-            "2002:808:808::1",
-        ] {
-            assert!(is_public(public.parse().unwrap()), "{public}");
-        }
-    }
 
     fn fetcher(private_hosts: &[&str]) -> Fetcher {
         Fetcher::new(RemoteSettings {
@@ -425,9 +347,37 @@ mod tests {
         }
         let any_port = fetcher(&["internal.example"]);
         assert!(check(&any_port, "http://internal.example:22/a.jpg").is_ok());
-        // The refusal names the host as asked, never an address it resolves to.
+        // The refusal names neither the host nor an address it resolves to, and reads
+        // as an unresolvable name's does.
         let e = check(&fetcher(&[]), "http://10.1.2.3/x.jpg").unwrap_err();
-        assert_eq!(e.to_string(), "host 10.1.2.3 is not public");
+        assert_eq!(e, RemoteError::NotPublic("10.1.2.3".into()));
+        assert_eq!(e.to_string(), NOT_ALLOWED);
+        let unresolvable = RemoteError::Unresolvable("internal.corp".into());
+        assert_eq!(unresolvable.to_string(), e.to_string());
+    }
+
+    #[tokio::test]
+    async fn failures_answer_fixed_texts_and_keep_the_detail_for_the_log() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = closed.local_addr().unwrap().port();
+        drop(closed);
+        let f = fetcher(&[&format!("127.0.0.1:{port}")]);
+        let mut hold = crate::memory::MemoryBudget::new(1 << 20)
+            .reserve(0)
+            .unwrap();
+        let url = format!("http://127.0.0.1:{port}/a.jpg");
+        let e = f.fetch(&url, &mut hold).await.unwrap_err();
+        let RemoteError::Upstream(detail) = &e else {
+            panic!("{e:?}");
+        };
+        assert!(detail.contains("127.0.0.1"), "{detail}");
+        assert_eq!(e.to_string(), "Source could not be fetched");
+        let e = f
+            .fetch("http://no-such-host.invalid/a.jpg", &mut hold)
+            .await
+            .unwrap_err();
+        assert_eq!(e, RemoteError::Unresolvable("no-such-host.invalid".into()));
+        assert_eq!(e.to_string(), NOT_ALLOWED);
     }
 
     #[test]

@@ -44,9 +44,11 @@ impl picsum_web::routing::RouteTable for Route {
         }
     }
 
-    /// What answers `GET` answers `HEAD` (RFC 9110): the same headers, no body.
-    fn allows(&self, method: &Method) -> bool {
-        method == Method::GET || method == Method::HEAD
+    /// What answers `GET` answers `HEAD` (RFC 9110): the same headers, no body. (Writes
+    /// are routed before the dialects, by method: [`crate::routes`].)
+    fn methods(&self) -> &'static [Method] {
+        const GET_HEAD: &[Method] = &[Method::GET, Method::HEAD];
+        GET_HEAD
     }
 }
 

@@ -25,21 +25,25 @@ const CORS: Cors = Cors {
 
 /// The public router: uploads and deletes, status endpoints, then everything else
 /// through [`dispatch`].
+///
+/// Each fixed route takes its own methods and hands every other one to [`dispatch`]
+/// (`any(dispatch).post(…)`, not `post(…).fallback(dispatch)`, which would have axum stamp
+/// `Allow: POST` on every answer the dialects give); a 405 names the methods itself.
 pub fn router(state: Arc<AppState>) -> Router {
-    use axum::routing::{delete, get, post};
+    use axum::routing::any;
     let body_limit = state.core.uploads.body_limit();
     let mut router = Router::new()
-        .route("/openapi.json", get(openapi).fallback(dispatch))
-        .route("/healthcheck", get(healthcheck).fallback(dispatch))
-        .route("/sys/stats", get(sys_stats).fallback(dispatch))
-        .route("/sys/health", get(sys_health).fallback(dispatch))
-        .route("/upload", post(writes::upload).fallback(dispatch))
-        .route("/", delete(writes::delete_root).fallback(dispatch))
+        .route("/openapi.json", any(dispatch).get(openapi))
+        .route("/healthcheck", any(dispatch).get(healthcheck))
+        .route("/sys/stats", any(dispatch).get(sys_stats))
+        .route("/sys/health", any(dispatch).get(sys_health))
+        .route("/upload", any(only_post).post(writes::upload))
+        .route("/", any(dispatch).delete(writes::delete_root))
         .route(
             "/{*path}",
-            post(writes::upload_with_key)
-                .delete(writes::delete)
-                .fallback(dispatch),
+            any(dispatch)
+                .post(writes::upload_with_key)
+                .delete(writes::delete),
         )
         .fallback(dispatch)
         .layer(axum::extract::DefaultBodyLimit::max(body_limit));
@@ -73,6 +77,11 @@ pub fn router(state: Arc<AppState>) -> Router {
             guard,
             picsum_guard::gate::gate,
         ))
+}
+
+/// `/upload` with another method than POST: 405 (no dialect has the path).
+async fn only_post() -> Response {
+    picsum_web::response::method_not_allowed(&[Method::POST])
 }
 
 /// The OpenAPI 3.1 description of this listener's routes.

@@ -8,8 +8,8 @@ use axum::response::Response;
 use http::Method;
 
 use crate::response::{
-    clean_path, clean_path_redirect, method_not_allowed, strict_slash_redirect, timeout_response,
-    wants_json,
+    clean_path, clean_path_redirect, method_not_allowed, redirect_location, strict_slash_redirect,
+    timeout_response, wants_json,
 };
 use crate::telemetry::record_request;
 
@@ -29,26 +29,27 @@ pub enum Routed<R> {
 
 /// Routes a request: non-canonical paths get a 301 to the cleaned path, a path that only
 /// matches without its trailing slash gets a 301 to that path (query kept), then `matcher`
-/// decides. `path` is the percent-decoded path.
+/// decides. `path` is the percent-decoded path; a redirect's `Location` is that path encoded
+/// again ([`redirect_location`]), and a path whose redirect could leave the origin is a 404.
 pub fn route<R>(
     method: &Method,
     path: &str,
     raw_query: Option<&str>,
     matcher: impl Fn(&str) -> Option<R>,
 ) -> Routed<R> {
-    let with_query = |p: &str| match raw_query {
-        Some(q) => format!("{p}?{q}"),
-        None => p.to_owned(),
-    };
     let cleaned = clean_path(path);
     if cleaned != path {
-        return Routed::Respond(clean_path_redirect(&with_query(&cleaned)));
+        return redirect_location(&cleaned, raw_query).map_or(Routed::NotFound, |to| {
+            Routed::Respond(clean_path_redirect(&to))
+        });
     }
     // No template ends in a slash, so a slash-terminated path that matches (an extension
     // may swallow the slash) or matches once stripped is redirected, as mux's StrictSlash does.
     if let Some(stripped) = path.strip_suffix('/').filter(|s| !s.is_empty()) {
         if matcher(path).is_some() || matcher(stripped).is_some() {
-            return Routed::Respond(strict_slash_redirect(method, &with_query(stripped)));
+            return redirect_location(stripped, raw_query).map_or(Routed::NotFound, |to| {
+                Routed::Respond(strict_slash_redirect(method, &to))
+            });
         }
         return Routed::NotFound;
     }
@@ -83,8 +84,12 @@ pub trait RouteTable: Sized + Send {
     fn parse(path: &str) -> Option<Self>;
     /// Route name for metrics.
     fn name(&self) -> &'static str;
-    /// Whether `method` may use this route (otherwise 405).
-    fn allows(&self, method: &Method) -> bool;
+    /// The methods this route answers; any other is a 405 whose `Allow` lists them.
+    fn methods(&self) -> &'static [Method];
+    /// Whether `method` may use this route (otherwise 405): one of [`Self::methods`].
+    fn allows(&self, method: &Method) -> bool {
+        self.methods().contains(method)
+    }
 }
 
 /// The common request path of both services: mux-style routing and redirects, 404 and 405,
@@ -128,7 +133,7 @@ where
     let (name, res) = match route(req.method(), &info.path, req.uri().query(), matcher) {
         Routed::Respond(res) => ("unknown", res),
         Routed::NotFound => ("unknown", not_found(info.json)),
-        Routed::Route(r) if !r.allows(req.method()) => (r.name(), method_not_allowed()),
+        Routed::Route(r) if !r.allows(req.method()) => (r.name(), method_not_allowed(r.methods())),
         Routed::Route(r) => {
             let name = r.name();
             match tokio::time::timeout(HANDLER_TIMEOUT, handler(r, info)).await {
@@ -146,4 +151,63 @@ where
         "Request completed"
     );
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::response::stays_on_origin;
+
+    /// The `Location` of a GET of `path` (decoded) when every path matches.
+    fn location(path: &str, query: Option<&str>) -> Option<String> {
+        match route(&Method::GET, path, query, |_| Some(())) {
+            Routed::Respond(res) => res
+                .headers()
+                .get(http::header::LOCATION)
+                .map(|v| v.to_str().unwrap_or_default().to_owned()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn backslash_paths_redirect_encoded() {
+        // `GET /%5Cevil.example//` used to answer `Location: /\evil.example/`.
+        assert_eq!(
+            location("/\\evil.example//", None).as_deref(),
+            Some("/%5Cevil.example/")
+        );
+        assert_eq!(
+            location("/\\evil.example/", Some("a=b")).as_deref(),
+            Some("/%5Cevil.example?a=b")
+        );
+        assert_eq!(
+            location("//evil.example", None).as_deref(),
+            Some("/evil.example")
+        );
+        assert_eq!(
+            location("/200/300/", Some("blur")).as_deref(),
+            Some("/200/300?blur")
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn redirects_never_leave_the_origin(
+            path in "[/\\\\.a%\t ?#:@é]{0,12}|/.{0,16}|.{0,16}",
+            query in proptest::option::of("[a-z=&%\\\\/ \t]{0,8}|.{0,8}"),
+            every in proptest::bool::ANY,
+        ) {
+            let res = route(&Method::GET, &path, query.as_deref(), |_| every.then_some(()));
+            if let Routed::Respond(res) = res {
+                let to = res.headers().get(http::header::LOCATION).map(|v| v.to_str());
+                let Some(Ok(to)) = to else {
+                    return Err(proptest::test_runner::TestCaseError::fail("no Location"));
+                };
+                let b = to.as_bytes();
+                proptest::prop_assert!(b.first() == Some(&b'/'), "{path:?} -> {to:?}");
+                proptest::prop_assert!(!matches!(b.get(1), Some(b'/' | b'\\')), "{to:?}");
+                proptest::prop_assert!(!to.contains('\\') && stays_on_origin(to), "{to:?}");
+            }
+        }
+    }
 }

@@ -186,7 +186,16 @@ async fn slashes_methods_and_paths() {
     assert_eq!(a.header("location"), Some("/images"));
     let a = get(&s, "/id/1/200.jpg/").await;
     assert_eq!(a.status, StatusCode::MOVED_PERMANENTLY);
-    for (uri, to) in [("//200", "/200"), ("/a/../200?x=1", "/200?x=1")] {
+    // The redirect's path is the cleaned path encoded again: never `/\evil.example/`,
+    // which browsers read as `//evil.example/`, another origin.
+    for (uri, to) in [
+        ("//200", "/200"),
+        ("/a/../200?x=1", "/200?x=1"),
+        ("/%5Cevil.example//", "/%5Cevil.example/"),
+        ("/%5C%5Cevil.example/./", "/%5C%5Cevil.example/"),
+        ("/%2F%2Fevil.example//", "/evil.example/"),
+        ("/%09/evil.example//", "/%09/evil.example/"),
+    ] {
         let a = get(&s, uri).await;
         assert_eq!(
             (a.status, a.header("location")),
@@ -203,6 +212,17 @@ async fn slashes_methods_and_paths() {
         let a = call(&s, method, uri, &[]).await;
         assert_eq!(a.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {uri}");
         assert!(a.body.is_empty() && a.header("cache-control").is_none());
+        assert_eq!(a.header("allow"), Some("GET"), "{method} {uri}");
+    }
+    for uri in [
+        "/id/1/200",
+        "/id/1/info",
+        "/v2/list",
+        "/robots.txt",
+        "/nope",
+    ] {
+        let a = get(&s, uri).await;
+        assert_eq!(a.header("allow"), None, "{uri}: Allow only on a 405");
     }
     let a = call(&s, "POST", "/robots.txt", &[]).await;
     assert_eq!(a.status, StatusCode::OK, "static files take any method");

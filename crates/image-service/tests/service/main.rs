@@ -21,6 +21,7 @@ mod picsum;
 mod pixlserv;
 mod policy;
 mod props;
+mod routing;
 mod uploads;
 
 use std::collections::HashMap;
