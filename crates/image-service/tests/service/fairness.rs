@@ -6,7 +6,7 @@ use super::*;
 
 /// A client on another loopback address than the default one, so the service sees two
 /// clients.
-fn client_from(ip: [u8; 4]) -> reqwest::Client {
+pub(crate) fn client_from(ip: [u8; 4]) -> reqwest::Client {
     reqwest::Client::builder()
         .local_address(std::net::IpAddr::from(ip))
         .redirect(reqwest::redirect::Policy::none())

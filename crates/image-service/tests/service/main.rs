@@ -22,6 +22,7 @@ mod pixlserv;
 mod policy;
 mod props;
 mod uploads;
+mod writes;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
