@@ -3,7 +3,10 @@
 //! removes its derivatives with one prefix delete. The store has a byte quota: its usage is
 //! counted from the storage at the first write and again whenever a write would pass the
 //! quota (at most every [`RECOUNT`], so replicas and deletes are caught up with); past it,
-//! writes are refused with 507 and nothing is stored.
+//! writes are refused with 507 and nothing is stored. Requests may fill the quota only up to
+//! its reserve: the rest is kept for the service's own work (ladders), so that clients
+//! filling the store never stop it. A write that fits is then charged to its client's
+//! write quota ([`crate::write_quota`]: 429 past it).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,6 +17,7 @@ use md5::{Digest, Md5};
 use picsum_imaging::model::Format;
 
 use crate::Core;
+use crate::client::ClientId;
 use crate::error::ServiceError;
 
 /// The shortest time between two counts of the store's usage.
@@ -26,6 +30,7 @@ pub struct DerivedStore {
     shard: Shard,
     base_url: Option<String>,
     quota: u64,
+    reserve: u64,
     usage: Arc<tokio::sync::Mutex<Usage>>,
 }
 
@@ -46,7 +51,24 @@ impl DerivedStore {
             shard,
             base_url: base_url.filter(|u| !u.is_empty()),
             quota,
+            reserve: 0,
             usage: Arc::default(),
+        }
+    }
+
+    /// The same store with `reserve` bytes of its quota kept for the service's own work
+    /// ([`ClientId::Background`]): requests may fill it only up to the quota less that.
+    #[must_use]
+    pub fn with_reserve(self, reserve: u64) -> Self {
+        Self { reserve, ..self }
+    }
+
+    /// The bytes `client` may fill the store up to.
+    #[must_use]
+    pub fn limit_for(&self, client: &ClientId) -> u64 {
+        match client {
+            ClientId::Background => self.quota,
+            _ => self.quota.saturating_sub(self.reserve),
         }
     }
 
@@ -85,10 +107,12 @@ impl DerivedStore {
             .map(|base| format!("{}/{path}", base.trim_end_matches('/')))
     }
 
-    /// Writes `bytes` at `path` unless something is stored there already (or `overwrite`).
+    /// Writes `bytes` at `path` unless something is stored there already (or `overwrite`),
+    /// charged to the current request's client.
     ///
     /// # Errors
-    /// 507 when the store is full; storage failures.
+    /// 507 when the store is full (for requests: up to its reserve); 429 when the client's
+    /// write quota cannot take them; storage failures.
     pub async fn store(
         &self,
         core: &Core,
@@ -97,16 +121,27 @@ impl DerivedStore {
         overwrite: bool,
     ) -> Result<(), ServiceError> {
         if overwrite || !core.storage.exists(path).await? {
-            self.admit(core, bytes.len() as u64).await?;
-            core.storage.put(path, bytes).await?;
+            let len = bytes.len() as u64;
+            // A full store is everyone's 507; only then the client's own share (429).
+            self.admit(core, len).await?;
+            if let Err(e) = core.writes.charge_current(len) {
+                self.release(len).await;
+                return Err(e);
+            }
+            if let Err(e) = core.storage.put(path, bytes).await {
+                core.writes.refund_current(len);
+                return Err(e.into());
+            }
         }
         Ok(())
     }
 
-    /// Counts `bytes` about to be written against the quota.
+    /// Counts `bytes` about to be written against the quota (the current client's part of
+    /// it, [`Self::limit_for`]).
     async fn admit(&self, core: &Core, bytes: u64) -> Result<(), ServiceError> {
+        let client = crate::client::current();
         let mut usage = self.usage.lock().await;
-        let fits = |u: &Usage| u.bytes.saturating_add(bytes) <= self.quota;
+        let fits = |u: &Usage| self.fits(u.bytes, bytes, &client).is_ok();
         let stale = usage.counted.is_none_or(|at| at.elapsed() >= RECOUNT);
         if usage.counted.is_none() || (!fits(&usage) && stale) {
             let folder = self.prefix.trim_end_matches('/');
@@ -114,19 +149,41 @@ impl DerivedStore {
             usage.counted = Some(Instant::now());
             metrics::gauge!("picsum_derived_bytes").set(usage.bytes as f64);
         }
-        if !fits(&usage) {
+        if let Err(refused) = self.fits(usage.bytes, bytes, &client) {
             metrics::counter!("picsum_derived_refusals_total").increment(1);
-            return Err(ServiceError::Refused {
-                status: StatusCode::INSUFFICIENT_STORAGE,
-                message: format!(
-                    "the derived-image store is full ({} of {} bytes, IMAGE_DERIVED_MAX_BYTES)",
-                    usage.bytes, self.quota
-                ),
-            });
+            return Err(refused);
         }
         usage.bytes += bytes;
         metrics::gauge!("picsum_derived_bytes").set(usage.bytes as f64);
         Ok(())
+    }
+
+    /// Takes back `bytes` admitted but not written.
+    async fn release(&self, bytes: u64) {
+        let mut usage = self.usage.lock().await;
+        usage.bytes = usage.bytes.saturating_sub(bytes);
+    }
+
+    /// Whether `bytes` more fit a store holding `used`, written for `client`.
+    ///
+    /// # Errors
+    /// 507, naming the setting that limits it.
+    fn fits(&self, used: u64, bytes: u64, client: &ClientId) -> Result<(), ServiceError> {
+        let limit = self.limit_for(client);
+        if used.saturating_add(bytes) <= limit {
+            return Ok(());
+        }
+        let setting = if limit < self.quota {
+            "IMAGE_DERIVED_MAX_BYTES less IMAGE_LADDER_RESERVE_BYTES, kept for ladders"
+        } else {
+            "IMAGE_DERIVED_MAX_BYTES"
+        };
+        Err(ServiceError::Refused {
+            status: StatusCode::INSUFFICIENT_STORAGE,
+            message: format!(
+                "the derived-image store is full ({used} of {limit} bytes, {setting})"
+            ),
+        })
     }
 
     /// Forgets the counted usage (after deletes): the next write counts it again.
@@ -229,5 +286,31 @@ mod tests {
         );
         assert!(Shard::new(4, 8, true).is_err());
         assert!(Shard::new(31, 1, true).is_ok());
+    }
+
+    #[test]
+    fn requests_fill_the_store_up_to_its_reserve_and_ladders_use_the_rest() {
+        let store =
+            DerivedStore::new("derived/".into(), Shard::default(), None, 1000).with_reserve(100);
+        let client = ClientId::addr(std::net::IpAddr::from([192, 0, 2, 1]));
+        let key = ClientId::key("k");
+        assert_eq!(store.limit_for(&client), 900);
+        assert_eq!(store.limit_for(&key), 900);
+        assert_eq!(store.limit_for(&ClientId::Background), 1000);
+        assert!(store.fits(800, 100, &client).is_ok());
+        let refused = store.fits(800, 101, &client).unwrap_err();
+        assert_eq!(refused.status(), StatusCode::INSUFFICIENT_STORAGE);
+        assert!(
+            refused.to_string().contains("IMAGE_LADDER_RESERVE_BYTES"),
+            "{refused}"
+        );
+        assert!(store.fits(900, 100, &ClientId::Background).is_ok());
+        let full = store.fits(900, 101, &ClientId::Background).unwrap_err();
+        assert!(!full.to_string().contains("RESERVE"), "{full}");
+        // Without a reserve, requests may fill it all; a reserve past the quota leaves
+        // them nothing.
+        let plain = DerivedStore::new("d/".into(), Shard::default(), None, 1000);
+        assert!(plain.fits(0, 1000, &client).is_ok());
+        assert_eq!(plain.clone().with_reserve(5000).limit_for(&client), 0);
     }
 }

@@ -1,10 +1,12 @@
 //! The image service's core, shared by every URL dialect: where sources come from and how
 //! they are loaded ([`source`], [`remote`], from public [`address`]es only), libvips work
-//! on a bounded pool of threads ([`pool`]), rendering a pipeline once per key ([`render`]),
-//! the one response policy for every route: format negotiation, validators, ETag, 304
-//! ([`respond`]), uploads with their hooks and deletes ([`upload`], [`delete`]), the store
-//! of derived images ([`derived`]), pre-sized copies of originals that have none
-//! ([`ladder`]), and the one error enum with its one mapping to HTTP ([`error`]).
+//! on a bounded pool of threads ([`pool`]) shared fairly between the request's [`client`]s
+//! ([`queue`], [`shares`]) at the [`cost`] each render is estimated at, rendering a
+//! pipeline once per key ([`render`]), the one response policy for every route: format
+//! negotiation, validators, ETag, 304 ([`respond`]), uploads with their hooks and deletes
+//! ([`upload`], [`delete`]), the store of derived images ([`derived`]), pre-sized copies of
+//! originals that have none ([`ladder`]), each client's share of the bytes written for it
+//! ([`write_quota`]), and the one error enum with its one mapping to HTTP ([`error`]).
 //!
 //! The core knows no dialect: dialects parse their URLs into the imaging crate's model and
 //! call in here. Who may ask is the guard's business, not the core's.
@@ -25,6 +27,7 @@ pub mod respond;
 pub mod shares;
 pub mod source;
 pub mod upload;
+pub mod write_quota;
 
 use std::sync::Arc;
 
@@ -57,6 +60,8 @@ pub struct Core {
     pub uploads: upload::UploadSettings,
     /// Where derived images are stored.
     pub derived: derived::DerivedStore,
+    /// Bytes each client may have written per hour (derivatives and uploads).
+    pub writes: write_quota::WriteQuota,
     /// Called after every stored upload (e.g. eager presets).
     pub hooks: Vec<Arc<dyn UploadHook>>,
     /// Bytes held outside renders: answers on slow connections, bodies in transit.

@@ -3,8 +3,9 @@
 //! it streams (413), the bytes must sniff as an image (415) and decode within the pixel
 //! limit (422) before anything is written; storage writes are atomic (a temporary file
 //! renamed, or one S3 PUT) under [`UPLOAD_PREFIX`], apart from the catalog, and an existing
-//! upload is never overwritten (409). After a write, every registered [`crate::UploadHook`]
-//! runs.
+//! upload is never overwritten (409). The bytes are charged to the uploader's write quota
+//! before they are written (429 past it, [`crate::write_quota`]). After a write, every
+//! registered [`crate::UploadHook`] runs.
 //!
 //! Who may upload (addresses, API keys) is decided by the guard before [`receive`] runs.
 
@@ -118,10 +119,12 @@ pub async fn receive(
     {
         return Err(fail(UploadError::Exists(key).into()));
     }
-    core.storage
-        .put(&key, bytes.clone())
-        .await
-        .map_err(|e| fail(e.into()))?;
+    let len = bytes.len() as u64;
+    core.writes.charge_current(len).map_err(fail)?;
+    if let Err(e) = core.storage.put(&key, bytes.clone()).await {
+        core.writes.refund_current(len);
+        return Err(fail(e.into()));
+    }
     metrics::counter!("picsum_uploads_total").increment(1);
     for hook in &core.hooks {
         hook.uploaded(core, &key, bytes.clone());

@@ -10,8 +10,6 @@ use std::time::Duration;
 use picsum_image_core::pool::PoolSettings;
 use picsum_image_core::shares::ShareSettings;
 
-use crate::config::ImageConfig;
-
 /// Every client's share.
 #[derive(Debug, Clone, clap::Args)]
 pub struct FairConfig {
@@ -36,6 +34,15 @@ pub struct FairConfig {
     /// dearest answer, a 5000×5000 WebP with blur, is about 5,000.
     #[arg(long, env = "IMAGE_MAX_REQUEST_CPU_MS", default_value_t = 20_000)]
     pub max_request_cpu_ms: u64,
+    /// Bytes written for one client per hour: picfit's `/get` and `/redirect` derivatives
+    /// and uploads. Past it, 429 with `Retry-After` and nothing written. 0: unlimited. At
+    /// most what requests may fill of the derived store (clamped at start-up, with a warning).
+    #[arg(long, env = "IMAGE_CLIENT_WRITE_BYTES_PER_HOUR", default_value_t = 256 << 20)]
+    pub client_write_bytes_per_hour: u64,
+    /// Bytes of the derived store's quota kept for ladders: requests fill it only up to
+    /// `IMAGE_DERIVED_MAX_BYTES` less this. 0: a tenth of it (none when ladders are off).
+    #[arg(long, env = "IMAGE_LADDER_RESERVE_BYTES", default_value_t = 0)]
+    pub ladder_reserve_bytes: u64,
 }
 
 /// `IMAGE_CLIENT_CPU_KEYS`, parsed.
@@ -60,30 +67,64 @@ fn parse_key_budgets(s: &str) -> Result<KeyBudgets, String> {
         .map(KeyBudgets)
 }
 
-impl ImageConfig {
-    /// The render pool's shape and every client's share of it.
+/// How the bytes written are shared out: the derived store's reserve for ladders and what
+/// one client may have written per hour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteShares {
+    /// Bytes of the derived store's quota only ladders may use.
+    pub reserve: u64,
+    /// Bytes one client may have written per hour (0: unlimited).
+    pub per_client: u64,
+}
+
+impl FairConfig {
+    /// The shape of a render pool of `workers` and `queue_size` places, and every client's
+    /// share of it.
     #[must_use]
-    pub fn pool_settings(&self) -> PoolSettings {
-        let fair = &self.fair;
-        let mut pool = PoolSettings::new(usize::from(self.workers), self.queue_size);
-        if fair.client_workers > 0 {
-            pool.workers_per_client = fair.client_workers;
+    pub fn pool_settings(&self, workers: u16, queue_size: usize) -> PoolSettings {
+        let mut pool = PoolSettings::new(usize::from(workers), queue_size);
+        if self.client_workers > 0 {
+            pool.workers_per_client = self.client_workers;
         }
-        if fair.client_queue > 0 {
-            pool.queue_per_client = fair.client_queue;
+        if self.client_queue > 0 {
+            pool.queue_per_client = self.client_queue;
         }
         pool.shares = ShareSettings {
-            cpu: Duration::from_secs(fair.client_cpu_seconds),
-            window: Duration::from_secs(fair.client_cpu_window_seconds),
-            per_key: fair.client_cpu_keys.0.clone(),
+            cpu: Duration::from_secs(self.client_cpu_seconds),
+            window: Duration::from_secs(self.client_cpu_window_seconds),
+            per_key: self.client_cpu_keys.0.clone(),
         };
         pool
+    }
+
+    /// The write shares of a derived store of `derived_max` bytes: the reserve is
+    /// `IMAGE_LADDER_RESERVE_BYTES`, a tenth of the store when 0, none without `ladders`;
+    /// a client's quota is `IMAGE_CLIENT_WRITE_BYTES_PER_HOUR`, clamped to what requests
+    /// may fill of the store, so that no client alone can fill it.
+    #[must_use]
+    pub fn write_shares(&self, derived_max: u64, ladders: bool) -> WriteShares {
+        let reserve = match self.ladder_reserve_bytes {
+            _ if !ladders => 0,
+            0 => derived_max / 10,
+            reserve => reserve,
+        };
+        let usable = derived_max.saturating_sub(reserve);
+        let per_client = match self.client_write_bytes_per_hour {
+            0 => 0,
+            quota if usable == 0 => quota,
+            quota => quota.min(usable),
+        };
+        WriteShares {
+            reserve,
+            per_client,
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::ImageConfig;
 
     #[test]
     fn key_budgets_parse_and_bad_ones_are_named() {
@@ -97,9 +138,54 @@ mod tests {
     #[test]
     fn defaults_give_a_client_half_the_workers_and_a_quarter_of_the_queue() {
         let config = ImageConfig::from_env().unwrap();
-        let pool = config.pool_settings();
-        assert_eq!(pool.workers_per_client, usize::from(config.workers / 2).max(1));
+        let pool = config.fair.pool_settings(config.workers, config.queue_size);
+        assert_eq!(
+            pool.workers_per_client,
+            usize::from(config.workers / 2).max(1)
+        );
         assert_eq!(pool.queue_per_client, config.queue_size / 4);
         assert_eq!(pool.shares.cpu, Duration::from_secs(30));
+    }
+
+    fn config(pairs: &[(&str, &str)]) -> ImageConfig {
+        let values = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        picsum_web::config::parse_layered(
+            vec!["picsum-image-service".into()],
+            Some((std::path::Path::new("test"), values)),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn ladders_keep_a_tenth_of_the_derived_store_unless_told_otherwise() {
+        let shares = |pairs: &[(&str, &str)]| {
+            let c = config(pairs);
+            c.fair.write_shares(c.derived_max_bytes, c.ladders)
+        };
+        let defaults = shares(&[]);
+        assert_eq!(defaults.reserve, 1 << 30);
+        assert_eq!(defaults.per_client, 256 << 20);
+        assert_eq!(
+            shares(&[("IMAGE_LADDER_RESERVE_BYTES", "5000")]).reserve,
+            5000
+        );
+        assert_eq!(shares(&[("IMAGE_LADDERS", "false")]).reserve, 0);
+    }
+
+    #[test]
+    fn a_client_write_quota_past_what_requests_may_fill_is_clamped() {
+        let fair = |per_hour: &str| {
+            let c = config(&[("IMAGE_CLIENT_WRITE_BYTES_PER_HOUR", per_hour)]);
+            c.fair.write_shares(20_000, true).per_client
+        };
+        assert_eq!(fair("1000000"), 18_000);
+        assert_eq!(fair("0"), 0, "unlimited stays unlimited");
+        assert_eq!(fair("1000"), 1000);
+        // A store nobody may fill leaves the quota (for uploads) as it is.
+        let c = config(&[]);
+        assert_eq!(c.fair.write_shares(0, true).per_client, 256 << 20);
     }
 }

@@ -63,10 +63,42 @@ pub fn check(config: &ImageConfig) -> anyhow::Result<Vec<String>> {
             open.push("anonymous writes".to_owned());
         }
     }
+    if config.uploads || config.dialects.picfit {
+        write_quotas(config, &mut open)?;
+    }
     for what in &open {
         tracing::warn!(open = %what, "protection switched off by configuration");
     }
     Ok(open)
+}
+
+/// Writes are shared fairly: a ladder reserve that leaves requests nothing refuses to
+/// start; a client write quota past what requests may fill of the derived store is
+/// clamped to it (with a warning); an unlimited one is an opt-in, listed.
+fn write_quotas(config: &ImageConfig, open: &mut Vec<String>) -> anyhow::Result<()> {
+    let shares = config
+        .fair
+        .write_shares(config.derived_max_bytes, config.ladders);
+    let reserve = shares.reserve;
+    anyhow::ensure!(
+        reserve == 0 || reserve < config.derived_max_bytes,
+        "IMAGE_LADDER_RESERVE_BYTES ({reserve}) is not below IMAGE_DERIVED_MAX_BYTES ({}): \
+         /get and /redirect could never store anything",
+        config.derived_max_bytes
+    );
+    let asked = config.fair.client_write_bytes_per_hour;
+    let quota = shares.per_client;
+    if asked == 0 {
+        open.push("unlimited writes per client".to_owned());
+    } else if quota < asked {
+        tracing::warn!(
+            asked,
+            clamped = quota,
+            "IMAGE_CLIENT_WRITE_BYTES_PER_HOUR is past what requests may fill of the derived \
+             store (IMAGE_DERIVED_MAX_BYTES less IMAGE_LADDER_RESERVE_BYTES): clamped to it"
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -155,5 +187,34 @@ mod tests {
         ]);
         let refusal = check(&cached).unwrap_err().to_string();
         assert!(refusal.contains("IMAGE_KEYS_URL"), "{refusal}");
+    }
+
+    #[test]
+    fn write_quotas_are_checked() {
+        let picfit = [
+            ("IMAGE_DIALECTS", "picfit"),
+            ("IMAGE_PICFIT_SECRET_KEY", "s"),
+            ("IMAGE_ALLOWED_IPS", "10.0.0.0/8"),
+            ("IMAGE_DERIVED_MAX_BYTES", "20000"),
+        ];
+        let with = |extra: (&'static str, &'static str)| {
+            let mut pairs = picfit.to_vec();
+            pairs.push(extra);
+            config(&pairs)
+        };
+        // Past what requests may fill: clamped, and it starts.
+        let clamped = with(("IMAGE_CLIENT_WRITE_BYTES_PER_HOUR", "1000000"));
+        assert_eq!(check(&clamped).unwrap(), Vec::<String>::new());
+        let shares = clamped.fair.write_shares(clamped.derived_max_bytes, true);
+        assert_eq!(shares.per_client, 18_000);
+        let refusal = check(&with(("IMAGE_LADDER_RESERVE_BYTES", "20000")))
+            .unwrap_err()
+            .to_string();
+        assert!(refusal.contains("IMAGE_LADDER_RESERVE_BYTES"), "{refusal}");
+        let unlimited = with(("IMAGE_CLIENT_WRITE_BYTES_PER_HOUR", "0"));
+        assert_eq!(check(&unlimited).unwrap(), ["unlimited writes per client"]);
+        // Nothing written, nothing to share.
+        let reads = config(&[("IMAGE_CLIENT_WRITE_BYTES_PER_HOUR", "0")]);
+        assert_eq!(check(&reads).unwrap(), Vec::<String>::new());
     }
 }

@@ -22,6 +22,7 @@ use picsum_image_core::ladder::Ladders;
 use picsum_image_core::memory::MemoryBudget;
 use picsum_image_core::pool::RenderPool;
 use picsum_image_core::upload::UploadSettings;
+use picsum_image_core::write_quota::{self, WriteQuota};
 use picsum_image_core::{Core, UploadHook, remote};
 use picsum_imaging::Limits;
 use picsum_signing::Signer;
@@ -101,11 +102,14 @@ fn core(
     renders: Cache,
     hooks: Vec<Arc<dyn UploadHook>>,
 ) -> anyhow::Result<Core> {
+    let writes = config
+        .fair
+        .write_shares(config.derived_max_bytes, config.ladders);
     Ok(Core {
         storage: config.storage()?,
         sources,
         renders,
-        pool: RenderPool::new(config.pool_settings())?,
+        pool: RenderPool::new(config.fair.pool_settings(config.workers, config.queue_size))?,
         workers: config.workers,
         limits: Limits {
             max_source_pixels: config.max_source_pixels,
@@ -132,7 +136,9 @@ fn core(
             )?,
             config.derived_base_url.clone(),
             config.derived_max_bytes,
-        ),
+        )
+        .with_reserve(writes.reserve),
+        writes: WriteQuota::new(writes.per_client, write_quota::HOUR),
         hooks,
         memory: MemoryBudget::new(config.max_held_bytes),
         companions: vec![Arc::new(Variants)],

@@ -224,7 +224,11 @@ pub fn of_picsum(source: (u32, u32), task: &RenderTask) -> Estimate {
 
 /// Nanoseconds of resampling `read` pixels into `written`.
 fn resample_ns(read: f64, written: f64) -> f64 {
-    let out = if written > read { ENLARGE_OUT } else { RESAMPLE_OUT };
+    let out = if written > read {
+        ENLARGE_OUT
+    } else {
+        RESAMPLE_OUT
+    };
     RESAMPLE_IN * read + out * written
 }
 
@@ -317,8 +321,16 @@ mod tests {
             ops,
             output: Output::default(),
         };
-        let small = of_pipeline(shape(6000, 4000), &pipeline(vec![fit(500, 500)]), Format::Jpeg);
-        let whole = of_pipeline(shape(6000, 4000), &pipeline(vec![fit(5000, 5000)]), Format::Jpeg);
+        let small = of_pipeline(
+            shape(6000, 4000),
+            &pipeline(vec![fit(500, 500)]),
+            Format::Jpeg,
+        );
+        let whole = of_pipeline(
+            shape(6000, 4000),
+            &pipeline(vec![fit(5000, 5000)]),
+            Format::Jpeg,
+        );
         assert!(small.cpu * 4 < whole.cpu, "{small:?} {whole:?}");
         let blur = |sigma| {
             let ops = vec![fit(2000, 2000), Op::Blur(Blur { sigma })];

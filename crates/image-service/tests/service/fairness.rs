@@ -6,7 +6,7 @@ use super::*;
 
 /// A client on another loopback address than the default one, so the service sees two
 /// clients.
-fn client_from(ip: [u8; 4]) -> reqwest::Client {
+pub(crate) fn client_from(ip: [u8; 4]) -> reqwest::Client {
     reqwest::Client::builder()
         .local_address(std::net::IpAddr::from(ip))
         .redirect(reqwest::redirect::Policy::none())
@@ -34,7 +34,11 @@ async fn a_client_past_its_cpu_share_waits_and_others_do_not() {
         assert_eq!(res.status(), 200);
     }
     let res = refused.expect("the hog was never refused");
-    let wait: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let wait: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(wait >= 60, "a spent hour-long share drains slowly: {wait}");
     let body = res.text().await.unwrap();
     assert!(body.contains("share of rendering"), "{body}");
@@ -53,7 +57,10 @@ async fn avif_is_capped_on_every_dialect() {
     let display = |qs: &str| format!("{}/display?path=1.jpg&{qs}", images.base);
     let avif = |url: String| http.get(url).header("accept", "image/avif,image/webp,*/*");
     // Accepted, not named: past 6.25 MP it is WebP; within, AVIF.
-    let res = avif(display("op=resize&w=3600&h=2400")).send().await.unwrap();
+    let res = avif(display("op=resize&w=3600&h=2400"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "image/webp");
     let ct = res.headers()["content-type"].to_str().unwrap().to_owned();
@@ -82,8 +89,14 @@ async fn a_request_estimated_over_the_cpu_cap_is_refused_before_any_work() {
     let body = String::from_utf8_lossy(&body).into_owned();
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("s of CPU"), "{body}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(2), "refused before work");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "refused before work"
+    );
     // One blur of the same size is within it.
-    let one = format!("{}/display?path=1.jpg&op=resize&w=600&h=400{blur}", images.base);
+    let one = format!(
+        "{}/display?path=1.jpg&op=resize&w=600&h=400{blur}",
+        images.base
+    );
     assert_eq!(get(&http, &one).await.0, 200);
 }

@@ -21,7 +21,7 @@ async fn original(app: &App, key: &str) -> Original {
 }
 
 /// Waits (at most 30 s) for the ladder of `key` and returns its index.
-async fn ladder_of(app: &App, key: &str) -> (Original, Index) {
+pub(crate) async fn ladder_of(app: &App, key: &str) -> (Original, Index) {
     let original = original(app, key).await;
     for _ in 0..300 {
         if let Some(index) = ladder::index(&app.state.core, &original).await {

@@ -23,6 +23,7 @@ mod policy;
 mod props;
 mod routing;
 mod uploads;
+mod writes;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
