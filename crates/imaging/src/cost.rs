@@ -68,7 +68,7 @@ const AVIF_ENLARGED: (f64, f64) = (1_150.0, 100.0);
 /// shrinks and when it enlarges (interpolating every output pixel from its neighbours).
 const RESAMPLE_IN: f64 = 2.0;
 const RESAMPLE_OUT: f64 = 12.0;
-const ENLARGE_OUT: f64 = 50.0;
+const ENLARGE_OUT: f64 = 40.0;
 /// Nanoseconds per pixel of a blur of sigma 1; the cost grows as sigma^1.8 (the mask
 /// widens with sigma, and wide masks leave libvips' vectorised path).
 const BLUR_UNIT: f64 = 0.8;
@@ -87,8 +87,8 @@ const PASS: f64 = 1.0;
 /// with no vectorised path: a second blur costs about ten times the first (measured: four
 /// blurs of sigma 50 on 2000x2000, 112 CPU-s, the first 3.7 of them).
 const FLOAT_FACTOR: f64 = 10.0;
-/// Bytes of a floating-point pixel against an 8-bit one.
-const FLOAT_BYTES: f64 = 3.0;
+/// Bytes of a floating-point pixel (three four-byte bands); chained blurs each keep one.
+const FLOAT_BYTES: f64 = 12.0;
 /// The fixed part of Picsum's render: libvips' thumbnail, colour management, metadata.
 const PICSUM_FIXED: f64 = 8_000_000.0;
 /// Bytes of one decoded or produced pixel (RGB, plus alpha where present).
@@ -100,12 +100,12 @@ const FIXED: f64 = 300_000.0;
 #[derive(Debug, Default)]
 struct Tally {
     ns: f64,
-    /// Pixels in memory at once at the most.
-    peak_pixels: f64,
+    /// Bytes of images in memory at once at the most.
+    peak_bytes: f64,
     /// Pixels of the source decoded.
     decoded: f64,
-    /// Whether the image is floating point by now (after a blur).
-    float: bool,
+    /// Blurs so far: after the first the image is floating point.
+    blurs: u32,
 }
 
 impl Tally {
@@ -119,9 +119,7 @@ impl Tally {
         let out_px = pixels(out);
         let frames = f64::from(pages.max(1));
         let ns = (self.ns + encode_ns * out_px) * frames + FIXED;
-        let sample = if self.float { FLOAT_BYTES } else { 1.0 };
-        let memory =
-            self.peak_pixels * PIXEL_BYTES * sample * frames.min(2.0) + encode_bytes * out_px;
+        let memory = self.peak_bytes * frames.min(2.0) + encode_bytes * out_px;
         Estimate {
             cpu: Duration::from_nanos(whole(ns)),
             memory: whole(memory),
@@ -165,10 +163,17 @@ pub fn of_pipeline(shape: Shape, pipeline: &Pipeline, format: Format) -> Estimat
             decode(&mut tally, shape.format, current, current);
         }
         current = size_after(op, current);
-        let factor = if tally.float { FLOAT_FACTOR } else { 1.0 };
+        let factor = if tally.blurs > 0 { FLOAT_FACTOR } else { 1.0 };
         tally.ns += op_ns(op, current) * factor;
-        tally.float |= matches!(op, Op::Blur(_));
-        tally.peak_pixels = tally.peak_pixels.max(pixels(current) * 2.0);
+        if matches!(op, Op::Blur(_)) {
+            tally.blurs += 1;
+        }
+        let per_pixel = if tally.blurs > 0 {
+            FLOAT_BYTES * f64::from(tally.blurs)
+        } else {
+            PIXEL_BYTES
+        };
+        tally.peak_bytes = tally.peak_bytes.max(pixels(current) * per_pixel);
     }
     if !decoded {
         decode(&mut tally, shape.format, current, current);
@@ -208,12 +213,13 @@ pub fn of_picsum(source: (u32, u32), task: &RenderTask) -> Estimate {
     }
     if let Some(sigma) = task.blur {
         tally.ns += blur_ns(sigma) * pixels(out);
-        tally.float = true;
     }
     if task.grayscale {
         tally.ns += PASS * pixels(out);
     }
-    tally.peak_pixels = tally.peak_pixels.max(pixels(covered) + pixels(out));
+    tally.peak_bytes = tally
+        .peak_bytes
+        .max((pixels(covered) + pixels(out)) * PIXEL_BYTES);
     if task.format == Format::Jpeg {
         // Its encoder costs more than the generic one; the difference is added here.
         tally.ns += (PICSUM_JPEG - encode_rate(Format::Jpeg).0) * pixels(out);
@@ -250,7 +256,7 @@ fn decode(tally: &mut Tally, format: Format, from: (u32, u32), to: (u32, u32)) -
         tally.ns += JPEG_ENTROPY * pixels(from);
     }
     tally.ns += decode_rate(format) * decoded;
-    tally.peak_pixels = tally.peak_pixels.max(decoded);
+    tally.peak_bytes = tally.peak_bytes.max(decoded * PIXEL_BYTES);
     tally.decoded = decoded;
     decoded
 }
