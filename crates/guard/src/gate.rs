@@ -14,7 +14,12 @@ use crate::Guard;
 use crate::peer::Peer;
 
 /// Middleware: runs the request inside its client's scope.
-pub async fn gate(State(guard): State<Arc<Guard>>, peer: Peer, req: Request, next: Next) -> Response {
+pub async fn gate(
+    State(guard): State<Arc<Guard>>,
+    peer: Peer,
+    req: Request,
+    next: Next,
+) -> Response {
     let client = guard.client(req.headers(), peer.0);
     client::scope(client, next.run(req)).await
 }

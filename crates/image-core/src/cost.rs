@@ -53,7 +53,9 @@ impl RequestBudget {
 #[must_use]
 pub fn shape_of(source: &[u8]) -> Shape {
     picsum_imaging::shape::shape(source).unwrap_or_else(|| {
-        let pixels = u64::try_from(source.len()).unwrap_or(u64::MAX).saturating_mul(4);
+        let pixels = u64::try_from(source.len())
+            .unwrap_or(u64::MAX)
+            .saturating_mul(4);
         let side = u32::try_from(pixels.isqrt()).unwrap_or(u32::MAX).max(1);
         Shape {
             width: side,

@@ -115,7 +115,10 @@ impl Shared {
                 metrics::gauge!(QUEUE_GAUGE).set(queue.waiting() as f64);
                 return Some(next);
             }
-            queue = self.ready.wait(queue).unwrap_or_else(PoisonError::into_inner);
+            queue = self
+                .ready
+                .wait(queue)
+                .unwrap_or_else(PoisonError::into_inner);
         }
     }
 
@@ -355,9 +358,7 @@ mod tests {
             let mut refused = None;
             for _ in 0..16 {
                 let pool = pool.clone();
-                let job = tokio::spawn(client::scope(ip(1), async move {
-                    pool.run(|| ()).await
-                }));
+                let job = tokio::spawn(client::scope(ip(1), async move { pool.run(|| ()).await }));
                 tokio::time::sleep(Duration::from_millis(1)).await;
                 if job.is_finished() {
                     refused = Some(job.await.unwrap());
@@ -367,7 +368,10 @@ mod tests {
             refused
         })
         .await;
-        assert!(matches!(over, Some(Err(PoolError::OverShare(_)))), "{over:?}");
+        assert!(
+            matches!(over, Some(Err(PoolError::OverShare(_)))),
+            "{over:?}"
+        );
         for job in flood {
             job.await.unwrap().unwrap();
         }

@@ -212,6 +212,10 @@ mod tests {
         // Idle clients are forgotten once the queue's time has passed their last job.
         q.push(ip(3), 10, 'e').unwrap();
         assert_eq!(q.pop().map(|(_, _, j)| j), Some('e'));
-        assert_eq!(q.lines.len(), 2, "the client who cost 10,000 is still owed for");
+        assert_eq!(
+            q.lines.len(),
+            2,
+            "the client who cost 10,000 is still owed for"
+        );
     }
 }

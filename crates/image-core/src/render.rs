@@ -10,10 +10,10 @@ use http::header::HeaderMap;
 use picsum_imaging::model::{Format, Pipeline};
 
 use crate::error::ServiceError;
-use crate::{Core, cost};
 use crate::ladder::{self, Original};
 use crate::respond::{self, Derived};
 use crate::source::load_layers;
+use crate::{Core, cost};
 
 /// Renders `pipeline` (its format already chosen) on `source`, once per canonical key.
 /// When `source` is a stored `original`, a rung of its ladder may serve instead, and a

@@ -90,7 +90,10 @@ impl CpuShares {
         let Some(budget) = self.budget(client) else {
             return Ok(());
         };
-        let owed = self.lock().get(client).map_or(0.0, |d| self.drained(*d, budget, now));
+        let owed = self
+            .lock()
+            .get(client)
+            .map_or(0.0, |d| self.drained(*d, budget, now));
         let over = owed - budget.as_secs_f64();
         if over < 0.0 {
             return Ok(());
@@ -108,7 +111,9 @@ impl CpuShares {
         if debts.len() >= REMEMBERED {
             debts.retain(|_, d| self.drained(*d, budget, now) > 0.0);
         }
-        let owed = debts.get(client).map_or(0.0, |d| self.drained(*d, budget, now));
+        let owed = debts
+            .get(client)
+            .map_or(0.0, |d| self.drained(*d, budget, now));
         debts.insert(
             client.clone(),
             Debt {

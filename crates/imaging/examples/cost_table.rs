@@ -114,24 +114,89 @@ fn cases() -> Vec<Case> {
     use Format::{Avif, Gif, Jpeg, Png, Webp};
     let case = |name, file, work| Case { name, file, work };
     vec![
-        case("picsum 200x300 jpg", PHOTO, picsum(200, 300, None, false, Jpeg)),
-        case("picsum 1200x800 jpg", PHOTO, picsum(1200, 800, None, false, Jpeg)),
-        case("picsum 640x480 grey blur 2", PHOTO, picsum(640, 480, Some(2.0), true, Jpeg)),
-        case("picsum 5000x4999 jpg", PHOTO, picsum(5000, 4999, None, false, Jpeg)),
-        case("picsum 5000x4999 webp blur 10", PHOTO, picsum(5000, 4999, Some(10.0), false, Webp)),
-        case("picsum 2500x2500 avif", PHOTO, picsum(2500, 2500, None, false, Avif)),
-        case("picsum 1000x1000 webp", LARGE, picsum(1000, 1000, None, false, Webp)),
-        case("picsum 4000x3000 jpg, 24 MP original", LARGE, picsum(4000, 3000, None, false, Jpeg)),
-        case("fit 500 jpg, 24 MP original", LARGE, pipeline(vec![fit(500, 500)], Jpeg)),
-        case("fit 2000 webp, 24 MP original", LARGE, pipeline(vec![fit(2000, 2000)], Webp)),
-        case("fill 800x600 png", PHOTO, pipeline(vec![fill(800, 600)], Png)),
-        case("fill 400x400 avif", PHOTO, pipeline(vec![fill(400, 400)], Avif)),
-        case("fit 2400 avif, 24 MP original", LARGE, pipeline(vec![fit(2400, 2400)], Avif)),
-        case("fit 1000 blur 50 jpg", LARGE, pipeline(vec![fit(1000, 1000), blur(50.0)], Jpeg)),
+        case(
+            "picsum 200x300 jpg",
+            PHOTO,
+            picsum(200, 300, None, false, Jpeg),
+        ),
+        case(
+            "picsum 1200x800 jpg",
+            PHOTO,
+            picsum(1200, 800, None, false, Jpeg),
+        ),
+        case(
+            "picsum 640x480 grey blur 2",
+            PHOTO,
+            picsum(640, 480, Some(2.0), true, Jpeg),
+        ),
+        case(
+            "picsum 5000x4999 jpg",
+            PHOTO,
+            picsum(5000, 4999, None, false, Jpeg),
+        ),
+        case(
+            "picsum 5000x4999 webp blur 10",
+            PHOTO,
+            picsum(5000, 4999, Some(10.0), false, Webp),
+        ),
+        case(
+            "picsum 2500x2500 avif",
+            PHOTO,
+            picsum(2500, 2500, None, false, Avif),
+        ),
+        case(
+            "picsum 1000x1000 webp",
+            LARGE,
+            picsum(1000, 1000, None, false, Webp),
+        ),
+        case(
+            "picsum 4000x3000 jpg, 24 MP original",
+            LARGE,
+            picsum(4000, 3000, None, false, Jpeg),
+        ),
+        case(
+            "fit 500 jpg, 24 MP original",
+            LARGE,
+            pipeline(vec![fit(500, 500)], Jpeg),
+        ),
+        case(
+            "fit 2000 webp, 24 MP original",
+            LARGE,
+            pipeline(vec![fit(2000, 2000)], Webp),
+        ),
+        case(
+            "fill 800x600 png",
+            PHOTO,
+            pipeline(vec![fill(800, 600)], Png),
+        ),
+        case(
+            "fill 400x400 avif",
+            PHOTO,
+            pipeline(vec![fill(400, 400)], Avif),
+        ),
+        case(
+            "fit 2400 avif, 24 MP original",
+            LARGE,
+            pipeline(vec![fit(2400, 2400)], Avif),
+        ),
+        case(
+            "fit 1000 blur 50 jpg",
+            LARGE,
+            pipeline(vec![fit(1000, 1000), blur(50.0)], Jpeg),
+        ),
         case(
             "fill 3000x3000, four blurs of 50, jpg",
             PHOTO,
-            pipeline(vec![fill(3000, 3000), blur(50.0), blur(50.0), blur(50.0), blur(50.0)], Jpeg),
+            pipeline(
+                vec![
+                    fill(3000, 3000),
+                    blur(50.0),
+                    blur(50.0),
+                    blur(50.0),
+                    blur(50.0),
+                ],
+                Jpeg,
+            ),
         ),
         case(
             "rotate, flip, grey, crop, jpg",
@@ -141,15 +206,34 @@ fn cases() -> Vec<Case> {
                     Op::Rotate(Rotate(Turn::Cw90)),
                     Op::Flip(Flip(Axis::Horizontal)),
                     Op::Grayscale(Grayscale),
-                    Op::Crop(Crop { size: size(400, 400), gravity: Gravity::Centre }),
+                    Op::Crop(Crop {
+                        size: size(400, 400),
+                        gravity: Gravity::Centre,
+                    }),
                 ],
                 Jpeg,
             ),
         ),
-        case("png source, fit 300 webp", PNG, pipeline(vec![fit(300, 300)], Webp)),
-        case("animated gif, fill 200x200 gif", GIF, pipeline(vec![fill(200, 200)], Gif)),
-        case("animated gif, fit 300 webp", GIF, pipeline(vec![fit(300, 300)], Webp)),
-        case("fill 5000x5000 jpg", PHOTO, pipeline(vec![fill(5000, 5000)], Jpeg)),
+        case(
+            "png source, fit 300 webp",
+            PNG,
+            pipeline(vec![fit(300, 300)], Webp),
+        ),
+        case(
+            "animated gif, fill 200x200 gif",
+            GIF,
+            pipeline(vec![fill(200, 200)], Gif),
+        ),
+        case(
+            "animated gif, fit 300 webp",
+            GIF,
+            pipeline(vec![fit(300, 300)], Webp),
+        ),
+        case(
+            "fill 5000x5000 jpg",
+            PHOTO,
+            pipeline(vec![fill(5000, 5000)], Jpeg),
+        ),
     ]
 }
 
@@ -173,7 +257,9 @@ fn measure(source: &[u8], work: &Work) -> (Duration, u64) {
         eprintln!("render failed: {e}");
     }
     let wall = started.elapsed();
-    let cpu = process_cpu().saturating_sub(before).max(wall.min(Duration::from_millis(10)));
+    let cpu = process_cpu()
+        .saturating_sub(before)
+        .max(wall.min(Duration::from_millis(10)));
     (cpu, status_kib("VmHWM:").saturating_sub(resting))
 }
 

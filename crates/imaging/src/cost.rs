@@ -258,8 +258,16 @@ mod tests {
             ops,
             output: Output::default(),
         };
-        let small = of_pipeline(shape(6000, 4000), &pipeline(vec![fit(500, 500)]), Format::Jpeg);
-        let whole = of_pipeline(shape(6000, 4000), &pipeline(vec![fit(5000, 5000)]), Format::Jpeg);
+        let small = of_pipeline(
+            shape(6000, 4000),
+            &pipeline(vec![fit(500, 500)]),
+            Format::Jpeg,
+        );
+        let whole = of_pipeline(
+            shape(6000, 4000),
+            &pipeline(vec![fit(5000, 5000)]),
+            Format::Jpeg,
+        );
         assert!(small.cpu * 4 < whole.cpu, "{small:?} {whole:?}");
         let blur = |sigma| {
             let ops = vec![fit(2000, 2000), Op::Blur(Blur { sigma })];

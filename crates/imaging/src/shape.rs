@@ -35,7 +35,9 @@ fn be32(bytes: &[u8], at: usize) -> Option<u32> {
 }
 
 fn le16(bytes: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from(u16::from_le_bytes(bytes.get(at..at + 2)?.try_into().ok()?)))
+    Some(u32::from(u16::from_le_bytes(
+        bytes.get(at..at + 2)?.try_into().ok()?,
+    )))
 }
 
 fn le24(bytes: &[u8], at: usize) -> Option<u32> {
@@ -168,7 +170,10 @@ mod tests {
             x.extend_from_slice(b"ANMF\x02\0\0\0\0\0");
         }
         assert_eq!(webp(&x), Some((640, 480, 2)));
-        let frame: Vec<u8> = [0; 10].into_iter().chain([0x80, 0x02, 0xe0, 0x01]).collect();
+        let frame: Vec<u8> = [0; 10]
+            .into_iter()
+            .chain([0x80, 0x02, 0xe0, 0x01])
+            .collect();
         let lossy = riff(b"VP8 ", &frame);
         assert_eq!(webp(&lossy), Some((640, 480, 1)));
         assert_eq!(shape(b"RIFF\0\0\0\0WEBPVP8Z"), None);
