@@ -10,8 +10,6 @@ use std::time::Duration;
 use picsum_image_core::pool::PoolSettings;
 use picsum_image_core::shares::ShareSettings;
 
-use crate::config::ImageConfig;
-
 /// Every client's share.
 #[derive(Debug, Clone, clap::Args)]
 pub struct FairConfig {
@@ -60,22 +58,22 @@ fn parse_key_budgets(s: &str) -> Result<KeyBudgets, String> {
         .map(KeyBudgets)
 }
 
-impl ImageConfig {
-    /// The render pool's shape and every client's share of it.
+impl FairConfig {
+    /// The render pool's shape (`workers`, `queue_size` places) and every client's share
+    /// of it.
     #[must_use]
-    pub fn pool_settings(&self) -> PoolSettings {
-        let fair = &self.fair;
-        let mut pool = PoolSettings::new(usize::from(self.workers), self.queue_size);
-        if fair.client_workers > 0 {
-            pool.workers_per_client = fair.client_workers;
+    pub fn pool_settings(&self, workers: usize, queue_size: usize) -> PoolSettings {
+        let mut pool = PoolSettings::new(workers, queue_size);
+        if self.client_workers > 0 {
+            pool.workers_per_client = self.client_workers;
         }
-        if fair.client_queue > 0 {
-            pool.queue_per_client = fair.client_queue;
+        if self.client_queue > 0 {
+            pool.queue_per_client = self.client_queue;
         }
         pool.shares = ShareSettings {
-            cpu: Duration::from_secs(fair.client_cpu_seconds),
-            window: Duration::from_secs(fair.client_cpu_window_seconds),
-            per_key: fair.client_cpu_keys.0.clone(),
+            cpu: Duration::from_secs(self.client_cpu_seconds),
+            window: Duration::from_secs(self.client_cpu_window_seconds),
+            per_key: self.client_cpu_keys.0.clone(),
         };
         pool
     }
@@ -84,6 +82,7 @@ impl ImageConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::ImageConfig;
 
     #[test]
     fn key_budgets_parse_and_bad_ones_are_named() {
@@ -97,8 +96,13 @@ mod tests {
     #[test]
     fn defaults_give_a_client_half_the_workers_and_a_quarter_of_the_queue() {
         let config = ImageConfig::from_env().unwrap();
-        let pool = config.pool_settings();
-        assert_eq!(pool.workers_per_client, usize::from(config.workers / 2).max(1));
+        let pool = config
+            .fair
+            .pool_settings(usize::from(config.workers), config.queue_size);
+        assert_eq!(
+            pool.workers_per_client,
+            usize::from(config.workers / 2).max(1)
+        );
         assert_eq!(pool.queue_per_client, config.queue_size / 4);
         assert_eq!(pool.shares.cpu, Duration::from_secs(30));
     }

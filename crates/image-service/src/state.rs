@@ -105,7 +105,11 @@ fn core(
         storage: config.storage()?,
         sources,
         renders,
-        pool: RenderPool::new(config.pool_settings())?,
+        pool: RenderPool::new(
+            config
+                .fair
+                .pool_settings(usize::from(config.workers), config.queue_size),
+        )?,
         workers: config.workers,
         limits: Limits {
             max_source_pixels: config.max_source_pixels,
