@@ -96,8 +96,15 @@ impl From<ImagingError> for ServiceError {
 }
 
 impl From<OverBudget> for ServiceError {
-    fn from(_: OverBudget) -> Self {
-        Self::Overloaded
+    fn from(e: OverBudget) -> Self {
+        if e.share {
+            Self::OverShare {
+                what: "bytes in flight",
+                retry_after: crate::memory::SHARE_RETRY_AFTER,
+            }
+        } else {
+            Self::Overloaded
+        }
     }
 }
 
@@ -166,7 +173,8 @@ impl ServiceError {
         if let Self::OverShare { retry_after, .. } = &self {
             metrics::counter!("picsum_share_refusals_total").increment(1);
             let seconds = retry_after.as_secs().max(1);
-            res.headers_mut().insert(RETRY_AFTER, HeaderValue::from(seconds));
+            res.headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(seconds));
         } else if status == StatusCode::SERVICE_UNAVAILABLE {
             res.headers_mut()
                 .insert(RETRY_AFTER, HeaderValue::from_static("1"));

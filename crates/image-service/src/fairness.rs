@@ -34,6 +34,11 @@ pub struct FairConfig {
     /// dearest answer, a 5000×5000 WebP with blur, is about 5,000.
     #[arg(long, env = "IMAGE_MAX_REQUEST_CPU_MS", default_value_t = 20_000)]
     pub max_request_cpu_ms: u64,
+    /// Bytes one client's answers (256 KiB and more), uploads and remote sources may hold
+    /// of `IMAGE_MAX_HELD_BYTES`, each answer counted (429 with `Retry-After` past it; a
+    /// client holding nothing may take one hold of any size). 0: an eighth of it.
+    #[arg(long, env = "IMAGE_CLIENT_HELD_BYTES", default_value_t = 0)]
+    pub client_held_bytes: u64,
 }
 
 /// `IMAGE_CLIENT_CPU_KEYS`, parsed.
@@ -59,6 +64,16 @@ fn parse_key_budgets(s: &str) -> Result<KeyBudgets, String> {
 }
 
 impl FairConfig {
+    /// Bytes one client may hold of `max_held_bytes`: `IMAGE_CLIENT_HELD_BYTES`, or an
+    /// eighth of it.
+    #[must_use]
+    pub fn client_held_bytes(&self, max_held_bytes: u64) -> u64 {
+        match self.client_held_bytes {
+            0 => max_held_bytes / 8,
+            bytes => bytes,
+        }
+    }
+
     /// The render pool's shape (`workers`, `queue_size` places) and every client's share
     /// of it.
     #[must_use]
@@ -105,5 +120,13 @@ mod tests {
         );
         assert_eq!(pool.queue_per_client, config.queue_size / 4);
         assert_eq!(pool.shares.cpu, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn a_client_holds_an_eighth_of_the_held_bytes_by_default() {
+        let mut fair = ImageConfig::from_env().unwrap().fair;
+        assert_eq!(fair.client_held_bytes(128 << 20), 16 << 20);
+        fair.client_held_bytes = 1 << 20;
+        assert_eq!(fair.client_held_bytes(128 << 20), 1 << 20);
     }
 }

@@ -138,7 +138,10 @@ fn core(
             config.derived_max_bytes,
         ),
         hooks,
-        memory: MemoryBudget::new(config.max_held_bytes),
+        memory: MemoryBudget::new(
+            config.max_held_bytes,
+            config.fair.client_held_bytes(config.max_held_bytes),
+        ),
         companions: vec![Arc::new(Variants)],
         ladders: Ladders::new(config.ladders),
     })
