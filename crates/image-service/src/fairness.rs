@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use picsum_image_core::pool::PoolSettings;
 use picsum_image_core::shares::ShareSettings;
+use picsum_web::send_floor::SendFloor;
 
 /// Every client's share.
 #[derive(Debug, Clone, clap::Args)]
@@ -39,6 +40,13 @@ pub struct FairConfig {
     /// client holding nothing may take one hold of any size). 0: an eighth of it.
     #[arg(long, env = "IMAGE_CLIENT_HELD_BYTES", default_value_t = 0)]
     pub client_held_bytes: u64,
+    /// Slowest reader kept, in bytes per second: a connection whose writes stay blocked for
+    /// `IMAGE_MIN_SEND_WINDOW_MS` with fewer bytes taken is closed. 0: no floor.
+    #[arg(long, env = "IMAGE_MIN_SEND_RATE_BYTES", default_value_t = 8 << 10)]
+    pub min_send_rate_bytes: u64,
+    /// The blocked time the send rate is measured over, in milliseconds.
+    #[arg(long, env = "IMAGE_MIN_SEND_WINDOW_MS", default_value_t = 10_000)]
+    pub min_send_window_ms: u64,
 }
 
 /// `IMAGE_CLIENT_CPU_KEYS`, parsed.
@@ -71,6 +79,15 @@ impl FairConfig {
         match self.client_held_bytes {
             0 => max_held_bytes / 8,
             bytes => bytes,
+        }
+    }
+
+    /// The slowest reader the public listener keeps.
+    #[must_use]
+    pub fn send_floor(&self) -> SendFloor {
+        SendFloor {
+            bytes_per_second: self.min_send_rate_bytes,
+            window: Duration::from_millis(self.min_send_window_ms),
         }
     }
 
@@ -123,10 +140,11 @@ mod tests {
     }
 
     #[test]
-    fn a_client_holds_an_eighth_of_the_held_bytes_by_default() {
+    fn a_client_holds_an_eighth_by_default_and_the_floor_is_8_kib_per_10_s() {
         let mut fair = ImageConfig::from_env().unwrap().fair;
         assert_eq!(fair.client_held_bytes(128 << 20), 16 << 20);
         fair.client_held_bytes = 1 << 20;
         assert_eq!(fair.client_held_bytes(128 << 20), 1 << 20);
+        assert_eq!(fair.send_floor(), SendFloor::default());
     }
 }
