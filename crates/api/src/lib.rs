@@ -192,7 +192,15 @@ pub async fn serve(
         shutdown,
         std::time::Duration::from_millis(config.shutdown_delay_ms),
     );
-    picsum_web::server::serve_with_ops(listener, router(state), ops, ops_router(health), shutdown)
-        .await?;
+    // The API answers small bodies: the default send floor suits it.
+    picsum_web::server::serve_with_ops(
+        listener,
+        router(state),
+        ops,
+        ops_router(health),
+        shutdown,
+        picsum_web::send_floor::SendFloor::default(),
+    )
+    .await?;
     Ok(())
 }

@@ -96,8 +96,15 @@ impl From<ImagingError> for ServiceError {
 }
 
 impl From<OverBudget> for ServiceError {
-    fn from(_: OverBudget) -> Self {
-        Self::Overloaded
+    fn from(e: OverBudget) -> Self {
+        if e.share {
+            Self::OverShare {
+                what: "bytes in flight",
+                retry_after: crate::memory::SHARE_RETRY_AFTER,
+            }
+        } else {
+            Self::Overloaded
+        }
     }
 }
 

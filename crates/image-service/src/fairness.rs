@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use picsum_image_core::pool::PoolSettings;
 use picsum_image_core::shares::ShareSettings;
+use picsum_web::send_floor::SendFloor;
 
 /// Every client's share.
 #[derive(Debug, Clone, clap::Args)]
@@ -43,6 +44,18 @@ pub struct FairConfig {
     /// `IMAGE_DERIVED_MAX_BYTES` less this. 0: a tenth of it (none when ladders are off).
     #[arg(long, env = "IMAGE_LADDER_RESERVE_BYTES", default_value_t = 0)]
     pub ladder_reserve_bytes: u64,
+    /// Bytes one client's answers (256 KiB and more), uploads and remote sources may hold
+    /// of `IMAGE_MAX_HELD_BYTES`, each answer counted (429 with `Retry-After` past it; a
+    /// client holding nothing may take one hold of any size). 0: an eighth of it.
+    #[arg(long, env = "IMAGE_CLIENT_HELD_BYTES", default_value_t = 0)]
+    pub client_held_bytes: u64,
+    /// Slowest reader kept, in bytes per second: a connection whose writes stay blocked for
+    /// `IMAGE_MIN_SEND_WINDOW_MS` with fewer bytes taken is closed. 0: no floor.
+    #[arg(long, env = "IMAGE_MIN_SEND_RATE_BYTES", default_value_t = 8 << 10)]
+    pub min_send_rate_bytes: u64,
+    /// The blocked time the send rate is measured over, in milliseconds.
+    #[arg(long, env = "IMAGE_MIN_SEND_WINDOW_MS", default_value_t = 10_000)]
+    pub min_send_window_ms: u64,
 }
 
 /// `IMAGE_CLIENT_CPU_KEYS`, parsed.
@@ -78,6 +91,25 @@ pub struct WriteShares {
 }
 
 impl FairConfig {
+    /// Bytes one client may hold of `max_held_bytes`: `IMAGE_CLIENT_HELD_BYTES`, or an
+    /// eighth of it.
+    #[must_use]
+    pub fn client_held_bytes(&self, max_held_bytes: u64) -> u64 {
+        match self.client_held_bytes {
+            0 => max_held_bytes / 8,
+            bytes => bytes,
+        }
+    }
+
+    /// The slowest reader the public listener keeps.
+    #[must_use]
+    pub fn send_floor(&self) -> SendFloor {
+        SendFloor {
+            bytes_per_second: self.min_send_rate_bytes,
+            window: Duration::from_millis(self.min_send_window_ms),
+        }
+    }
+
     /// The shape of a render pool of `workers` and `queue_size` places, and every client's
     /// share of it.
     #[must_use]
@@ -187,5 +219,12 @@ mod tests {
         // A store nobody may fill leaves the quota (for uploads) as it is.
         let c = config(&[]);
         assert_eq!(c.fair.write_shares(0, true).per_client, 256 << 20);
+    #[test]
+    fn a_client_holds_an_eighth_by_default_and_the_floor_is_8_kib_per_10_s() {
+        let mut fair = ImageConfig::from_env().unwrap().fair;
+        assert_eq!(fair.client_held_bytes(128 << 20), 16 << 20);
+        fair.client_held_bytes = 1 << 20;
+        assert_eq!(fair.client_held_bytes(128 << 20), 1 << 20);
+        assert_eq!(fair.send_floor(), SendFloor::default());
     }
 }

@@ -73,6 +73,7 @@ pub async fn serve(
         ops,
         ops_router(health),
         shutdown,
+        config.fair.send_floor(),
     )
     .await;
     removals.abort();

@@ -140,7 +140,10 @@ fn core(
         .with_reserve(writes.reserve),
         writes: WriteQuota::new(writes.per_client, write_quota::HOUR),
         hooks,
-        memory: MemoryBudget::new(config.max_held_bytes),
+        memory: MemoryBudget::new(
+            config.max_held_bytes,
+            config.fair.client_held_bytes(config.max_held_bytes),
+        ),
         companions: vec![Arc::new(Variants)],
         ladders: Ladders::new(config.ladders),
     })

@@ -5,7 +5,8 @@
 //! * [`routing`]: mux-style routing, 404/405, the handler timeout ([`routing::dispatch`]).
 //! * [`telemetry`]: JSON logs, the Prometheus recorder, the request histogram.
 //! * [`health`]: the private listener's `/health` and `/metrics`.
-//! * [`server`]: the HTTP server, graceful shutdown.
+//! * [`server`]: the HTTP server, graceful shutdown; [`send_floor`]: the slowest reader a
+//!   connection may have.
 //! * [`config`]: layered settings: defaults, config file, environment, flags.
 //!
 //! No native libraries here (no libvips): the API service links it.
@@ -15,5 +16,6 @@ pub mod cors;
 pub mod health;
 pub mod response;
 pub mod routing;
+pub mod send_floor;
 pub mod server;
 pub mod telemetry;

@@ -1,9 +1,12 @@
 //! The HTTP server both services run: header read timeout, peer addresses as
-//! `ConnectInfo`, graceful shutdown with a drain limit, and the private ops listener.
+//! `ConnectInfo`, the slowest reader kept ([`SendFloor`]), graceful shutdown with a drain
+//! limit, and the private ops listener.
 
 use std::time::Duration;
 
 use axum::Router;
+
+use crate::send_floor::{Floored, SendFloor};
 
 /// A client must send a request's headers within this time (Picsum's 5 s read timeout),
 /// or its connection is closed: slow or stalled clients cannot hold connections forever.
@@ -37,7 +40,8 @@ pub async fn shutdown_signal() {
 }
 
 /// Serves `app` on `listener` and `ops` on `ops_listener` until `shutdown` resolves; then the
-/// public server finishes its in-flight requests and the ops server stops with it.
+/// public server finishes its in-flight requests and the ops server stops with it. Public
+/// connections whose client reads slower than `floor` are closed.
 ///
 /// # Errors
 /// Server I/O errors.
@@ -47,6 +51,7 @@ pub async fn serve_with_ops(
     ops_listener: tokio::net::TcpListener,
     ops: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
+    floor: SendFloor,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let ops_task = tokio::spawn(async move {
@@ -57,19 +62,21 @@ pub async fn serve_with_ops(
             })
             .await
     });
-    let result = serve_http(listener, app, shutdown, SEND_TIMEOUT).await;
+    let result = serve_http(listener, app, shutdown, SEND_TIMEOUT, floor).await;
     let _ = stop_tx.send(true);
     let _ = ops_task.await;
     result
 }
 
-/// HTTP/1.1 server for the public listener: header read timeout, keep-alive, and a graceful
-/// shutdown that stops accepting, then lets in-flight requests finish (up to [`DRAIN_TIMEOUT`]).
+/// HTTP/1.1 server for the public listener: header read timeout, keep-alive, the send
+/// timeout and floor, and a graceful shutdown that stops accepting, then lets in-flight
+/// requests finish (up to [`DRAIN_TIMEOUT`]).
 async fn serve_http(
     listener: tokio::net::TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
     send_timeout: Duration,
+    floor: SendFloor,
 ) -> std::io::Result<()> {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut builder = hyper::server::conn::http1::Builder::new();
@@ -105,8 +112,9 @@ async fn serve_http(
             },
         );
         let service = hyper_util::service::TowerToHyperService::new(app);
-        let connection =
-            graceful.watch(builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service));
+        // A client that reads, but slower than the floor, is dropped too.
+        let io = hyper_util::rt::TokioIo::new(Floored::new(stream, floor));
+        let connection = graceful.watch(builder.serve_connection(io, service));
         tokio::spawn(async move {
             let _ = connection.await;
         });
@@ -148,6 +156,7 @@ mod tests {
             async move {
                 let _ = rx.await;
             },
+            SendFloor::default(),
         ));
 
         let mut ok = tokio::net::TcpStream::connect(addr).await.unwrap();
@@ -192,6 +201,7 @@ mod tests {
                 let _ = rx.await;
             },
             timeout,
+            SendFloor::default(),
         ));
         let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
         slow.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -205,6 +215,50 @@ mod tests {
         assert!(
             got.len() < BODY,
             "the whole answer was kept for a client that did not read"
+        );
+        tx.send(()).unwrap();
+        server.await.unwrap().unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_client_reading_below_the_floor_is_dropped() {
+        const BODY: usize = 64 << 20;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = Router::new().route("/", get(|| async { vec![7u8; BODY] }));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let floor = SendFloor {
+            bytes_per_second: 1 << 20,
+            window: Duration::from_millis(500),
+        };
+        // The send timeout is far off: only the floor can drop this client.
+        let server = tokio::spawn(serve_http(
+            listener,
+            app,
+            async move {
+                let _ = rx.await;
+            },
+            Duration::from_secs(120),
+            floor,
+        ));
+        let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+        slow.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        // 16 KiB every 100 ms, for eight windows: the server's writes stay blocked.
+        let mut got = vec![0u8; 16 << 10];
+        let mut taken = 0;
+        for _ in 0..40 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            taken += slow.read(&mut got).await.unwrap_or(0);
+        }
+        // Then as fast as it can: a connection still open would give the whole answer.
+        let mut rest = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(20), slow.read_to_end(&mut rest));
+        let _ = read.await;
+        assert!(
+            taken + rest.len() < BODY,
+            "the whole answer was sent to a client below the floor"
         );
         tx.send(()).unwrap();
         server.await.unwrap().unwrap();

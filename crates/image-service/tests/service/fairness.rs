@@ -100,3 +100,71 @@ async fn a_request_estimated_over_the_cpu_cap_is_refused_before_any_work() {
     );
     assert_eq!(get(&http, &one).await.0, 200);
 }
+
+/// Asks for `path` from `ip` and reads no more than the status line: the answer stays held.
+async fn unread_from(ip: [u8; 4], base: &str, path: &str) -> tokio::net::TcpStream {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(std::net::SocketAddr::from((ip, 0))).unwrap();
+    let server = base.trim_start_matches("http://").parse().unwrap();
+    let mut conn = socket.connect(server).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n");
+    conn.write_all(request.as_bytes()).await.unwrap();
+    let mut head = [0u8; 12];
+    conn.read_exact(&mut head).await.unwrap();
+    assert_eq!(&head, b"HTTP/1.1 200", "{path}");
+    conn
+}
+
+/// A client whose slow answers hold its share of the held bytes is answered 429 with
+/// `Retry-After` for its next large answer, while another client's large answer is served
+/// (it was a 503 for everyone once the budget was full).
+#[tokio::test]
+async fn a_client_past_its_share_of_bytes_in_flight_waits_and_others_do_not() {
+    let images = spawn_app(&[
+        ("IMAGE_MAX_HELD_BYTES", "100000000"),
+        ("IMAGE_CLIENT_HELD_BYTES", "30000000"),
+    ])
+    .await;
+    // 2000x2000 BMPs: 12 MB each, more than the kernel's socket buffers take.
+    let path = |w: u32| format!("/display?path=quadrants.png&op=resize&w={w}&h=2000&fmt=bmp");
+    let slow = [
+        unread_from([127, 0, 0, 2], &images.base, &path(2000)).await,
+        unread_from([127, 0, 0, 2], &images.base, &path(1999)).await,
+    ];
+    let hog = client_from([127, 0, 0, 2]);
+    let res = hog
+        .get(format!("{}{}", images.base, path(1998)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429);
+    let wait: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=10).contains(&wait), "{wait}");
+    let body = res.text().await.unwrap();
+    assert!(body.contains("share of bytes in flight"), "{body}");
+    // Its small answers never count; another client's large answer is served.
+    let small = format!("{}/display?path=quadrants.png&op=resize&w=40", images.base);
+    assert_eq!(get(&hog, &small).await.0, 200);
+    let (status, ct, body) = get(
+        &client_from([127, 0, 0, 3]),
+        &format!("{}{}", images.base, path(1997)),
+    )
+    .await;
+    assert_eq!((status, dimensions(&ct, &body)), (200, (1997, 2000)));
+    // Once its slow connections go, the client's share comes back.
+    drop(slow);
+    let mut status = 0;
+    for _ in 0..50 {
+        status = get(&hog, &format!("{}{}", images.base, path(1998))).await.0;
+        if status == 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, 200, "the slow client's share came back");
+}
