@@ -362,7 +362,7 @@ mod tests {
         let port = closed.local_addr().unwrap().port();
         drop(closed);
         let f = fetcher(&[&format!("127.0.0.1:{port}")]);
-        let mut hold = crate::memory::MemoryBudget::new(1 << 20)
+        let mut hold = crate::memory::MemoryBudget::new(1 << 20, 1 << 20)
             .reserve(0)
             .unwrap();
         let url = format!("http://127.0.0.1:{port}/a.jpg");

@@ -219,6 +219,8 @@ mod tests {
         // A store nobody may fill leaves the quota (for uploads) as it is.
         let c = config(&[]);
         assert_eq!(c.fair.write_shares(0, true).per_client, 256 << 20);
+    }
+
     #[test]
     fn a_client_holds_an_eighth_by_default_and_the_floor_is_8_kib_per_10_s() {
         let mut fair = ImageConfig::from_env().unwrap().fair;

@@ -16,6 +16,9 @@ thread_local! {
     /// Pixels the render on this thread decoded or produced so far, its budget, and the
     /// process's. A render runs on one thread from start to end, so the count is its own.
     static WORK: Cell<(u64, u64, u64)> = const { Cell::new((0, u64::MAX, u64::MAX)) };
+    /// Pixels this thread's render reserved ahead ([`reserve`]): what it spends is counted
+    /// against the process's budget only past them.
+    static PREPAID: Cell<u64> = const { Cell::new(0) };
 }
 
 /// Pixels held by every render in flight in this process.
@@ -31,10 +34,15 @@ pub(crate) fn begin_budget(limits: Limits) -> Budget {
     Budget
 }
 
+/// Of `used` pixels of this thread's render, those counted in the process's budget.
+fn counted(used: u64) -> u64 {
+    used.saturating_sub(PREPAID.get())
+}
+
 impl Drop for Budget {
     fn drop(&mut self) {
         let (used, max, process) = WORK.get();
-        IN_FLIGHT.fetch_sub(used, Ordering::Relaxed);
+        IN_FLIGHT.fetch_sub(counted(used), Ordering::Relaxed);
         WORK.set((0, max, process));
     }
 }
@@ -43,11 +51,14 @@ impl Drop for Budget {
 /// process's: past the first, the request asks too much (400); past the second, the
 /// process is busy (503, try again).
 pub(crate) fn spend(w: u32, h: u32) -> Result<(), ImagingError> {
-    let (used, max, process) = WORK.get();
+    let (before, max, process) = WORK.get();
     let n = u64::from(w) * u64::from(h);
-    let used = used.saturating_add(n);
+    let used = before.saturating_add(n);
     WORK.set((used, max, process));
-    let total = IN_FLIGHT.fetch_add(n, Ordering::Relaxed).saturating_add(n);
+    let more = counted(used) - counted(before);
+    let total = IN_FLIGHT
+        .fetch_add(more, Ordering::Relaxed)
+        .saturating_add(more);
     if used > max {
         return Err(ImagingError::OverBudget { pixels: used, max });
     }
@@ -57,8 +68,9 @@ pub(crate) fn spend(w: u32, h: u32) -> Result<(), ImagingError> {
     Ok(())
 }
 
-/// Memory a render is estimated to need beyond what its steps count (the encoder's and
-/// decoder's working sets), held against the process's in-flight budget until dropped.
+/// Memory a render is estimated to need (its images and the encoder's and decoder's
+/// working sets), held against the process's in-flight budget until dropped; the pixels
+/// its steps then count are charged to the process only past it.
 #[derive(Debug)]
 #[must_use = "the memory is counted only while the reservation lives"]
 pub struct Reservation(u64);
@@ -67,31 +79,28 @@ pub struct Reservation(u64);
 const BYTES_PER_PIXEL: u64 = 4;
 
 /// Counts `bytes` of estimated working memory against the process's in-flight budget
-/// (`max_inflight_pixels`, at four bytes a pixel) until the reservation is dropped.
+/// (`max_inflight_pixels`, at four bytes a pixel) until the reservation is dropped. A
+/// render estimated at more than the whole budget holds all of it: it runs alone (the
+/// render's own limits then judge what it asks for).
 ///
 /// # Errors
-/// [`ImagingError::OverBudget`] when the memory alone is more than the whole budget (the
-/// request can never fit: 400); [`ImagingError::Busy`] when it does not fit beside the
-/// renders in flight now (503, try again).
+/// [`ImagingError::Busy`] when it does not fit beside the renders in flight now (503, try
+/// again).
 pub fn reserve(bytes: u64, limits: Limits) -> Result<Reservation, ImagingError> {
-    let n = bytes / BYTES_PER_PIXEL;
-    if n > limits.max_inflight_pixels {
-        return Err(ImagingError::OverBudget {
-            pixels: n,
-            max: limits.max_inflight_pixels,
-        });
-    }
+    let n = (bytes / BYTES_PER_PIXEL).min(limits.max_inflight_pixels);
     let total = IN_FLIGHT.fetch_add(n, Ordering::Relaxed).saturating_add(n);
-    let held = Reservation(n);
     if total > limits.max_inflight_pixels {
+        IN_FLIGHT.fetch_sub(n, Ordering::Relaxed);
         return Err(ImagingError::Busy);
     }
-    Ok(held)
+    PREPAID.set(n);
+    Ok(Reservation(n))
 }
 
 impl Drop for Reservation {
     fn drop(&mut self) {
         IN_FLIGHT.fetch_sub(self.0, Ordering::Relaxed);
+        PREPAID.set(0);
     }
 }
 
@@ -128,21 +137,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reservations_count_until_dropped_and_never_fit_past_the_budget() {
+    fn reservations_count_until_dropped_and_hold_at_most_the_budget() {
         let limits = Limits {
             max_inflight_pixels: 1_000,
             ..Limits::default()
         };
-        assert!(matches!(
-            reserve(4_004, limits),
-            Err(ImagingError::OverBudget { pixels: 1_001, .. })
-        ));
+        // More than the whole budget holds all of it.
+        let all = reserve(40_000, limits).unwrap();
+        assert_eq!(IN_FLIGHT.load(Ordering::Relaxed), 1_000);
+        assert!(matches!(reserve(4, limits), Err(ImagingError::Busy)));
+        drop(all);
         let first = reserve(3_000, limits).unwrap();
         assert!(matches!(reserve(1_200, limits), Err(ImagingError::Busy)));
+        assert_eq!(IN_FLIGHT.load(Ordering::Relaxed), 750);
+        // What the render spends within its reservation is not counted twice.
+        let budget = begin_budget(limits);
+        spend(10, 25).unwrap();
+        spend(10, 10).unwrap();
+        assert_eq!(IN_FLIGHT.load(Ordering::Relaxed), 750);
+        spend(30, 20).unwrap();
+        assert_eq!(IN_FLIGHT.load(Ordering::Relaxed), 950);
+        drop(budget);
+        assert_eq!(IN_FLIGHT.load(Ordering::Relaxed), 750);
         drop(first);
-        let second = reserve(1_200, limits).unwrap();
-        assert_eq!(IN_FLIGHT.load(Ordering::Relaxed), 300);
-        drop(second);
         assert_eq!(IN_FLIGHT.load(Ordering::Relaxed), 0);
     }
 }

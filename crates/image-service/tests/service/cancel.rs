@@ -7,7 +7,8 @@ use super::*;
 
 /// A render of seconds on one core whatever the libvips: a 5000x3333 resize of a 6000x4000
 /// photo, then six gaussian blurs of sigma 50 (about ten seconds each on libvips 8.14, half
-/// a second on 8.17), over the default work and in-flight budgets, which this test raises.
+/// a second on 8.17), over the default work and in-flight budgets and the per-request CPU
+/// cap, which this test raises.
 /// Before renders could be cancelled, the small request below waited for all of it.
 const HEAVY: &str = "path=1.jpg&op=resize&w=5000&h=3333&op=op:effect+filter:blur+w:1000\
     &op=op:effect+filter:blur+w:1000&op=op:effect+filter:blur+w:1000\
@@ -20,6 +21,9 @@ async fn a_render_whose_client_left_frees_its_worker() {
         ("IMAGE_WORKERS", "1"),
         ("IMAGE_MAX_WORK_PIXELS", "200000000"),
         ("IMAGE_MAX_INFLIGHT_PIXELS", "200000000"),
+        // Far over the cost a request may have by default: this test is about stopping it.
+        ("IMAGE_MAX_REQUEST_CPU_MS", "100000000"),
+        ("IMAGE_CLIENT_CPU_SECONDS", "0"),
     ])
     .await;
     let http = client();
