@@ -32,8 +32,7 @@ target/release/picsum-drill soak --seconds "${SOAK_SECONDS:-40}"
 # release binaries with default settings; fails when the ordinary one slows past twice its
 # unloaded p99 or sees an error, or the service refuses nothing, grows past 1 GiB or lets
 # the store grow past the write quota.
-# enabled once fairness lands
-# target/release/picsum-drill abuse --seconds "${ABUSE_SECONDS:-30}"
+target/release/picsum-drill abuse --seconds "${ABUSE_SECONDS:-30}"
 
 # Deployment files: kustomize overlays and Terraform, validated and scanned.
 scripts/validate-deploy.sh

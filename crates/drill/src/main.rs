@@ -53,8 +53,9 @@ enum Drill {
         /// Seconds in all.
         #[arg(long, default_value_t = 30)]
         seconds: u64,
-        /// How much the store may grow from the attacker's writes, in bytes.
-        #[arg(long, default_value_t = 64 << 20)]
+        /// How much the store may grow from the attacker's writes, in bytes: the image
+        /// service's default `IMAGE_CLIENT_WRITE_BYTES_PER_HOUR`.
+        #[arg(long, default_value_t = 256 << 20)]
         write_quota_bytes: u64,
         /// Victim workers.
         #[arg(long, default_value_t = 4)]

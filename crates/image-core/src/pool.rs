@@ -115,10 +115,12 @@ impl Shared {
                 metrics::gauge!(QUEUE_GAUGE).set(queue.waiting() as f64);
                 return Some(next);
             }
+            queue.idle += 1;
             queue = self
                 .ready
                 .wait(queue)
                 .unwrap_or_else(PoisonError::into_inner);
+            queue.idle -= 1;
         }
     }
 

@@ -37,6 +37,9 @@ pub struct FairQueue<T> {
     lanes: Lanes,
     lines: HashMap<ClientId, Line<T>>,
     waiting: usize,
+    /// Workers waiting for a job: a job may always be handed to one of them, even when
+    /// the queue has no places (a queue of size 0 is a rendezvous).
+    pub idle: usize,
     /// Start tag of the last job handed out.
     now: u64,
     /// Jobs queued so far: equal start tags go in arrival order.
@@ -59,6 +62,7 @@ impl<T> FairQueue<T> {
             lanes,
             lines: HashMap::new(),
             waiting: 0,
+            idle: 0,
             now: 0,
             arrivals: 0,
         }
@@ -75,7 +79,7 @@ impl<T> FairQueue<T> {
     /// # Errors
     /// When the queue or the client's line is full.
     pub fn push(&mut self, client: ClientId, cost: u64, job: T) -> Result<(), (Refusal, T)> {
-        if self.waiting >= self.lanes.capacity {
+        if self.waiting >= self.lanes.capacity + self.idle {
             return Err((Refusal::Full, job));
         }
         let line = self.lines.entry(client).or_insert_with(|| Line {
