@@ -152,7 +152,15 @@ async fn full_queue_sheds_load_with_503() {
 #[tokio::test]
 async fn sigterm_under_load_drops_no_in_flight_request() {
     let gallery = Gallery::new("sigterm");
-    let mut images = gallery.image_service(2, 16);
+    // One client may use both workers and the whole queue, as before fair shares.
+    let mut images = gallery.image_service_with(
+        2,
+        16,
+        vec![
+            ("IMAGE_CLIENT_WORKERS", "2".into()),
+            ("IMAGE_CLIENT_QUEUE", "16".into()),
+        ],
+    );
     let http = client();
     // Six slow renders in flight (two rendering, four queued) when SIGTERM arrives.
     let requests: Vec<_> = (0..6u32)
