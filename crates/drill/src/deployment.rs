@@ -104,17 +104,7 @@ impl Deployment {
 
     /// The last `lines` lines of every replica's log, each under its name.
     pub fn log_tails(&self, lines: usize) -> String {
-        let mut out = String::new();
-        for replica in self.images.iter().chain(&self.apis) {
-            let log = std::fs::read_to_string(replica.log()).unwrap_or_default();
-            let all: Vec<&str> = log.lines().collect();
-            out.push_str(&format!("== {}\n", replica.name));
-            for line in all.iter().skip(all.len().saturating_sub(lines)) {
-                out.push_str(line);
-                out.push('\n');
-            }
-        }
-        out
+        crate::replica::log_tails(self.images.iter().chain(&self.apis), lines)
     }
 
     /// The files under the bucket's `prefix/` (`originals`, `originals/uploads`), as the

@@ -165,3 +165,18 @@ fn answers_200(port: u16, path: &str) -> bool {
     let mut head = [0u8; 12];
     stream.read_exact(&mut head).is_ok() && head.ends_with(b"200")
 }
+
+/// The last `lines` lines of each replica's log, each under its name.
+pub fn log_tails<'a>(replicas: impl IntoIterator<Item = &'a Replica>, lines: usize) -> String {
+    let mut out = String::new();
+    for replica in replicas {
+        let log = std::fs::read_to_string(replica.log()).unwrap_or_default();
+        let all: Vec<&str> = log.lines().collect();
+        out.push_str(&format!("== {}\n", replica.name));
+        for line in all.iter().skip(all.len().saturating_sub(lines)) {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}

@@ -7,11 +7,22 @@ use std::time::Duration;
 /// The resident set size of `pid` now, in bytes (0 when unknown).
 #[must_use]
 pub fn resident(pid: u32) -> u64 {
+    status_bytes(pid, "VmRSS:")
+}
+
+/// The peak resident set size of `pid` over its life (`VmHWM`), in bytes (0 when unknown).
+#[must_use]
+pub fn peak(pid: u32) -> u64 {
+    status_bytes(pid, "VmHWM:")
+}
+
+/// A kB figure of `/proc/{pid}/status`, in bytes.
+fn status_bytes(pid: u32, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .find_map(|l| l.strip_prefix(field))
                 .and_then(|v| v.split_whitespace().next())
                 .and_then(|v| v.parse::<u64>().ok())
         })

@@ -115,7 +115,7 @@ pub async fn run(plan: &Plan) -> anyhow::Result<Report> {
             stage.log_tails(20)
         )
     });
-    let hwm = peak_resident(pid);
+    let hwm = picsum_testkit::rss::peak(pid);
     metrics.abort();
     let answers = aim.answers.lock().map(|a| a.clone()).unwrap_or_default();
     Ok(Report {
@@ -148,19 +148,6 @@ fn shares(plan: &Plan) -> (usize, usize, usize) {
 /// caches and libvips and is not counted.
 fn warm_up(unloaded: Duration) -> Duration {
     (unloaded / 5).min(Duration::from_secs(5))
-}
-
-/// `VmHWM` of `pid`: the peak resident set over its life, in bytes (0 when unknown).
-fn peak_resident(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.split_whitespace().next())
-                .and_then(|v| v.parse::<u64>().ok())
-        })
-        .map_or(0, |kib| kib * 1024)
 }
 
 /// Keeps the peak of the image service's `picsum_memory_held_bytes`, read from its

@@ -109,17 +109,7 @@ impl Stage {
 
     /// The last `lines` lines of both logs.
     pub fn log_tails(&self, lines: usize) -> String {
-        let mut out = String::new();
-        for replica in [&self.images, &self.api] {
-            let log = std::fs::read_to_string(replica.log()).unwrap_or_default();
-            let all: Vec<&str> = log.lines().collect();
-            out.push_str(&format!("== {}\n", replica.name));
-            for line in all.iter().skip(all.len().saturating_sub(lines)) {
-                out.push_str(line);
-                out.push('\n');
-            }
-        }
-        out
+        crate::replica::log_tails([&self.images, &self.api], lines)
     }
 }
 

@@ -34,11 +34,7 @@ async fn a_client_past_its_cpu_share_waits_and_others_do_not() {
         assert_eq!(res.status(), 200);
     }
     let res = refused.expect("the hog was never refused");
-    let wait: u64 = res.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let wait = retry_after(&res);
     assert!(wait >= 1, "{wait}");
     let body = res.text().await.unwrap();
     assert!(body.contains("share of rendering"), "{body}");
@@ -139,11 +135,7 @@ async fn a_client_past_its_share_of_bytes_in_flight_waits_and_others_do_not() {
         .await
         .unwrap();
     assert_eq!(res.status(), 429);
-    let wait: u64 = res.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let wait = retry_after(&res);
     assert!((1..=10).contains(&wait), "{wait}");
     let body = res.text().await.unwrap();
     assert!(body.contains("share of bytes in flight"), "{body}");

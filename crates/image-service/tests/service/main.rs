@@ -181,3 +181,12 @@ pub fn signed(base: &str, path_and_query: &str) -> String {
         picsum_signing::Signer::new(KEY).sign_path(path, picsum_url::query::Query::parse(query))
     )
 }
+
+/// The whole seconds of an answer's `Retry-After`.
+pub fn retry_after(res: &reqwest::Response) -> u64 {
+    res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}

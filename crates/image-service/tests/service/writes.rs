@@ -39,11 +39,7 @@ async fn a_client_past_its_write_quota_is_refused_and_others_still_write() {
         largest = largest.max(derived_usage(&images).await - before);
     }
     let res = refused.expect("the hog was never refused");
-    let wait: u64 = res.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let wait = retry_after(&res);
     assert!((1..=3600).contains(&wait), "{wait}");
     let body = res.text().await.unwrap();
     assert!(body.contains("share of writes"), "{body}");
