@@ -1,10 +1,11 @@
 # The one entry point for humans and CI.
-.PHONY: run test test-libvips lint fmt bench loadtest bench-peers deps fuzz soak chaos abuse images
+.PHONY: run test test-compat lint fmt bench loadtest bench-peers deps fuzz soak chaos abuse images
 
 run:      ; scripts/run.sh
 test:     ; scripts/test.sh
-# The imaging and image-service suites on libvips 8.17.3 (make test runs the imaging one).
-test-libvips: ; scripts/deps.sh --services && scripts/libvips.sh run cargo nextest run --locked -p picsum-imaging -p picsum-image-service
+# The imaging and image-service suites on the compatibility build, Debian's libvips 8.14
+# (make test runs the imaging one).
+test-compat: ; scripts/deps.sh --services && scripts/libvips.sh compat cargo nextest run --locked -p picsum-imaging -p picsum-image-service
 deps:     ; scripts/deps.sh
 fmt:      ; cargo fmt --all
 lint:     ; cargo fmt --all -- --check && cargo clippy --workspace --all-targets --locked -- -D warnings

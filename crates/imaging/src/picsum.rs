@@ -1,6 +1,7 @@
-//! Lorem Picsum's own render, byte for byte: thumbnail with centre crop, gaussian blur,
-//! B_W, metadata reset with the `Picsum ID` comment, progressive optimised JPEG or default
-//! WebP (on libvips 8.14.1 the bytes equal Picsum's fixtures); and the pre-sized
+//! Picsum's render: cover with centre crop, gaussian blur, B_W, metadata reset with the
+//! `Picsum ID` comment, progressive JPEG or default WebP. Two flavours: Lorem Picsum's own,
+//! byte for byte on libvips 8.14.1 (the compatibility build), and the default build's,
+//! decoded as sharp does and written with mozjpeg's tools. Also the pre-sized
 //! `{id}_{size}.jpg` variants the importer writes.
 
 use picsum_url::format::Format;
@@ -41,7 +42,43 @@ pub struct RenderTask {
     pub format: Format,
 }
 
-/// Renders `source` as `task` describes.
+/// Which of the two Picsum renders a build makes (see [`Flavour::built`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavour {
+    /// Lorem Picsum's own: libvips' thumbnail (which decodes at least twice the output
+    /// size), then libjpeg's defaults at quality 75, progressive, optimised Huffman tables.
+    /// On Debian's libvips 8.14 the bytes equal Lorem Picsum's.
+    Lorem,
+    /// The default build's: a JPEG source decoded at the smallest scale still covering the
+    /// output, as sharp does ([`crate::cover`]), and JPEG written with mozjpeg's trellis
+    /// quantisation, deringing and scan optimisation (fewer bytes at the same quality).
+    Fast,
+}
+
+impl Flavour {
+    /// The compatibility build (`PICSUM_LIBVIPS=system`, Debian's libvips) renders as Lorem
+    /// Picsum does; the default build (libvips 8.17.3 with mozjpeg) renders fast.
+    #[must_use]
+    pub fn built() -> Self {
+        if crate::LIBVIPS_BUILD == "system" {
+            Self::Lorem
+        } else {
+            Self::Fast
+        }
+    }
+
+    /// A short name that changes whenever this flavour's output does: it goes into render
+    /// cache keys, so a release whose bytes differ never serves the previous release's.
+    #[must_use]
+    pub fn output_tag(self) -> &'static str {
+        match self {
+            Self::Lorem => "lorem1",
+            Self::Fast => "fast1",
+        }
+    }
+}
+
+/// Renders `source` as `task` describes, in this build's [`Flavour`].
 ///
 /// The header is checked against `limits` first; decoding then fails on truncated data
 /// instead of padding it with grey.
@@ -50,25 +87,34 @@ pub struct RenderTask {
 /// Client errors for unsupported, oversized or corrupt sources; [`ImagingError::Vips`] for
 /// libvips faults.
 pub fn render(source: &[u8], task: &RenderTask, limits: Limits) -> Result<Vec<u8>, ImagingError> {
-    picsum(source, task, limits).map_err(|e| crate::source::blame([source], e))
+    render_as(Flavour::built(), source, task, limits)
 }
 
-fn picsum(source: &[u8], task: &RenderTask, limits: Limits) -> Result<Vec<u8>, ImagingError> {
+/// [`render`] in the given flavour (tests and benchmarks compare the two).
+///
+/// # Errors
+/// As [`render`].
+pub fn render_as(
+    flavour: Flavour,
+    source: &[u8],
+    task: &RenderTask,
+    limits: Limits,
+) -> Result<Vec<u8>, ImagingError> {
+    picsum(flavour, source, task, limits).map_err(|e| crate::source::blame([source], e))
+}
+
+fn picsum(
+    flavour: Flavour,
+    source: &[u8],
+    task: &RenderTask,
+    limits: Limits,
+) -> Result<Vec<u8>, ImagingError> {
     let header = probe(source)?;
     check_limits(&header, limits)?;
-    let width = vips_dim(task.width)?;
-    let height = vips_dim(task.height)?;
-
-    let mut image = VipsImage::thumbnail_buffer_with_opts(
-        source,
-        width,
-        VOption::new()
-            .set("height", height)
-            .set("crop", Interesting::Centre as i32)
-            // libvips 8.14's thumbnail ignores its own `fail-on`; the loader option string works.
-            .set("option-string", "fail-on=truncated"),
-    )
-    .map_err(|_| decode_error())?;
+    let mut image = match flavour {
+        Flavour::Lorem => thumbnail(source, task)?,
+        Flavour::Fast => crate::cover::decode(source, &header.loader, (task.width, task.height))?,
+    };
     if let Some(sigma) = task.blur {
         image = image
             .gaussblur(sigma)
@@ -84,16 +130,35 @@ fn picsum(source: &[u8], task: &RenderTask, limits: Limits) -> Result<Vec<u8>, I
     }
     // The encoder computes the whole pipeline: that is where a cancelled render stops.
     crate::cancel::watch(&image);
-    let encoded = match task.format {
-        Format::Jpeg => image.jpegsave_buffer_with_opts(
+    encode(flavour, &image, task.format)
+}
+
+/// libvips' thumbnail, covering and centre-cropping, as Lorem Picsum calls it.
+fn thumbnail(source: &[u8], task: &RenderTask) -> Result<VipsImage, ImagingError> {
+    VipsImage::thumbnail_buffer_with_opts(
+        source,
+        vips_dim(task.width)?,
+        VOption::new()
+            .set("height", vips_dim(task.height)?)
+            .set("crop", Interesting::Centre as i32)
+            // libvips 8.14's thumbnail ignores its own `fail-on`; the loader option string works.
+            .set("option-string", "fail-on=truncated"),
+    )
+    .map_err(|_| decode_error())
+}
+
+fn encode(flavour: Flavour, image: &VipsImage, format: Format) -> Result<Vec<u8>, ImagingError> {
+    let encoded = match (format, flavour) {
+        (Format::Jpeg, Flavour::Lorem) => image.jpegsave_buffer_with_opts(
             VOption::new()
                 .set("interlace", true)
                 .set("optimize_coding", true),
         ),
-        Format::Webp => image.webpsave_buffer(),
+        (Format::Jpeg, Flavour::Fast) => image.jpegsave_buffer_with_opts(fast_jpeg()),
+        (Format::Webp, _) => image.webpsave_buffer(),
         // Not Picsum's: our `.avif` extension, encoded as every AVIF of the service.
-        Format::Avif => return crate::encode::encode(&image, Format::Avif, None),
-        other => {
+        (Format::Avif, _) => return crate::encode::encode(image, Format::Avif, None),
+        (other, _) => {
             return Err(ImagingError::Vips {
                 op: "encode",
                 detail: format!(
@@ -105,6 +170,23 @@ fn picsum(source: &[u8], task: &RenderTask, limits: Limits) -> Result<Vec<u8>, I
     };
     encoded.map_err(|_| decode_error())
 }
+
+/// The default build's JPEG: progressive like Lorem Picsum's, with mozjpeg's trellis
+/// quantisation, overshoot deringing, optimised scans and its quantisation table 3 (as
+/// sharp's `mozjpeg: true`). Measured against sharp's defaults in bench/quality.py.
+fn fast_jpeg() -> VOption<'static> {
+    VOption::new()
+        .set("Q", FAST_JPEG_QUALITY)
+        .set("interlace", true)
+        .set("optimize_coding", true)
+        .set("trellis_quant", true)
+        .set("overshoot_deringing", true)
+        .set("optimize_scans", true)
+        .set("quant_table", 3)
+}
+
+/// Quality of the default build's Picsum JPEG.
+const FAST_JPEG_QUALITY: i32 = 75;
 
 /// Removes EXIF, XMP, IPTC, ICC, orientation and thumbnail, then sets the comment. libvips
 /// then writes a minimal EXIF block (orientation 1, resolution, the comment).

@@ -1,12 +1,14 @@
-//! Golden tests: on libvips 8.14 (Debian's, what `make test` runs) our pipeline reproduces
-//! every image fixture of Lorem Picsum byte for byte; on a newer libvips (the build option of
-//! `scripts/libvips.sh`) the same renders decode to the fixtures' size, format and, within a
-//! small tolerance, pixels. Hostile sources are refused before or during decoding.
+//! Golden tests. Lorem Picsum's flavour reproduces every image fixture of Lorem Picsum byte
+//! for byte on libvips 8.14 (the compatibility build, `scripts/libvips.sh compat`), and
+//! within a small tolerance of their pixels elsewhere; the default build's fast flavour is
+//! pinned by digests of its own and stays close to the same pixels. Hostile sources are
+//! refused before or during decoding.
 #![expect(clippy::unwrap_used, reason = "test code")]
 
-use picsum_imaging::{ImagingError, Limits, RenderTask, init, probe, render};
+use picsum_imaging::{Flavour, ImagingError, Limits, RenderTask, init, probe, render, render_as};
 use picsum_url::format::Format;
 use rs_vips::VipsImage;
+use sha2::{Digest, Sha256};
 
 fn fixture(rel: &str) -> Vec<u8> {
     let path = format!("{}/../../fixtures/picsum/{rel}", env!("CARGO_MANIFEST_DIR"));
@@ -43,126 +45,182 @@ fn pixel_distance(got: &[u8], want: &[u8], name: &str) -> f64 {
     a.subtract(&b).unwrap().abs().unwrap().avg().unwrap()
 }
 
-#[test]
-fn reproduces_every_picsum_fixture() {
-    init().unwrap();
-    // Lorem Picsum's fixtures were made on libvips 8.14: there they must match byte for byte.
-    let pinned = picsum_imaging::version().starts_with("8.14");
-    let id = Some("Picsum ID: 1");
-    // (source, width, height, blur, grayscale, comment, expected file without extension)
-    let cases = [
-        (
-            "file/1_500.jpg",
-            200,
-            120,
-            None,
-            false,
-            id,
-            "api/width_height_linux",
-        ),
-        (
-            "file/1_500.jpg",
-            200,
-            200,
-            Some(5.0),
-            true,
-            id,
-            "api/all_linux",
-        ),
-        (
-            "file/1_500.jpg",
-            200,
-            200,
-            Some(5.0),
-            false,
-            id,
-            "api/blur_linux",
-        ),
-        (
-            "file/1_500.jpg",
-            200,
-            200,
-            None,
-            true,
-            id,
-            "api/grayscale_linux",
-        ),
-        (
-            "file/1_500.jpg",
-            300,
-            400,
-            None,
-            false,
-            id,
-            "api/max_allowed_linux",
-        ),
-        (
-            "file/1_500.jpg",
-            500,
-            500,
-            Some(5.0),
-            true,
-            Some("testing"),
-            "image/complete_result_linux",
-        ),
-        (
-            "file/1.jpg",
-            500,
-            500,
-            None,
-            false,
-            None,
-            "vips/resize_result_linux",
-        ),
-        (
-            "file/1.jpg",
-            500,
-            500,
-            Some(5.0),
-            false,
-            Some("Test"),
-            "vips/blur_result_linux",
-        ),
-        (
-            "file/1.jpg",
-            500,
-            500,
-            None,
-            true,
-            Some("Test"),
-            "vips/grayscale_result_linux",
-        ),
-    ];
-    let mut checked = 0;
-    for (src, w, h, blur, gray, comment, expected) in cases {
+/// (source, width, height, blur, grayscale, comment, Lorem Picsum's file without extension)
+type Case = (
+    &'static str,
+    u32,
+    u32,
+    Option<f64>,
+    bool,
+    Option<&'static str>,
+    &'static str,
+);
+
+/// Every render Lorem Picsum's fixtures pin, each as JPEG and as WebP.
+const CASES: [Case; 9] = [
+    (
+        "file/1_500.jpg",
+        200,
+        120,
+        None,
+        false,
+        ID,
+        "api/width_height_linux",
+    ),
+    (
+        "file/1_500.jpg",
+        200,
+        200,
+        Some(5.0),
+        true,
+        ID,
+        "api/all_linux",
+    ),
+    (
+        "file/1_500.jpg",
+        200,
+        200,
+        Some(5.0),
+        false,
+        ID,
+        "api/blur_linux",
+    ),
+    (
+        "file/1_500.jpg",
+        200,
+        200,
+        None,
+        true,
+        ID,
+        "api/grayscale_linux",
+    ),
+    (
+        "file/1_500.jpg",
+        300,
+        400,
+        None,
+        false,
+        ID,
+        "api/max_allowed_linux",
+    ),
+    (
+        "file/1_500.jpg",
+        500,
+        500,
+        Some(5.0),
+        true,
+        Some("testing"),
+        "image/complete_result_linux",
+    ),
+    (
+        "file/1.jpg",
+        500,
+        500,
+        None,
+        false,
+        None,
+        "vips/resize_result_linux",
+    ),
+    (
+        "file/1.jpg",
+        500,
+        500,
+        Some(5.0),
+        false,
+        Some("Test"),
+        "vips/blur_result_linux",
+    ),
+    (
+        "file/1.jpg",
+        500,
+        500,
+        None,
+        true,
+        Some("Test"),
+        "vips/grayscale_result_linux",
+    ),
+];
+const ID: Option<&str> = Some("Picsum ID: 1");
+
+/// Renders every case in `flavour`: (name, rendered, Lorem Picsum's bytes).
+fn render_cases(flavour: Flavour) -> Vec<(String, Vec<u8>, Vec<u8>)> {
+    let mut out = Vec::new();
+    for (src, w, h, blur, gray, comment, expected) in CASES {
         let source = fixture(src);
         for (format, ext) in [(Format::Jpeg, "jpg"), (Format::Webp, "webp")] {
-            let got = render(
-                &source,
-                &task(w, h, blur, gray, comment, format),
-                Limits::default(),
-            )
-            .unwrap();
-            let want = fixture(&format!("{expected}.{ext}"));
+            let t = task(w, h, blur, gray, comment, format);
+            let got = render_as(flavour, &source, &t, Limits::default()).unwrap();
             let name = format!("{expected}.{ext}");
-            if pinned {
-                assert!(
-                    got == want,
-                    "{name}: {} bytes rendered, {} expected",
-                    got.len(),
-                    want.len()
-                );
-            } else {
-                let loader = probe(&got).unwrap().loader;
-                let want_loader = if ext == "jpg" { "jpegload" } else { "webpload" };
-                assert!(loader.starts_with(want_loader), "{name}: {loader}");
-                let distance = pixel_distance(&got, &want, &name);
-                assert!(distance < 2.0, "{name}: mean difference {distance:.2}");
-            }
-            checked += 1;
+            let loader = probe(&got).unwrap().loader;
+            let want_loader = if ext == "jpg" { "jpegload" } else { "webpload" };
+            assert!(loader.starts_with(want_loader), "{name}: {loader}");
+            out.push((name.clone(), got, fixture(&name)));
         }
     }
-    assert_eq!(checked, 18);
+    assert_eq!(out.len(), 18);
+    out
+}
+
+#[test]
+fn lorem_flavour_reproduces_every_picsum_fixture() {
+    init().unwrap();
+    // Lorem Picsum's fixtures were made on libvips 8.14: there they must match byte for byte,
+    // elsewhere decode to the same shape and nearly the same pixels.
+    let pinned = picsum_imaging::version().starts_with("8.14");
+    for (name, got, want) in render_cases(Flavour::Lorem) {
+        if pinned {
+            assert!(
+                got == want,
+                "{name}: {} bytes rendered, {} expected",
+                got.len(),
+                want.len()
+            );
+        } else {
+            let distance = pixel_distance(&got, &want, &name);
+            assert!(distance < 2.0, "{name}: mean difference {distance:.2}");
+        }
+    }
+}
+
+/// The default build's renders are pinned by their SHA-256 in `fixtures/golden/`, one file
+/// per output tag: the same URL gives the same bytes from run to run and from release to
+/// release until the tag changes. `PICSUM_WRITE_GOLDENS=1` rewrites the file (on the default
+/// build only) instead of comparing. On any libvips, the fast renders stay close to Lorem
+/// Picsum's pixels.
+#[test]
+fn fast_flavour_matches_its_pinned_digests() {
+    init().unwrap();
+    let rendered = render_cases(Flavour::Fast);
+    for (name, got, want) in &rendered {
+        let distance = pixel_distance(got, want, name);
+        assert!(
+            distance < 4.0,
+            "{name}: mean difference {distance:.2} from Lorem Picsum's"
+        );
+    }
+    let path = format!(
+        "{}/../../fixtures/golden/{}.sha256",
+        env!("CARGO_MANIFEST_DIR"),
+        Flavour::Fast.output_tag()
+    );
+    let digests: String = rendered
+        .iter()
+        .map(|(name, got, _)| format!("{}  {name}\n", hex::encode(Sha256::digest(got))))
+        .collect();
+    if picsum_imaging::LIBVIPS_BUILD != "8.17.3" {
+        return; // the digests are the default build's; the pixels were checked above
+    }
+    if std::env::var_os("PICSUM_WRITE_GOLDENS").is_some() {
+        std::fs::write(&path, &digests).unwrap();
+    }
+    let pinned = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    for (got, want) in digests.lines().zip(pinned.lines()) {
+        assert_eq!(
+            got, want,
+            "a default-build render changed its bytes ({path})"
+        );
+    }
+    assert_eq!(digests.lines().count(), pinned.lines().count(), "{path}");
 }
 
 #[test]

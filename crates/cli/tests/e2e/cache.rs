@@ -34,7 +34,8 @@ fn probe(url: String, prefix: &str) -> RedisTier {
 async fn render_key(gallery: &Gallery, w: u32, h: u32) -> String {
     let store = picsum_storage::Storage::local(gallery.dir.join("photos"), u64::MAX).unwrap();
     let version = store.stat("1.jpg").await.unwrap().version;
-    format!("img:v2/1@{version}/{w}x{h}/b0/g0.jpg")
+    let tag = picsum_imaging::Flavour::built().output_tag();
+    format!("img:{tag}/1@{version}/{w}x{h}/b0/g0.jpg")
 }
 
 async fn stored(probe: &RedisTier, key: &str) -> Option<bytes::Bytes> {

@@ -72,10 +72,12 @@ pub async fn handle(
 }
 
 /// Cache key of a rendered image: the original's version is in it, so a replaced photo is
-/// rendered again; the `v2` prefix changes whenever the pipeline's output does.
+/// rendered again; so is the render's output tag, which changes whenever its bytes do (and
+/// differs between the default and the compatibility build).
 fn render_key(id: &str, version: &str, params: &ImageParams) -> String {
     format!(
-        "img:v2/{id}@{version}/{}x{}/b{}/g{}.{}",
+        "img:{}/{id}@{version}/{}x{}/b{}/g{}.{}",
+        picsum_imaging::Flavour::built().output_tag(),
         params.width,
         params.height,
         params.blur.unwrap_or(0),
