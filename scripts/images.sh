@@ -9,7 +9,8 @@
 #   * podman runs the images with runc on the host network: the image service serving the
 #     gallery baked into it, the API redirecting to it; one /id/…/W/H request goes through
 #     the 302 and the JPEG that comes back is checked for its size.
-# LIBVIPS=8.17.3 builds the image service on that libvips (see scripts/libvips.sh).
+# LIBVIPS=debian builds the image service on Debian's libvips 8.14, the compatibility build
+# (the default is 8.17.3, see scripts/libvips.sh).
 # Prints the images' sizes and the build times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,7 +47,7 @@ fi
 
 build() { # name dockerfile
   local started=$SECONDS
-  buildah bud --isolation chroot --pull=never --layers --build-arg "LIBVIPS=${LIBVIPS:-debian}" \
+  buildah bud --isolation chroot --pull=never --layers --build-arg "LIBVIPS=${LIBVIPS:-8.17.3}" \
     -f "$2" -t "localhost/$1:dev" . >"$work/$1.build.log" 2>&1 \
     || { tail -30 "$work/$1.build.log"; exit 1; }
   echo "$1: built in $((SECONDS - started)) s, $(podman image inspect --format '{{.Size}}' "localhost/$1:dev" | awk '{printf "%.0f MB", $1/1e6}')"

@@ -2,6 +2,11 @@
 
 use picsum_api::ApiConfig;
 
+/// Rust's allocations go to mimalloc: glibc's malloc consolidates its free lists on every
+/// allocation of a kilobyte or more, several times per request.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     picsum_web::server::install_crypto_provider();

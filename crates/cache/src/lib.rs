@@ -97,12 +97,39 @@ impl Cache {
         key: &str,
         load: impl Future<Output = Result<Bytes, E>>,
     ) -> Result<(Bytes, Hit), E> {
+        self.get_or_else(key, || load).await
+    }
+
+    /// [`Cache::get_or_load`] with the load made only on a miss: a hit's future holds a
+    /// closure, not the load's whole state (a render's is kilobytes, and every request's
+    /// future is moved onto the heap), and a miss runs in a boxed future of its own.
+    ///
+    /// # Errors
+    /// The load's error; nothing is cached then and a waiting caller retries.
+    pub async fn get_or_else<E, F>(
+        &self,
+        key: &str,
+        load: impl FnOnce() -> F,
+    ) -> Result<(Bytes, Hit), E>
+    where
+        F: Future<Output = Result<Bytes, E>>,
+    {
         // Hits, the common case, take the plain lookup: no single-flight guard, no Redis.
         if let Some(value) = self.memory.get(key) {
-            metrics::counter!("picsum_cache_requests_total", "cache" => self.name, "result" => "memory")
-                .increment(1);
+            self.count(Hit::Memory);
             return Ok((value, Hit::Memory));
         }
+        let (value, hit) = Box::pin(self.miss(key, load())).await?;
+        self.count(hit);
+        Ok((value, hit))
+    }
+
+    /// A miss in memory: Redis, else `load`, once per key at a time.
+    async fn miss<E>(
+        &self,
+        key: &str,
+        load: impl Future<Output = Result<Bytes, E>>,
+    ) -> Result<(Bytes, Hit), E> {
         let mut hit = Hit::Memory;
         let value = self
             .memory
@@ -131,6 +158,10 @@ impl Cache {
                 Ok(value)
             })
             .await?;
+        Ok((value, hit))
+    }
+
+    fn count(&self, hit: Hit) {
         let result = match hit {
             Hit::Memory => "memory",
             Hit::Redis => "redis",
@@ -138,7 +169,6 @@ impl Cache {
         };
         metrics::counter!("picsum_cache_requests_total", "cache" => self.name, "result" => result)
             .increment(1);
-        Ok((value, hit))
     }
 
     /// Forgets `key` in memory and in Redis, and tells the other replicas to forget their

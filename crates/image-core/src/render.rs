@@ -41,7 +41,7 @@ pub async fn render(
     metrics::counter!("picsum_transform_requests_total", "format" => format).increment(1);
     let limits = core.limits;
     let started = std::time::Instant::now();
-    let work = async {
+    let work = move || async move {
         let layers = load_layers(core, &pipeline).await?;
         let (source, from_original) = match original {
             Some(o) => match ladder::pick_for(core, o, &source, &pipeline).await {
@@ -70,7 +70,7 @@ pub async fn render(
             .record(started.elapsed().as_secs_f64());
         Ok::<_, ServiceError>(Bytes::from(rendered.bytes))
     };
-    let (bytes, _) = core.renders.get_or_load(&key, work).await?;
+    let (bytes, _) = core.renders.get_or_else(&key, work).await?;
     Ok(bytes)
 }
 

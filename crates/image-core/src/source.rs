@@ -16,10 +16,10 @@ use crate::error::ServiceError;
 /// # Errors
 /// Missing (404) or unreadable (503) sources.
 pub async fn load(core: &Core, key: &str) -> Result<Bytes, ServiceError> {
-    let load = async { core.storage.get(key).await.map_err(ServiceError::from) };
+    let load = || async { core.storage.get(key).await.map_err(ServiceError::from) };
     let (bytes, _) = core
         .sources
-        .get_or_load(&format!("src:{key}"), load)
+        .get_or_else(&format!("src:{key}"), load)
         .await?;
     Ok(bytes)
 }
@@ -41,7 +41,7 @@ pub struct Stat {
 /// # Errors
 /// Missing (404) or unreadable (503) originals.
 pub async fn stat(core: &Core, key: &str) -> Result<Stat, ServiceError> {
-    let head = async {
+    let head = || async {
         let stat = core.storage.stat(key).await.map_err(ServiceError::from)?;
         let secs = stat
             .modified
@@ -49,7 +49,7 @@ pub async fn stat(core: &Core, key: &str) -> Result<Stat, ServiceError> {
             .map_or(0, |d| d.as_secs());
         Ok::<_, ServiceError>(Bytes::from(format!("{secs}\n{}", stat.version)))
     };
-    let (bytes, _) = core.sources.get_or_load(&stat_key(key), head).await?;
+    let (bytes, _) = core.sources.get_or_else(&stat_key(key), head).await?;
     let text = std::str::from_utf8(&bytes).unwrap_or_default();
     let (secs, version) = text.split_once('\n').unwrap_or(("0", text));
     let secs = secs.parse::<u64>().unwrap_or(0);

@@ -2,6 +2,12 @@
 
 use picsum_image_service::ImageConfig;
 
+/// Rust's allocations (requests, responses, caches) go to mimalloc: glibc's malloc
+/// consolidates its free lists on every allocation of a kilobyte or more, several times per
+/// request. libvips keeps glibc's (it allocates through glib), which the render workers trim.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     picsum_web::server::install_crypto_provider();

@@ -62,7 +62,7 @@ pub async fn handle(
     let render_key = render_key(&route.id, &original.version, &params);
     let (encoded, _) = core
         .renders
-        .get_or_load(&render_key, render(core, &route.id, &original, params))
+        .get_or_else(&render_key, || render(core, &route.id, &original, params))
         .await?;
     let mut res = image_response(route, &params, encoded);
     if let Some(credit) = picsum.credits.as_ref().and_then(|c| c.credit(&route.id)) {
