@@ -83,6 +83,7 @@ for rep in $(seq "$reps"); do
   # --- (1) uncached random sizes, (2) fixed 400x300 crop, (7) imgproxy-shaped fits ------
   for server in "${servers[@]}"; do
     want 1 || want 2 || want 7 || break
+    [[ $server == ours ]] && ! want 1 && ! want 2 && continue   # ours has no (7) row
     export IMAGE_RENDER_CACHE_BYTES=0
     "start_$server"
     if [[ $rep == 1 ]]; then
@@ -167,5 +168,7 @@ done
 want quality && QUALITY_SKIP_BUILD=1 bench/quality.sh > /dev/null
 
 out=${BENCH_OUT:-bench/results/$(date +%F)-$(hostname -s).md}
-python3 bench/report.py "$results" "$work/machine.json" "$work/quality/quality.json" > "$out"
+quality=()
+want quality && quality=("$work/quality/quality.json")
+python3 bench/report.py "$results" "$work/machine.json" "${quality[@]}" > "$out"
 echo "report: $out" >&2
