@@ -1,5 +1,5 @@
 # The one entry point for humans and CI.
-.PHONY: run test test-compat lint fmt bench loadtest bench-peers deps fuzz soak chaos abuse images
+.PHONY: run test test-compat lint fmt bench loadtest bench-peers bench-quality deps fuzz soak chaos abuse images
 
 run:      ; scripts/run.sh
 test:     ; scripts/test.sh
@@ -12,6 +12,7 @@ lint:     ; cargo fmt --all -- --check && cargo clippy --workspace --all-targets
 bench:    ; scripts/deps.sh && cargo bench -p picsum-imaging -p picsum-api --locked
 loadtest: ; scripts/loadtest.sh
 bench-peers: ; bench/run.sh
+bench-quality: ; bench/quality.sh
 fuzz:     ; scripts/fuzz.sh
 soak:     ; scripts/drill.sh soak
 chaos:    ; scripts/drill.sh chaos

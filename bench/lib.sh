@@ -1,4 +1,5 @@
-# Helpers for bench/run.sh (sourced; uses its $work, $bin, $results, $secs, $warm, $pids).
+# Helpers for bench/run.sh (sourced; uses its $work, $bin, $results, $secs, $warm, $pids,
+# $rep).
 
 pg_bin=${PICSUM_PG_BIN:-/usr/lib/postgresql/15/bin}
 pg_port=""
@@ -102,8 +103,8 @@ cpu_of() {
 }
 
 # measure WORKLOAD SERVER BASE CONNECTIONS PATHS [LUA]: a warm-up, then $secs of wrk;
-# appends one JSON line to $results, with the server's CPU seconds during the measured
-# part (process ${pids[-1]} and its children).
+# appends one JSON line to $results, with the repeat's number and the server's CPU seconds
+# during the measured part (process ${pids[-1]} and its children).
 measure() {
   local workload=$1 server=$2 base=$3 conns=$4 list=$5 lua=${6:-bench/lua/paths.lua}
   local threads=$((conns < 2 ? 1 : 2)) log="$work/logs/$workload.$server.txt"
@@ -117,12 +118,29 @@ measure() {
   cpu1=$(cpu_of "${pids[-1]}")
   local json
   json=$(grep '^BENCH-JSON ' "$log" | cut -d' ' -f2-)
-  printf '{"workload":"%s","server":"%s","conns":%d,"cpu_s":%s,"result":%s}\n' \
-    "$workload" "$server" "$conns" "$(awk -v a="$cpu1" -v b="$cpu0" 'BEGIN { printf "%.2f", a - b }')" "$json" >> "$results"
+  printf '{"workload":"%s","server":"%s","rep":%d,"conns":%d,"cpu_s":%s,"result":%s}\n' \
+    "$workload" "$server" "${rep:-1}" "$conns" "$(awk -v a="$cpu1" -v b="$cpu0" 'BEGIN { printf "%.2f", a - b }')" "$json" >> "$results"
 }
 
 record_rss() {
-  printf '{"workload":"6-rss","server":"%s","rss_mib":%s}\n' "$1" "$2" >> "$results"
+  printf '{"workload":"6-rss","server":"%s","rep":%d,"rss_mib":%s}\n' "$1" "${rep:-1}" "$2" >> "$results"
+}
+
+# overload SERVER BASE PATHS, workload (9): the saturation rate of uncached renders (wrk at
+# 8 connections), the unloaded latency (one request at a time), then four times the
+# saturation rate, open loop (bench/overload.py); appends one JSON line to $results.
+overload() {
+  local server=$1 base=$2 list=$3 sat unloaded loaded
+  measure "9-saturation" "$server" "$base" 8 "$list"
+  sat=$(tail -1 "$results" | python3 -c \
+    'import json, sys; r = json.load(sys.stdin)["result"]; print(r["requests"] / (r["duration_us"] / 1e6))')
+  sleep 2   # the renders wrk left in flight
+  echo "== 9-overload $server: unloaded, then 4 x $sat req/s" >&2
+  unloaded=$(python3 bench/overload.py "$base" "$list" 0 "$secs")
+  loaded=$(python3 bench/overload.py "$base" "$list" "$(awk -v s="$sat" 'BEGIN { print 4 * s }')" "$secs")
+  echo "$loaded" >&2
+  printf '{"workload":"9-overload","server":"%s","rep":%d,"saturation_rps":%s,"unloaded":%s,"overload":%s}\n' \
+    "$server" "${rep:-1}" "$sat" "$unloaded" "$loaded" >> "$results"
 }
 
 # nginx on $1 serving $work/nginx/static, and on $2 as the front door of the Picsum flow
@@ -166,6 +184,17 @@ EOF
   wait_http "http://127.0.0.1:$1" "/400x300.jpg"
 }
 
+# The default build's libvips version, as sharp-libvips' versions.json names it.
+libvips_default() {
+  local doc
+  doc=$(ls -d /usr/local/share/doc/picsum-libvips-* 2>/dev/null | head -1)
+  if [[ -n $doc ]]; then
+    python3 -c 'import json, sys; v = json.load(open(sys.argv[1])); print(v["vips"], "with mozjpeg", v.get("mozjpeg", "?"))' "$doc/versions.json"
+  else
+    echo "unknown (scripts/libvips.sh install)"
+  fi
+}
+
 # Machine and versions, for the report.
 describe_machine() {
   local probe
@@ -176,7 +205,7 @@ describe_machine() {
  "memory_gib": $(awk '/MemTotal/ {printf "%.1f", $2 / 1048576}' /proc/meminfo),
  "os": "$(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)",
  "cpu_probe": "$probe",
- "ours": "picsum-rs $(git rev-parse --short HEAD), $(rustc --version | cut -d' ' -f1-2), libvips $(pkg-config --modversion vips) (Debian); ours17: the same on libvips 8.17.3 (sharp's build, scripts/libvips.sh)",
+ "ours": "picsum-rs $(git rev-parse --short HEAD), $(rustc --version | cut -d' ' -f1-2); default build on libvips $(libvips_default) (sharp's prebuilt object, scripts/libvips.sh install); compatibility build on libvips $(pkg-config --modversion vips) (Debian)",
  "sharp": "sharp $(node -p 'require("./bench/peers/sharp/node_modules/sharp").versions.sharp') (libvips $(node -p 'require("./bench/peers/sharp/node_modules/sharp").versions.vips')), Node.js $(node --version)",
  "thumbor": "thumbor $(.tools/thumbor-venv/bin/pip show thumbor | sed -n 's/^Version: //p') (Pillow $(.tools/thumbor-venv/bin/pip show pillow | sed -n 's/^Version: //p')), $(.tools/thumbor-venv/bin/python --version)",
  "nginx": "$(nginx -v 2>&1 | cut -d' ' -f3)",

@@ -5,6 +5,7 @@ paths.py INPUTS_TSV OUT_DIR writes, from a fixed random seed:
   random.sizes, random.ours.unsigned, random.sharp, random.thumbor: 2000 covers of random
       originals at random sizes, width and height each 100..2000;
   crop.*: one fixed 400x300 cover of the largest original;
+  hot.ours.unsigned: one URL no other workload asks for (the hot URL at 16 connections);
   flow: /{w}/{h} for 20 common sizes (the Picsum flow picks the image);
   fit.*: the imgproxy-shaped workload, each ~2 MP copy (`2mp-{file}`, see small_inputs.py)
       fitted inside about 512x512 (488..512, all distinct), JPEG quality 80 (picfit's
@@ -34,6 +35,7 @@ def renders(tsv, out):
         write(f"{out}/{name}.ours.unsigned", [f"/id/{i}/{w}/{h}.jpg" for i, w, h in batch])
         write(f"{out}/{name}.sharp", [f"/{w}x{h}/{files[i]}" for i, w, h in batch])
         write(f"{out}/{name}.thumbor", [f"/unsafe/{w}x{h}/{files[i]}" for i, w, h in batch])
+    write(f"{out}/hot.ours.unsigned", ["/id/2/733/511.jpg"])
     # The floor's share of the random list: where wrk's two threads start (0 and 1/2).
     floor = jobs[:100] + jobs[1000:1100]
     write(f"{out}/random.floor", [f"cover {files[i]} {w} {h}" for i, w, h in floor])

@@ -1,247 +1,325 @@
 #!/usr/bin/env python3
-"""Turns bench/run.sh's results.jsonl and machine.json into the markdown report.
-Usage: report.py RESULTS_JSONL MACHINE_JSON > report.md"""
+"""Turns bench/run.sh's results.jsonl and machine.json (and bench/quality.sh's quality.json,
+when there) into the markdown report. Every measurement was repeated (BENCH_REPEATS): the
+tables give medians over the repeats, and each ratio is taken per repeat (the servers took
+turns within a repeat) then given as its median and spread (min–max).
+Usage: report.py RESULTS_JSONL MACHINE_JSON [QUALITY_JSON] > report.md"""
 import datetime
 import json
+import os
+import statistics
 import sys
+from collections import defaultdict
 
 results = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
 machine = json.load(open(sys.argv[2]))
-runs = {(r["workload"], r["server"]): r for r in results if "result" in r}
-rss = {r["server"]: float(r["rss_mib"]) for r in results if "rss_mib" in r}
+quality = None
+if len(sys.argv) > 3 and os.path.exists(sys.argv[3]):
+    quality = json.load(open(sys.argv[3]))
+runs = defaultdict(dict)  # (workload, server) -> {rep: record}
+rss = defaultdict(list)
 floors = {r["workload"]: r["floor"] for r in results if "floor" in r}
+overloads = [r for r in results if r["workload"] == "9-overload"]
+for r in results:
+    if "result" in r:
+        runs[(r["workload"], r["server"])][r.get("rep", 1)] = r
+    elif "rss_mib" in r:
+        rss[r["server"]].append(float(r["rss_mib"]))
+
+LABELS = {"ours": "ours (imported variants)",
+          "ours-first": "ours, originals only, first render (ladders off)",
+          "ours-orig": "ours, originals only, following renders (ladders made)",
+          "compat-first": "ours, compatibility build (Debian libvips 8.14), first render",
+          "compat-orig": "ours, compatibility build (Debian libvips 8.14), following renders"}
+OURS = ("ours", "ours-first", "ours-orig", "compat-first", "compat-orig")
+PEERS = ("sharp", "thumbor")
+med = statistics.median
+out = []
+p = out.append
+targets = []  # (row, measured, target, met)
 
 
-def get(workload, server):
-    return runs.get((workload, server))
+def label(server):
+    return LABELS.get(server, server)
 
 
 def rps(r):
     return r["result"]["requests"] / (r["result"]["duration_us"] / 1e6)
 
 
+def cpu_ms(r):
+    """Server CPU milliseconds per request during the measured part."""
+    if "cpu_s" not in r or not r["result"]["requests"]:
+        return None
+    return 1000 * float(r["cpu_s"]) / r["result"]["requests"]
+
+
+def dash(x, fmt="{:.1f}"):
+    return "—" if x is None else fmt.format(x)
+
+
 def ms(us):
     return f"{us / 1000:.1f}" if us >= 1000 else f"{us / 1000:.2f}"
 
 
-def row(r, label=None):
-    res = r["result"]
-    bad = res["errors"] + res["non_2xx_3xx"]
-    return (f"| {label or r['server']} | {r['conns']} | {rps(r):,.0f} | {ms(res['p50_us'])} | "
-            f"{ms(res['p99_us'])} | {bad} |")
+def spread(xs, fmt="{:.2f}", suffix=""):
+    xs = [x for x in xs if x is not None]
+    if not xs:
+        return None
+    text = f"**{fmt.format(med(xs))}{suffix}**"
+    return text + (f" ({fmt.format(min(xs))}–{fmt.format(max(xs))})" if len(xs) > 1 else "")
+
+
+def ratios(workload, mine, peer, peer_workload=None):
+    """Per-repeat ratios of req/s, mine over peer."""
+    a, b = runs.get((workload, mine), {}), runs.get((peer_workload or workload, peer), {})
+    return [rps(a[k]) / rps(b[k]) for k in sorted(a) if k in b and rps(b[k])]
+
+
+def cpus(workload, server):
+    return [cpu_ms(r) for r in runs.get((workload, server), {}).values()]
+
+
+def target(name, xs, want, at_least=True, fmt="{:.2f}", suffix="x"):
+    xs = [x for x in xs if x is not None]
+    bound = f"{'≥' if at_least else '≤'} {want}{suffix}"
+    if not xs:
+        targets.append((name, "not measured", bound, None))
+        return
+    m = med(xs)
+    met = m >= want if at_least else m <= want
+    targets.append((name, spread(xs, fmt, suffix), bound, met))
 
 
 HEAD = "| server | conns | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|"
-out = []
-p = out.append
+
+
+def row(workload, server, text=None):
+    reps = list(runs.get((workload, server), {}).values())
+    if not reps:
+        return
+    res = [r["result"] for r in reps]
+    bad = sum(x["errors"] + x["non_2xx_3xx"] for x in res)
+    p(f"| {text or label(server)} | {reps[0]['conns']} | {spread([rps(r) for r in reps], '{:,.0f}')} | "
+      f"{ms(med(x['p50_us'] for x in res))} | {ms(med(x['p99_us'] for x in res))} | {bad} |")
+
+
+def ratio_lines(workload, mines):
+    for mine in mines:
+        parts = [f"{peer} {spread(rs, suffix='x')}" for peer in PEERS
+                 if (rs := ratios(workload, mine, peer))]
+        if parts:
+            p(f"- {label(mine)} / " + ", / ".join(parts))
+    p("")
+
+
+def measured(*workloads):
+    return any(w == k[0] for w in workloads for k in runs) or any(r["workload"] in workloads for r in results)
+
+
+def heading(title, note, *workloads):
+    """The section's title and note; False (and a line saying so) when nothing was measured."""
+    p(f"## {title}\n\n{note}\n")
+    if not measured(*workloads):
+        p("Not measured in this run (BENCH_ONLY).\n")
+        return False
+    return True
+
+
+def render_section(workload, title, note, servers):
+    if not heading(title, note, workload):
+        return
+    p(HEAD)
+    for server in servers:
+        row(workload, server)
+    p("")
+    ratio_lines(workload, [s for s in servers if s in OURS])
+
+
 p(f"# picsum-rs against its peers: {datetime.date.today()}\n")
-p("Produced by `bench/run.sh` (see bench/README.md). One run, one machine, every server on "
-  "127.0.0.1 beside wrk.\n")
+p("Produced by `bench/run.sh` (see bench/README.md). One machine, every server on 127.0.0.1 "
+  "beside the load generator. Each measurement was repeated with the servers taking turns; "
+  "figures are medians over the repeats, ratios are per repeat, given as median (min–max).\n")
 p("## Machine\n")
 for key in ("cpu", "cores", "memory_gib", "os", "cpu_probe", "ours", "sharp", "thumbor",
             "nginx", "wrk", "postgres", "settings"):
     p(f"- **{key}**: {machine[key]}")
 p("")
 
-targets = []
+render_section("1-random", "(1) Uncached renders, random sizes",
+               "2000 covers (resize + centre crop) of the five originals at random sizes, width "
+               "and height each 100..2000 px. Our render cache is off; sharp and thumbor have "
+               "none. \"ours\" reads the smallest pre-sized variant that covers the output (made "
+               "at import). \"originals only\": a store without variants, as uploads are: the "
+               "first render of an original decodes it (ladders off), the renders that follow "
+               "start from its ladder. The compatibility build's rows show what the default "
+               "build (libvips 8.17.3, the fast flavour) bought.", (*OURS, *PEERS))
+render_section("2-crop", "(2) The same 400x300 crop, uncached",
+               "One cover of the 6028x3391 original to 400x300, repeated, render cache off. Ours "
+               "coalesces identical requests in flight, which sharp and thumbor do not.",
+               (*OURS, *PEERS))
+render_section("7-fit", "(7) imgproxy-shaped: ~2 MP photos fitted inside 512x512, JPEG q80",
+               "The five photos at about 2 MP (bench/small_inputs.py), each fitted inside "
+               "488..512 px (125 distinct requests), JPEG quality 80, 2 connections. Ours is "
+               "picfit's `/display?op=fit`. imgproxy's published figures for this shape on "
+               "2 vCPU (other machine, other photos): imgproxy 79.6 req/s, thumbor 51.6.",
+               (*OURS[1:], *PEERS))
+target("Random covers from originals, first render / sharp", ratios("1-random", "ours-first", "sharp"), 1.3)
+target("Random covers from originals, following renders / sharp", ratios("1-random", "ours-orig", "sharp"), 2.0)
+target("imgproxy-shaped fit, first render / sharp", ratios("7-fit", "ours-first", "sharp"), 1.5)
+target("imgproxy-shaped fit, first render: CPU ms per fit", cpus("7-fit", "ours-first"), 10,
+       at_least=False, fmt="{:.1f}", suffix=" ms")
 
-
-LABELS = {"ours-orig": "ours, originals only, following renders (ladders made)",
-          "ours-first": "ours, originals only, first render (ladders off)",
-          "ours17-orig": "ours on libvips 8.17.3, following renders",
-          "ours17-first": "ours on libvips 8.17.3, first render"}
-OURS = ("ours", "ours-first", "ours-orig", "ours17-first", "ours17-orig")
-# The renders from originals, per libvips build: (label suffix, first, following, floor prefix).
-BUILDS = (("", "ours-first", "ours-orig", "floor"),
-          (" on libvips 8.17.3", "ours17-first", "ours17-orig", "floor17"))
-
-
-def cpu_ms(r):
-    """Server CPU milliseconds per request during the measured part."""
-    if r is None or "cpu_s" not in r or not r["result"]["requests"]:
-        return None
-    return 1000 * float(r["cpu_s"]) / r["result"]["requests"]
-
-
-def ratio_line(workload, peer, want, mine="ours"):
-    ours, other = get(workload, mine), get(workload, peer)
-    if not ours or not other or not rps(other):
-        return None
-    x = rps(ours) / rps(other)
-    return x, want, x >= want
-
-
-for workload, title, note in (
-    ("1-random", "(1) Uncached renders, random sizes",
-     "2000 covers (resize + centre crop) of the five originals at random sizes, width and "
-     "height each 100..2000 px, JPEG Q75 progressive. Our render cache is off; sharp and "
-     "thumbor have none (thumbor: no result storage). \"ours\" reads the smallest pre-sized "
-     "variant that covers the output (made at import, as Picsum does). \"originals only\" is the "
-     "same service over a store without variants, as uploads are: its first render of an original "
-     "decodes the original like the peers do (ladders off), the renders that follow start from "
-     "the original's ladder (made after its first render, off the request path)."),
-    ("2-crop", "(2) The same 400x300 crop, uncached",
-     "One cover of the 6028x3391 original to 400x300, repeated, render cache off. Ours "
-     "coalesces identical requests in flight (one render answers every request that arrived "
-     "while it ran), which sharp and thumbor do not: this measures that as much as rendering."),
-):
-    p(f"## {title}\n\n{note}\n\n{HEAD}")
-    for server in (*OURS, "sharp", "thumbor"):
-        if get(workload, server):
-            p(row(get(workload, server), LABELS.get(server)))
-    p("")
-    for mine in OURS:
-        ratios = [f"{peer} **{r[0]:.2f}x**" for peer in ("sharp", "thumbor")
-                  if (r := ratio_line(workload, peer, 0, mine))]
-        if ratios:
-            p(f"- {LABELS.get(mine, mine)} / " + ", / ".join(ratios))
-    p("")
-
-for suffix, first, following, _ in BUILDS:
-    targets.append((f"Random covers from originals >= 1.3x sharp{suffix}: following renders",
-                    ratio_line("1-random", "sharp", 1.3, following)))
-    targets.append(("... first render of an original", ratio_line("1-random", "sharp", 1.3, first)))
-targets.append(("... (with imported variants, for reference)", ratio_line("1-random", "sharp", 1.3)))
-
-p("## (7) imgproxy-shaped: ~2 MP photos fitted inside 512x512, JPEG q80, 2 connections\n")
-p("The five photos scaled to about 2 MP (`2mp-*`, bench/small_inputs.py), each fitted inside "
-  "a box of 488..512 px (125 distinct requests, so nobody coalesces; never enlarged) as JPEG "
-  "quality 80, in turn, at 2 connections on the 2 cores: the "
-  "shape of imgproxy's public benchmark. Ours is picfit's `/display?op=fit`. Published figures "
-  "for that benchmark on 2 vCPU (another machine, other photos, so for scale only): imgproxy "
-  "79.6 req/s, thumbor 51.6.\n")
-p(HEAD)
-for server in (*OURS[1:], "sharp", "thumbor"):
-    if get("7-fit", server):
-        p(row(get("7-fit", server), LABELS.get(server)))
-p("")
-for mine in OURS[1:]:
-    ratios = [f"{peer} **{r[0]:.2f}x**" for peer in ("sharp", "thumbor")
-              if (r := ratio_line("7-fit", peer, 0, mine))]
-    if ratios:
-        p(f"- {LABELS[mine]} / " + ", / ".join(ratios))
-p("")
-for suffix, first, following, _ in BUILDS:
-    targets.append((f"imgproxy-shaped >= 1.3x sharp{suffix}: following renders",
-                    ratio_line("7-fit", "sharp", 1.3, following)))
-    targets.append(("... first render of an original", ratio_line("7-fit", "sharp", 1.3, first)))
-    targets.append((f"imgproxy-shaped >= 1.3x thumbor (measured here){suffix}",
-                    ratio_line("7-fit", "thumbor", 1.3, following)))
-
-p("## Server overhead: CPU per uncached render against the same work in-process\n")
-p("Server CPU (utime + stime of the process over the measured part) per request, against "
-  "`crates/imaging/examples/floor.rs` doing the same renders in one process without HTTP, "
-  "caches or pool (200 of the random covers where wrk's threads start; the 125 fits). "
-  "Ladders off, so both decode the same originals; each libvips build against its own floor.\n")
-p("| workload | libvips | server ms CPU / render | in-process ms CPU / render | ratio |\n"
+heading("Server overhead: CPU per uncached render against the same work in-process",
+        "Server CPU (utime + stime over the measured part) per request, against "
+        "`crates/imaging/examples/floor.rs` doing the same renders in one process without HTTP, "
+        "caches or pool (200 of the random covers where wrk's threads start; the 125 fits), "
+        "once per build. Ladders off, so both decode the same originals.",
+        "floor-random", "floor-fit")
+p("| workload | build | server ms CPU / render | in-process ms CPU / render | ratio |\n"
   "|---|---|---|---|---|")
-for suffix, first, _, prefix in BUILDS:
+for server, prefix, build in (("ours-first", "floor", "default"), ("compat-first", "floor-compat", "compatibility")):
     for workload, floor in (("1-random", "random"), ("7-fit", "fit")):
-        mine, f = cpu_ms(get(workload, first)), floors.get(f"{prefix}-{floor}")
-        if mine is not None and f and f["renders"]:
+        f, mine, overhead = floors.get(f"{prefix}-{floor}"), [c for c in cpus(workload, server) if c], []
+        if f and f["renders"] and mine:
             base_ms = 1000 * f["cpu_s"] / f["renders"]
-            build = suffix.removeprefix(" on libvips ") or "Debian"
-            p(f"| {workload} | {build} | {mine:.1f} | {base_ms:.1f} | {mine / base_ms:.2f} |")
-            targets.append((f"Server CPU per render <= 1.10x in-process ({workload}{suffix})",
-                            (mine / base_ms, 1.10, mine / base_ms <= 1.10)))
+            overhead = [c / base_ms for c in mine]
+            p(f"| {workload} | {build} | {spread(mine, '{:.1f}')} | {base_ms:.1f} | {spread(overhead)} |")
+        if build == "default":
+            target(f"Server CPU per render / in-process floor ({workload})", overhead, 1.10,
+                   at_least=False, suffix="")
 p("")
-p("CPU per request of every server, same measurements:\n")
-p("| workload | " + " | ".join(LABELS.get(s, s) for s in (*OURS, "sharp", "thumbor")) + " |")
-p("|---|" + "---|" * (len(OURS) + 2))
-for workload in ("1-random", "2-crop", "7-fit"):
-    cells = [cpu_ms(get(workload, s)) for s in (*OURS, "sharp", "thumbor")]
-    p(f"| {workload} | " + " | ".join("" if c is None else f"{c:.1f}" for c in cells) + " |")
+p("CPU ms per request of every server (medians):\n")
+servers = (*OURS, *PEERS)
+p("| workload | " + " | ".join(label(s) for s in servers) + " |")
+p("|---|" + "---|" * len(servers))
+for workload in ("1-random", "2-crop", "7-fit", "6-rss"):
+    cells = [[c for c in cpus(workload, s) if c] for s in servers]
+    p(f"| {workload} | " + " | ".join(f"{med(c):.1f}" if c else "" for c in cells) + " |")
 p("")
 
-p("## (3) The same URL again: render cache against a static file\n")
-p("Ours answers the 400x300 crop from its in-memory render cache; nginx serves the same "
-  "bytes from a file (the ceiling for a cached answer).\n")
-p(HEAD)
-for server in ("ours", "nginx"):
-    if get("3-repeat", server):
-        p(row(get("3-repeat", server)))
-r3 = ratio_line("3-repeat", "nginx", 0.85)
-if r3:
-    p(f"\nours / nginx: **{r3[0]:.2f}x**")
-p("")
-targets.append(("Cache hit >= 0.85x nginx static", r3))
-hit = get("3-repeat", "ours")
+if heading("(3) The same URL again: render cache against a static file",
+           "Ours answers the 400x300 crop from its in-memory render cache; nginx serves the "
+           "same bytes from a file (the ceiling for a cached answer). 4 connections.", "3-repeat"):
+    p(HEAD)
+row("3-repeat", "ours")
+row("3-repeat", "nginx")
+hit = ratios("3-repeat", "ours", "nginx")
 if hit:
-    p99 = hit["result"]["p99_us"] / 1000
-    targets.append(("Cache hit p99 < 5 ms at c=4", (p99, 5.0, p99 < 5.0)))
+    p(f"\nours / nginx: {spread(hit, suffix='x')}")
+p("")
+target("Render-cache hit / nginx static file", hit, 1.0)
 
-p("## (4) The Picsum flow: `/{w}/{h}` -> 302 -> image\n")
-p("20 common sizes, random image per request, through nginx as the front door (as an "
-  "ingress would be): the API's redirect, then the image service's answer (render cache "
-  "on, so most images come from it after the first seconds). Latency is per request.\n")
-flow = get("4-flow", "ours")
+if heading("(8) One hot URL at 16 connections",
+           "One Picsum URL no other workload asked for, on a fresh process with the render "
+           "cache on: the first requests coalesce on one render, the rest are cache hits. "
+           "Server CPU per request over the measured part (after the warm-up).", "8-hot"):
+    p(HEAD)
+row("8-hot", "ours")
+hot = cpus("8-hot", "ours")
+if hot:
+    p(f"\nCPU per request: {spread(hot, '{:.3f}', ' ms')}")
+p("")
+target("One hot URL, c=16: CPU ms per request", hot, 0.8, at_least=False, fmt="{:.3f}", suffix=" ms")
+
+heading("(4) The Picsum flow: `/{w}/{h}` -> 302 -> image",
+        "20 common sizes, random image per request, through nginx as the front door: the API's "
+        "redirect, then the image service's answer (render cache on). Latency is per request.",
+        "4-flow")
+flow = list(runs.get(("4-flow", "ours"), {}).values())
 if flow:
-    res = flow["result"]
-    secs = res["duration_us"] / 1e6
-    p("| conns | flows/s | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|")
-    p(f"| {flow['conns']} | {res['flows'] / secs:,.0f} | {res['requests'] / secs:,.0f} | "
-      f"{ms(res['p50_us'])} | {ms(res['p99_us'])} | {res['errors'] + res['non_2xx_3xx']} |")
+    flows = [r["result"]["flows"] / (r["result"]["duration_us"] / 1e6) for r in flow]
+    p("| conns | flows/s | requests/s | p99 ms | errors |\n|---|---|---|---|---|")
+    p(f"| {flow[0]['conns']} | {spread(flows, '{:,.0f}')} | {spread([rps(r) for r in flow], '{:,.0f}')} | "
+      f"{ms(med(r['result']['p99_us'] for r in flow))} | "
+      f"{sum(r['result']['errors'] + r['result']['non_2xx_3xx'] for r in flow)} |")
 p("")
 
-p("## (5) API redirects alone, PostgreSQL catalog\n")
-p("A third each of `/200/300`, `/seed/{seed}/200/300` and `/id/{n}/200/300` (302 to a signed "
-  "URL), against the catalog at 1,000, 100,000 and 1,000,000 rows; nginx's static file at the "
-  "same concurrency for scale.\n")
-p(HEAD)
-ref = get("5-redirect-ref", "nginx")
+if heading("(5) API redirects alone, PostgreSQL catalog",
+           "A third each of `/200/300`, `/seed/{seed}/200/300` and `/id/{n}/200/300` (302 to a "
+           "signed URL), catalog at 1,000, 100,000 and 1,000,000 rows; nginx's static file at "
+           "the same concurrency for scale (its repeats paired with each row count's).",
+           "5-redirect-1000"):
+    p(HEAD)
 for rows in (1000, 100000, 1000000):
-    r = get(f"5-redirect-{rows}", "ours")
-    if r:
-        p(row(r, f"ours, {rows:,} rows"))
-if ref:
-    p(row(ref, "nginx static"))
-small = get("5-redirect-1000", "ours")
-if small and ref:
-    for rows in (1000, 100000, 1000000):
-        r = get(f"5-redirect-{rows}", "ours")
-        if r:
-            x = rps(r) / rps(ref)
-            targets.append((f"API redirect >= 0.85x nginx ({rows:,} rows)", (x, 0.85, x >= 0.85)))
-    large = get("5-redirect-1000000", "ours")
-    if large:
-        flat = rps(large) / rps(small)
-        p(f"\n1M / 1k rows: **{flat:.2f}**")
-        targets.append(("API cost flat 1k -> 1M rows (1M/1k >= 0.95)", (flat, 0.95, flat >= 0.95)))
+    row(f"5-redirect-{rows}", "ours", f"ours, {rows:,} rows")
+row("5-redirect-ref", "nginx", "nginx static")
+p("")
+for rows in (1000, 100000, 1000000):
+    x = ratios(f"5-redirect-{rows}", "ours", "nginx", "5-redirect-ref")
+    if x:
+        p(f"- {rows:,} rows / nginx: {spread(x, suffix='x')}")
+    target(f"API redirect / nginx ({rows:,} rows)", x, 1.0)
+flat = ratios("5-redirect-1000000", "ours", "ours", "5-redirect-1000")
+if flat:
+    p(f"- 1M / 1k rows: {spread(flat)}")
+target("API redirect, 1M rows / 1k rows", flat, 0.95, suffix="")
 p("")
 
-p("## (6) Peak memory at 16 connections\n")
-p("Workload (1) at 16 connections on freshly started servers, default settings (ours with its "
-  "caches on: 256 MiB source and 64 MiB render budgets). Peak resident set of the process "
-  "tree, sampled every 50 ms (and VmHWM for single processes).\n")
-p("| server | peak RSS MiB | req/s | p99 ms | errors |\n|---|---|---|---|---|")
-for server in (*OURS, "sharp", "thumbor"):
-    r = get("6-rss", server)
-    if r:
-        res = r["result"]
-        p(f"| {LABELS.get(server, server)} | {rss.get(server, '?')} | {rps(r):,.0f} | {ms(res['p99_us'])} | "
-          f"{res['errors'] + res['non_2xx_3xx']} |")
-if "ours" in rss:
-    limit = 200.0  # MiB (issue 13)
-    for mine in OURS[1:]:
-        if mine in rss:
-            targets.append((f"Peak RSS <= 200 MiB at c=16, {LABELS.get(mine, mine)}",
-                            (rss[mine], limit, rss[mine] <= limit)))
+if heading("(6) Peak memory at 16 connections",
+           "Workload (1) at 16 connections on freshly started servers, default settings (ours "
+           "with its caches on). Peak resident set of the process tree, sampled every 50 ms.",
+           "6-rss"):
+    p("| server | peak RSS MiB | req/s | p99 ms | errors |\n|---|---|---|---|---|")
+for server in servers:
+    reps = list(runs.get(("6-rss", server), {}).values())
+    if reps and rss.get(server):
+        p(f"| {label(server)} | {spread(rss[server], '{:.0f}')} | {med(rps(r) for r in reps):,.0f} | "
+          f"{ms(med(r['result']['p99_us'] for r in reps))} | "
+          f"{sum(r['result']['errors'] + r['result']['non_2xx_3xx'] for r in reps)} |")
+p("")
+for server in ("ours-first", "ours-orig"):
+    target(f"Peak RSS at c=16, {label(server)}", rss.get(server, []), 200, at_least=False,
+           fmt="{:.0f}", suffix=" MiB")
+
+heading("(9) Overload at 4x saturation",
+        "Ours with its render cache off on the random covers (imported variants): the saturation "
+  "rate is wrk's at 8 connections; the unloaded latency is one request at a time; then "
+  "`bench/overload.py` offers four times the saturation rate, open loop (arrivals do not wait "
+  "for answers; latency counted from each request's scheduled time), up to 512 connections. "
+        "Admitted = 200; refusals = 429/503, which must carry Retry-After.", "9-overload")
+if overloads:
+    p("| saturation req/s | unloaded p99 ms | offered req/s | admitted req/s | admitted p99 ms | "
+      "admitted p99 / unloaded | refused | refused p99 ms | without Retry-After | statuses |")
+    p("|---|---|---|---|---|---|---|---|---|---|")
+    for r in overloads:
+        u, o = r["unloaded"], r["overload"]
+        refused = sum(v for k, v in o["statuses"].items() if k in ("429", "503"))
+        rel = (o["admitted_p99_ms"] / u["admitted_p99_ms"]) if o["admitted_p99_ms"] and u["admitted_p99_ms"] else None
+        p(f"| {r['saturation_rps']:.1f} | {u['admitted_p99_ms'] or 0:.0f} | {o['offered_rps']:.1f} | "
+          f"{o['admitted_rps']:.1f} | {o['admitted_p99_ms'] or 0:.0f} | {rel or 0:.2f} | {refused} | "
+          f"{dash(o['refused_p99_ms'])} | "
+          f"{o['refused_without_retry_after']} | {o['statuses']} |")
+    p("")
+rels = [r["overload"]["admitted_p99_ms"] / r["unloaded"]["admitted_p99_ms"] for r in overloads
+        if r["overload"]["admitted_p99_ms"] and r["unloaded"]["admitted_p99_ms"]]
+target("Overload at 4x saturation: admitted p99 / unloaded p99", rels, 2.0, at_least=False, suffix="x")
+target("Overload at 4x saturation: refusals' p99", [r["overload"]["refused_p99_ms"] for r in overloads],
+       5, at_least=False, fmt="{:.1f}", suffix=" ms")
+target("Overload: refusals without Retry-After", [r["overload"]["refused_without_retry_after"] for r in overloads
+                                                 if r["overload"]["refused_p99_ms"] is not None],
+       0, at_least=False, fmt="{:.0f}", suffix="")
+
+p("## Quality per byte (SSIMULACRA2)\n")
+p("`bench/quality.sh`: the five originals at five sizes; reference = cover and centre crop "
+  "downscaled in linear light (libvips thumbnail, `linear`), PNG; ours = the default build's "
+  "Picsum render; sharp = `.resize(w, h, {fit: 'cover'}).jpeg()` (its defaults: q80, baseline, "
+  "4:2:0), with q 50..95 sweeps, libjpeg-turbo and mozjpeg. \"Bytes at equal score\": sharp's "
+  "sweep interpolated at our score; the row's value is the median over all cases.\n")
+if quality:
+    out.extend(quality["tables"])
+    p(f"\nOver {quality['cases']} cases: median {quality['median']:.3f}, geometric mean "
+      f"{quality['geomean']:.3f}, {quality['min']:.3f}–{quality['max']:.3f}, "
+      f"{quality['off_sweep']} outside sharp's sweep; / sharp with mozjpeg: median "
+      f"{quality['moz_median']:.3f}.")
+    target("JPEG bytes at equal SSIMULACRA2 / sharp's", [quality["median"]], 0.90, at_least=False, fmt="{:.3f}", suffix="x")
+else:
+    target("JPEG bytes at equal SSIMULACRA2 / sharp's", [], 0.90, at_least=False)
 p("")
 
-p("## CPU per request (for docs/capacity.md)\n")
-p("Server CPU (utime + stime of the process tree over the measured part) per request; the "
-  "cores one busy core serves per second is 1000 / that.\n")
-p("| workload | server | ms CPU / request | requests / core-second |\n|---|---|---|---|")
-for (workload, server), r in sorted(runs.items()):
-    c = cpu_ms(r)
-    # The flow's CPU is two processes' (API and image service); only the API's is counted.
-    if c and workload != "4-flow":
-        p(f"| {workload} | {LABELS.get(server, server)} | {c:.3f} | {1000 / c:,.0f} |")
-p("")
-
-p("## Targets\n")
-p("| target | measured | met |\n|---|---|---|")
-for name, t in targets:
-    if t:
-        p(f"| {name} | {t[0]:.2f} (want {t[1]:.2f}) | {'yes' if t[2] else '**no**'} |")
+p("## Targets (issue 23)\n")
+p("Medians over the repeats, with the spread (min–max) in brackets.\n")
+p("| row | measured | target | met |\n|---|---|---|---|")
+for name, measured, want, met in targets:
+    p(f"| {name} | {measured} | {want} | {'—' if met is None else 'met' if met else '**not met**'} |")
 print("\n".join(out))
