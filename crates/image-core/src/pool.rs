@@ -134,13 +134,16 @@ impl Shared {
             // Hand the render's buffers back to the system when they have grown.
             picsum_imaging::trim_memory();
             let spent = picsum_imaging::thread_cpu_time().saturating_sub(before);
-            // Encoders with threads of their own (AV1's) work off this thread's clock: at
-            // least half the estimate is charged, which the cost model keeps under the
-            // real cost (its estimates are within 2x of it).
+            // libvips computes pixels on threads of its own (one per operation here), and
+            // AV1's encoder on more: most of a render is off this thread's clock (about a
+            // quarter of it is on it, measured with bench/quality.sh). At least half the
+            // estimate is charged; the cost model keeps its estimates within 2x of the whole
+            // process's CPU, so a charge is at least a quarter of the real cost, and an
+            // ordinary client is never charged more than its renders cost.
             let estimated = Duration::from_micros(estimate);
             let charged = spent.max(estimated / 2);
             self.shares.charge(&client, charged, Instant::now());
-            metrics::histogram!("picsum_render_cpu_seconds").record(spent.as_secs_f64());
+            metrics::histogram!("picsum_render_cpu_seconds").record(charged.as_secs_f64());
             let actual = u64::try_from(charged.as_micros()).unwrap_or(u64::MAX);
             self.lock().done(&client, estimate, actual);
             // The client may have a job that waited for its share of workers.

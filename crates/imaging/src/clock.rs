@@ -1,6 +1,7 @@
-//! The CPU time the calling thread has used: what a render really cost, measured on the
-//! worker thread that ran it (libvips runs one thread per operation here, so a render's
-//! work is on its worker's clock).
+//! The CPU time the calling thread has used. For a render that is a floor, not the whole:
+//! libvips computes pixels on worker threads of its own (one per operation here), so most
+//! of a render's CPU is on their clocks; the pool charges the cost model's estimate when it
+//! is more.
 
 use std::time::Duration;
 

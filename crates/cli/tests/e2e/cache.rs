@@ -55,7 +55,7 @@ async fn replicas_share_renders_through_redis() {
     let a = gallery.image_service_with(1, 16, redis_env(&server));
     let b = gallery.image_service_with(1, 16, redis_env(&server));
     let http = client();
-    let want = std::fs::read(fixture("api/width_height_linux.jpg")).unwrap();
+    let want = photo_1_200x120_jpg();
 
     let res = http
         .get(signed(&a.base, "/id/1/200/120.jpg"))
@@ -110,7 +110,7 @@ async fn replicas_share_renders_through_a_tls_redis() {
     let b = gallery.image_service_with(1, 16, env(&ca));
     let wrong = gallery.image_service_with(1, 16, env(&stranger));
     let http = client();
-    let want = std::fs::read(fixture("api/width_height_linux.jpg")).unwrap();
+    let want = photo_1_200x120_jpg();
     let photo = |base: &str| signed(base, "/id/1/200/120.jpg");
     assert!(get_bytes(&http, &photo(&a.base)).await[..] == want[..]);
     let mut probe = RedisSettings {

@@ -1,13 +1,16 @@
-//! The redirect-and-sign flow end to end, with Picsum's exact bytes.
+//! The redirect-and-sign flow end to end, with exact bytes: Lorem Picsum's own on the
+//! compatibility build, and on the default build the same render done here in-process
+//! (the service must pick the same source and render it the same way).
 
 use super::*;
-use picsum_imaging::{Limits, RenderTask};
+use picsum_imaging::{Flavour, Limits, RenderTask};
 use picsum_url::format::Format;
 
 /// What the image service is expected to answer for one case.
 enum Want {
-    /// Picsum's own fixture: rendered from the 500-px variant, as Picsum does.
-    Fixture(&'static str),
+    /// Picsum's own fixture, rendered from the 500-px variant as Picsum does (with this
+    /// blur and grey).
+    Fixture(&'static str, Option<f64>, bool),
     /// Our pipeline's render of the original: the 500-px variant (500x333) is smaller than
     /// the output, and we do not enlarge it as Picsum does (a deliberate difference).
     FromOriginal,
@@ -22,28 +25,28 @@ async fn api_redirects_render_picsum_fixtures_byte_for_byte() {
     let cases = [
         (
             "/id/1/200/120",
-            Want::Fixture("api/width_height_linux"),
+            Want::Fixture("api/width_height_linux", None, false),
             200,
             120,
             3,
         ),
         (
             "/id/1/200/200?blur=5&grayscale",
-            Want::Fixture("api/all_linux"),
+            Want::Fixture("api/all_linux", Some(5.0), true),
             200,
             200,
             1,
         ),
         (
             "/id/1/200/200?blur",
-            Want::Fixture("api/blur_linux"),
+            Want::Fixture("api/blur_linux", Some(5.0), false),
             200,
             200,
             3,
         ),
         (
             "/id/1/200?grayscale",
-            Want::Fixture("api/grayscale_linux"),
+            Want::Fixture("api/grayscale_linux", None, true),
             200,
             200,
             1,
@@ -84,8 +87,13 @@ async fn api_redirects_render_picsum_fixtures_byte_for_byte() {
             );
             let body = res.bytes().await.unwrap();
             let want = match source {
-                Want::Fixture(name) => std::fs::read(fixture(&format!("{name}.{ext}"))).unwrap(),
-                Want::FromOriginal => render_original(w, h, ext),
+                Want::Fixture(name, _, _) if Flavour::built() == Flavour::Lorem => {
+                    std::fs::read(fixture(&format!("{name}.{ext}"))).unwrap()
+                }
+                Want::Fixture(_, blur, gray) => {
+                    render_file("file/1_500.jpg", (w, h), blur, gray, ext)
+                }
+                Want::FromOriginal => render_file("file/1.jpg", (w, h), None, false, ext),
             };
             assert!(
                 body[..] == want[..],
@@ -106,14 +114,20 @@ async fn api_redirects_render_picsum_fixtures_byte_for_byte() {
     }
 }
 
-/// Our pipeline's render of fixture photo 1's original at `w`x`h`.
-fn render_original(w: u32, h: u32, ext: &str) -> Vec<u8> {
+/// This build's render of a fixture file of photo 1 at `w`x`h`.
+pub(crate) fn render_file(
+    file: &str,
+    (w, h): (u32, u32),
+    blur: Option<f64>,
+    grayscale: bool,
+    ext: &str,
+) -> Vec<u8> {
     picsum_imaging::init().unwrap();
     let task = RenderTask {
         width: w,
         height: h,
-        blur: None,
-        grayscale: false,
+        blur,
+        grayscale,
         comment: Some("Picsum ID: 1".into()),
         format: if ext == "jpg" {
             Format::Jpeg
@@ -121,8 +135,8 @@ fn render_original(w: u32, h: u32, ext: &str) -> Vec<u8> {
             Format::Webp
         },
     };
-    let original = std::fs::read(fixture("file/1.jpg")).unwrap();
-    picsum_imaging::render(&original, &task, Limits::default()).unwrap()
+    let source = std::fs::read(fixture(file)).unwrap();
+    picsum_imaging::render(&source, &task, Limits::default()).unwrap()
 }
 
 #[tokio::test]

@@ -230,6 +230,16 @@ pub fn fixture(rel: &str) -> PathBuf {
         .join(rel)
 }
 
+/// What the image service answers for `/id/1/200/120.jpg` over the fixture gallery: Lorem
+/// Picsum's own bytes on the compatibility build, this build's render of the 500-px variant
+/// otherwise.
+pub fn photo_1_200x120_jpg() -> Vec<u8> {
+    if picsum_imaging::Flavour::built() == picsum_imaging::Flavour::Lorem {
+        return std::fs::read(fixture("api/width_height_linux.jpg")).unwrap();
+    }
+    images::render_file("file/1_500.jpg", (200, 120), None, false, "jpg")
+}
+
 /// The body of a GET, as text.
 pub async fn get_text(http: &reqwest::Client, url: &str) -> String {
     http.get(url).send().await.unwrap().text().await.unwrap()

@@ -77,7 +77,7 @@ async fn serves_and_survives_an_outage(images: &Service, store: &mut impl Outage
 
     let res = get("/id/1/200/120.jpg").await;
     assert_eq!(res.status(), 200);
-    let want = std::fs::read(fixture("api/width_height_linux.jpg")).unwrap();
+    let want = photo_1_200x120_jpg();
     assert!(
         res.bytes().await.unwrap()[..] == want[..],
         "bytes differ from the fixture"
