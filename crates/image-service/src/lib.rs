@@ -66,7 +66,14 @@ pub async fn serve(
         shutdown,
         std::time::Duration::from_millis(config.shutdown_delay_ms),
     );
-    tracing::info!(listen = %listener.local_addr()?, metrics = %ops.local_addr()?, vips = %picsum_imaging::version(), "image service started");
+    tracing::info!(
+        listen = %listener.local_addr()?,
+        metrics = %ops.local_addr()?,
+        vips = %picsum_imaging::version(),
+        libvips_build = picsum_imaging::LIBVIPS_BUILD,
+        render = picsum_imaging::Flavour::built().output_tag(),
+        "image service started"
+    );
     let served = picsum_web::server::serve_with_ops(
         listener,
         router(state),
