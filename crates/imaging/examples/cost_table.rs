@@ -16,24 +16,6 @@ use picsum_imaging::model::{
 use picsum_imaging::ops::{Axis, Turn};
 use picsum_imaging::{Limits, RenderTask};
 
-/// CPU time of the whole process, every thread (libheif's encoder threads included).
-#[expect(unsafe_code, reason = "libc's clock_gettime")]
-fn process_cpu() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant libc knows.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &raw mut ts) };
-    if rc != 0 {
-        return Duration::ZERO;
-    }
-    Duration::new(
-        u64::try_from(ts.tv_sec).unwrap_or(0),
-        u32::try_from(ts.tv_nsec).unwrap_or(0),
-    )
-}
-
 /// A line of `/proc/self/status`, in bytes.
 fn status_kib(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -278,7 +260,7 @@ fn measure(source: &[u8], work: &Work) -> (Duration, u64) {
     release_free_memory();
     let resting = status_kib("VmRSS:");
     reset_peak();
-    let before = process_cpu();
+    let before = picsum_imaging::process_cpu_time();
     let limits = Limits {
         max_work_pixels: u64::MAX,
         max_inflight_pixels: u64::MAX,
@@ -291,7 +273,7 @@ fn measure(source: &[u8], work: &Work) -> (Duration, u64) {
     if let Err(e) = ok {
         eprintln!("render failed: {e}");
     }
-    let cpu = process_cpu().saturating_sub(before);
+    let cpu = picsum_imaging::process_cpu_time().saturating_sub(before);
     (cpu, status_kib("VmHWM:").saturating_sub(resting))
 }
 

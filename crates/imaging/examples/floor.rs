@@ -17,18 +17,6 @@ use std::collections::HashMap;
 use picsum_imaging::model::{Fit, Format, Op, Output, Pipeline, Rounding, Size};
 use picsum_imaging::{Limits, RenderTask};
 
-/// CPU seconds of the whole process (every thread), from `/proc/self/stat` (utime and
-/// stime, in the kernel's 100 Hz ticks).
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<f64> = after_name
-        .split_whitespace()
-        .map(|f| f.parse().unwrap_or(0.0))
-        .collect();
-    (fields.get(11).unwrap_or(&0.0) + fields.get(12).unwrap_or(&0.0)) / 100.0
-}
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let (dir, list) = (&args[1], std::fs::read_to_string(&args[2])?);
@@ -43,7 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             sources.insert(job[1], std::fs::read(format!("{dir}/{}", job[1]))?);
         }
     }
-    let start = cpu_seconds();
+    let start = picsum_imaging::process_cpu_time();
     for job in &jobs {
         let source = &sources[job[1]];
         let (w, h): (u32, u32) = (job[2].parse()?, job[3].parse()?);
@@ -77,7 +65,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         assert!(!bytes.is_empty());
         picsum_imaging::trim_memory();
     }
-    let cpu = cpu_seconds() - start;
+    let cpu = picsum_imaging::process_cpu_time()
+        .saturating_sub(start)
+        .as_secs_f64();
     println!("{{\"renders\": {}, \"cpu_s\": {cpu:.3}}}", jobs.len());
     Ok(())
 }

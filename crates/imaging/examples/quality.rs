@@ -19,7 +19,7 @@
 use std::path::Path;
 
 use picsum_imaging::model::Format;
-use picsum_imaging::{Limits, RenderTask, thread_cpu_time};
+use picsum_imaging::{Limits, RenderTask, process_cpu_time, thread_cpu_time};
 use rs_vips::VipsImage;
 use rs_vips::enums::Interesting;
 use rs_vips::voption::{Setter, VOption};
@@ -35,17 +35,8 @@ fn reference(source: &[u8], (w, h): (i32, i32), path: &str) -> Result<(), String
     image.pngsave(path).map_err(|e| format!("pngsave: {e}"))
 }
 
-/// CPU milliseconds of the whole process so far, every thread (`getrusage`, microseconds).
-#[expect(unsafe_code, reason = "libc's getrusage")]
-fn process_cpu_ms() -> f64 {
-    // SAFETY: an all-zero rusage is a valid value of the plain C struct getrusage fills.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `usage` is a valid, writable rusage; RUSAGE_SELF is a constant libc knows.
-    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &raw mut usage) } != 0 {
-        return 0.0;
-    }
-    let ms = |t: libc::timeval| t.tv_sec as f64 * 1000.0 + t.tv_usec as f64 / 1000.0;
-    ms(usage.ru_utime) + ms(usage.ru_stime)
+fn ms(d: std::time::Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
 }
 
 /// This build's Picsum render of `source` at `w` x `h`, and its CPU milliseconds (the
@@ -62,13 +53,13 @@ fn ours(
         comment: Some("Picsum ID: 0".into()),
         format: Format::Jpeg,
     };
-    let (start, process) = (thread_cpu_time(), process_cpu_ms());
+    let (start, process) = (thread_cpu_time(), process_cpu_time());
     let bytes = picsum_imaging::render(source, &task, Limits::default())?;
     let cpu = thread_cpu_time().saturating_sub(start);
     Ok((
         bytes,
-        process_cpu_ms() - process,
-        cpu.as_secs_f64() * 1000.0,
+        ms(process_cpu_time().saturating_sub(process)),
+        ms(cpu),
     ))
 }
 

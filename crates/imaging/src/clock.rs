@@ -7,14 +7,25 @@ use std::time::Duration;
 
 /// CPU time used by the calling thread so far (zero if the clock cannot be read).
 #[must_use]
-#[expect(unsafe_code, reason = "libc's clock_gettime")]
 pub fn thread_cpu_time() -> Duration {
+    clock(libc::CLOCK_THREAD_CPUTIME_ID)
+}
+
+/// CPU time used by the whole process so far, every thread (libvips' workers and the
+/// encoders' own threads included): what benchmarks compare with other servers.
+#[must_use]
+pub fn process_cpu_time() -> Duration {
+    clock(libc::CLOCK_PROCESS_CPUTIME_ID)
+}
+
+#[expect(unsafe_code, reason = "libc's clock_gettime")]
+fn clock(id: libc::clockid_t) -> Duration {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
     // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant libc knows.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &raw mut ts) };
+    let rc = unsafe { libc::clock_gettime(id, &raw mut ts) };
     if rc != 0 {
         return Duration::ZERO;
     }

@@ -43,7 +43,7 @@ mod vips;
 
 pub use bounds::{MAX_SIDE, Reservation, reserve};
 pub use cancel::cancellable;
-pub use clock::thread_cpu_time;
+pub use clock::{process_cpu_time, thread_cpu_time};
 pub use error::ImagingError;
 pub use jpeg::jpeg_dimensions;
 pub use picsum::{Flavour, RenderTask, fit_within, render, render_as};
