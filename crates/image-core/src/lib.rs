@@ -25,6 +25,7 @@ pub mod remote;
 pub mod render;
 pub mod respond;
 pub mod shares;
+pub mod shed;
 pub mod source;
 pub mod upload;
 pub mod write_quota;

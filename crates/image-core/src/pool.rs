@@ -4,7 +4,8 @@
 //! to [`RenderPool::run_as`], which queues it in the client's line of a fair queue
 //! ([`crate::queue`]) feeding `workers` long-lived threads. A full queue is refused at once
 //! ([`PoolError::Overloaded`], 503) and a client's full line or used-up CPU share
-//! ([`crate::shares`]) too ([`PoolError::OverShare`], 429), instead of growing. Each job's
+//! ([`crate::shares`]) too ([`PoolError::OverShare`], 429), instead of growing; so is any
+//! job while the queue sheds a standing backlog ([`crate::shed`], 503). Each job's
 //! real cost, its worker thread's CPU time, is charged to its client. A job whose requester
 //! went away while it was queued is skipped; one that is running when its requester goes
 //! away (client gone, deadline passed) is stopped by libvips' kill flag. Dedicated threads
@@ -19,9 +20,16 @@ use tokio::sync::oneshot;
 use crate::client::{self, ClientId};
 use crate::queue::{FairQueue, Lanes, Refusal};
 use crate::shares::{CpuShares, ShareSettings};
+use crate::shed::Shedder;
 
 /// A queued job; `Some(wait)` when its client's share ran out while it waited.
 type Job = Box<dyn FnOnce(Option<Duration>) + Send>;
+
+/// A job and when it was queued.
+type Queued = (Instant, Job);
+
+/// The queueing delay [`PoolSettings::new`] sheds at, sustained.
+pub const DEFAULT_TARGET_WAIT: Duration = Duration::from_millis(250);
 
 /// The estimated cost of work queued without one (a decode check, a ladder's copy).
 pub const DEFAULT_COST: Duration = Duration::from_millis(20);
@@ -29,7 +37,7 @@ pub const DEFAULT_COST: Duration = Duration::from_millis(20);
 /// Why a job did not run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum PoolError {
-    /// Every worker is busy and the queue is full.
+    /// Every worker is busy and the queue is full, or shedding a standing backlog.
     #[error("render queue is full")]
     Overloaded,
     /// This client's share of the pool is used up: its line is full, or its CPU budget
@@ -54,6 +62,9 @@ pub struct PoolSettings {
     pub queue_per_client: usize,
     /// Each client's CPU budget.
     pub shares: ShareSettings,
+    /// The queueing delay above which, sustained, new work is refused ([`crate::shed`]);
+    /// `None`: only the places bound the queue.
+    pub target_wait: Option<Duration>,
 }
 
 impl PoolSettings {
@@ -67,6 +78,7 @@ impl PoolSettings {
             workers_per_client: (workers / 2).max(1),
             queue_per_client: (queue_size / 4).max(1),
             shares: ShareSettings::default(),
+            target_wait: Some(DEFAULT_TARGET_WAIT),
         }
     }
 }
@@ -80,7 +92,9 @@ pub struct RenderPool {
 }
 
 struct Shared {
-    queue: Mutex<FairQueue<Job>>,
+    queue: Mutex<FairQueue<Queued>>,
+    /// Locked only with `queue` held.
+    shed: Mutex<Shedder>,
     ready: Condvar,
     stopped: AtomicBool,
     shares: CpuShares,
@@ -100,8 +114,12 @@ impl Drop for Owner {
 pub const QUEUE_GAUGE: &str = "image_processor_queue_size";
 
 impl Shared {
-    fn lock(&self) -> MutexGuard<'_, FairQueue<Job>> {
+    fn lock(&self) -> MutexGuard<'_, FairQueue<Queued>> {
         self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn shedder(&self) -> MutexGuard<'_, Shedder> {
+        self.shed.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The next job, waiting for one; `None` once the pool stops.
@@ -111,9 +129,11 @@ impl Shared {
             if self.stopped.load(Ordering::Acquire) {
                 return None;
             }
-            if let Some(next) = queue.pop() {
+            if let Some((client, estimate, (queued, job))) = queue.pop() {
                 metrics::gauge!(QUEUE_GAUGE).set(queue.waiting() as f64);
-                return Some(next);
+                self.shedder()
+                    .observe(queued, Instant::now(), queue.waiting());
+                return Some((client, estimate, job));
             }
             queue.idle += 1;
             queue = self
@@ -164,6 +184,7 @@ impl RenderPool {
                 per_client: settings.queue_per_client,
                 workers_per_client: settings.workers_per_client,
             })),
+            shed: Mutex::new(Shedder::new(settings.target_wait)),
             ready: Condvar::new(),
             stopped: AtomicBool::new(false),
             shares: CpuShares::new(settings.shares),
@@ -245,7 +266,11 @@ impl RenderPool {
         let estimate = u64::try_from(cost.as_micros()).unwrap_or(u64::MAX);
         {
             let mut queue = self.shared.lock();
-            match queue.push(client, estimate, job) {
+            if queue.idle == 0 && !self.shared.shedder().admits() {
+                metrics::counter!("picsum_queue_shed_total").increment(1);
+                return Err(PoolError::Overloaded);
+            }
+            match queue.push(client, estimate, (Instant::now(), job)) {
                 Ok(()) => metrics::gauge!(QUEUE_GAUGE).set(queue.waiting() as f64),
                 Err((Refusal::Full, _)) => return Err(PoolError::Overloaded),
                 Err((Refusal::ClientFull, _)) => {
@@ -327,6 +352,49 @@ mod tests {
         gate.wait();
         busy.await.unwrap().unwrap();
         assert_eq!(queued.await.unwrap(), Ok(7));
+    }
+
+    #[tokio::test]
+    async fn a_standing_backlog_is_shed_until_it_drains() {
+        let mut settings = PoolSettings::new(1, 16);
+        settings.target_wait = Some(Duration::from_millis(20));
+        let pool = RenderPool::new(settings).unwrap();
+        let gate = Arc::new(Barrier::new(2));
+        let started = Arc::new(AtomicBool::new(false));
+        let busy = tokio::spawn({
+            let (pool, gate, started) = (pool.clone(), Arc::clone(&gate), Arc::clone(&started));
+            async move {
+                pool.run(move || {
+                    started.store(true, Ordering::SeqCst);
+                    gate.wait();
+                })
+                .await
+            }
+        });
+        wait_until(|| started.load(Ordering::SeqCst)).await;
+        // Three 40 ms jobs, from three clients, wait 60 ms behind the busy worker.
+        let jobs: Vec<_> = (1..=3)
+            .map(|n| {
+                let pool = pool.clone();
+                tokio::spawn(client::scope(ip(n), async move {
+                    pool.run(|| std::thread::sleep(Duration::from_millis(40)))
+                        .await
+                }))
+            })
+            .collect();
+        wait_until(|| pool.queued() == 3).await;
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        gate.wait();
+        // The second leaves 40 ms after the first, both having waited over 20 ms: shedding.
+        wait_until(|| pool.queued() == 1).await;
+        let shed = client::scope(ip(9), pool.run(|| 1)).await;
+        assert_eq!(shed, Err(PoolError::Overloaded));
+        for job in jobs {
+            job.await.unwrap().unwrap();
+        }
+        busy.await.unwrap().unwrap();
+        // The queue drained: admitted again.
+        assert_eq!(client::scope(ip(9), pool.run(|| 2)).await, Ok(2));
     }
 
     #[tokio::test]

@@ -31,6 +31,12 @@ pub struct FairConfig {
     /// Renders one client may have waiting (429 past it). 0: a quarter of `IMAGE_QUEUE_SIZE`.
     #[arg(long, env = "IMAGE_CLIENT_QUEUE", default_value_t = 0)]
     pub client_queue: usize,
+    /// Queueing delay, in milliseconds, above which (sustained for as long) the render queue
+    /// refuses new work with 503 and Retry-After until the backlog drains, so admitted
+    /// requests keep their unloaded latency under overload. Bursts that drain are never
+    /// refused. 0: only `IMAGE_QUEUE_SIZE` bounds the queue.
+    #[arg(long, env = "IMAGE_QUEUE_TARGET_WAIT_MS", default_value_t = 250)]
+    pub queue_target_wait_ms: u64,
     /// Most CPU one request is estimated to cost, in milliseconds (400 above): Picsum's
     /// dearest answer, a 5000×5000 WebP with blur, is about 5,000.
     #[arg(long, env = "IMAGE_MAX_REQUEST_CPU_MS", default_value_t = 20_000)]
@@ -121,6 +127,8 @@ impl FairConfig {
         if self.client_queue > 0 {
             pool.queue_per_client = self.client_queue;
         }
+        pool.target_wait =
+            Some(Duration::from_millis(self.queue_target_wait_ms)).filter(|t| !t.is_zero());
         pool.shares = ShareSettings {
             cpu: Duration::from_secs(self.client_cpu_seconds),
             window: Duration::from_secs(self.client_cpu_window_seconds),
@@ -169,14 +177,17 @@ mod tests {
 
     #[test]
     fn defaults_give_a_client_half_the_workers_and_a_quarter_of_the_queue() {
-        let config = ImageConfig::from_env().unwrap();
-        let pool = config.fair.pool_settings(config.workers, config.queue_size);
+        let defaults = ImageConfig::from_env().unwrap();
+        let pool = defaults.fair.pool_settings(defaults.workers, defaults.queue_size);
         assert_eq!(
             pool.workers_per_client,
-            usize::from(config.workers / 2).max(1)
+            usize::from(defaults.workers / 2).max(1)
         );
-        assert_eq!(pool.queue_per_client, config.queue_size / 4);
+        assert_eq!(pool.queue_per_client, defaults.queue_size / 4);
         assert_eq!(pool.shares.cpu, Duration::from_secs(30));
+        assert_eq!(pool.target_wait, Some(Duration::from_millis(250)));
+        let off = config(&[("IMAGE_QUEUE_TARGET_WAIT_MS", "0")]);
+        assert_eq!(off.fair.pool_settings(2, 8).target_wait, None);
     }
 
     fn config(pairs: &[(&str, &str)]) -> ImageConfig {
