@@ -10,7 +10,7 @@ use std::path::PathBuf;
     name = "picsum-api",
     version,
     about = "The Lorem Picsum API: redirects to signed image URLs",
-    after_help = "Settings may also come from a file of KEY=value lines named like the variables above:\n--config FILE or PICSUM_CONFIG_FILE. Flags override the environment, which overrides the file."
+    after_help = "Settings may also come from a file of KEY=value lines named like the variables above:\n--config FILE or PICSUM_CONFIG_FILE. Flags override the environment, which overrides the file.\nAny setting NAME may also be given as NAME_FILE=path: the value is that file's contents (mounted secrets)."
 )]
 pub struct ApiConfig {
     /// Public listener (host:port).

@@ -7,8 +7,14 @@ use picsum_api::ApiConfig;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+fn main() -> anyhow::Result<()> {
+    // Before the runtime's threads: it rewrites the environment.
+    picsum_web::config::export_secret_files::<ApiConfig>(&[]).unwrap_or_else(|e| e.exit());
+    run()
+}
+
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn run() -> anyhow::Result<()> {
     picsum_web::server::install_crypto_provider();
     let config: ApiConfig = picsum_web::config::load("PICSUM").unwrap_or_else(|e| e.exit());
     picsum_web::telemetry::init_tracing(&config.log_level);

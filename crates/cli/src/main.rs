@@ -17,7 +17,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use picsum_signing::Signer;
 use picsum_url::query::Query;
 
@@ -242,7 +242,20 @@ async fn api_key(
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Turns `NAME_FILE` settings into `NAME` ones: the CLI's own, and every `PICSUM_*` and
+/// `IMAGE_*` setting `picsum dev` reads. First thing, while the process has one thread.
+fn export_secret_files() {
+    let mut names = picsum_storage::SECRET_VARIABLES.to_vec();
+    let (api, image) = (
+        picsum_web::config::setting_names(&picsum_api::ApiConfig::command()),
+        picsum_web::config::setting_names(&picsum_image_service::ImageConfig::command()),
+    );
+    names.extend(api.iter().chain(&image).map(String::as_str));
+    picsum_web::config::export_secret_files::<Cli>(&names).unwrap_or_else(|e| e.exit());
+}
+
 fn main() -> anyhow::Result<()> {
+    export_secret_files();
     picsum_web::server::install_crypto_provider();
     match Cli::parse().command {
         Command::Dev {

@@ -8,8 +8,15 @@ use picsum_image_service::ImageConfig;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+fn main() -> anyhow::Result<()> {
+    // Before the runtime's threads: it rewrites the environment.
+    picsum_web::config::export_secret_files::<ImageConfig>(picsum_storage::SECRET_VARIABLES)
+        .unwrap_or_else(|e| e.exit());
+    run()
+}
+
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn run() -> anyhow::Result<()> {
     picsum_web::server::install_crypto_provider();
     let config: ImageConfig = picsum_web::config::load("IMAGE").unwrap_or_else(|e| e.exit());
     picsum_web::telemetry::init_tracing(&config.log_level);

@@ -17,6 +17,15 @@ use bytes::Bytes;
 use object_store::path::Path;
 use object_store::{ClientOptions, ObjectStore, PutPayload, RetryConfig};
 
+/// The credential variables the stores read from the environment; the binaries also accept
+/// each as `NAME_FILE` (a mounted secret, see `picsum_web::config::export_secret_files`).
+pub const SECRET_VARIABLES: &[&str] = &[
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "GOOGLE_SERVICE_ACCOUNT_KEY",
+];
+
 /// Why an object could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {

@@ -5,6 +5,11 @@
 //! format of systemd's `EnvironmentFile` and Kubernetes' `envFrom`, so one file serves every
 //! way of running the services. It is named by `--config FILE` or the `<PREFIX>_CONFIG_FILE`
 //! variable; its keys are the same variable names (`PICSUM_LISTEN`, `IMAGE_WORKERS`, …).
+//!
+//! Every setting `NAME` may also be given as `NAME_FILE=path`, the value being that file's
+//! contents: how Kubernetes and other platforms hand secrets over as mounted files, so keys
+//! and database passwords stay out of the manifests' environment. [`export_secret_files`]
+//! turns them into environment variables at start-up, so they rank with the environment.
 
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -39,6 +44,12 @@ pub enum ConfigError {
         path: String,
         /// The key.
         key: String,
+    },
+    /// A setting is given both as `NAME` and as `NAME_FILE`.
+    #[error("{name} and {name}_FILE are both set: keep one")]
+    Twice {
+        /// The setting's variable.
+        name: String,
     },
     /// Flags, environment or file values do not parse.
     #[error(transparent)]
@@ -129,8 +140,88 @@ pub fn parse_layered<T: CommandFactory + FromArgMatches>(
     )?)
 }
 
+/// The settings given as `NAME_FILE=path` (by `var`, the environment's lookup), for every
+/// name in `names`: each file's contents, less one trailing line end.
+///
+/// # Errors
+/// A setting given both ways, or an unreadable file.
+pub fn secret_files<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+    var: impl Fn(&str) -> Option<OsString>,
+) -> Result<HashMap<String, String>, ConfigError> {
+    let mut values = HashMap::new();
+    for name in names {
+        let Some(path) = var(&format!("{name}_FILE")) else {
+            continue;
+        };
+        if var(name).is_some() {
+            return Err(ConfigError::Twice {
+                name: name.to_owned(),
+            });
+        }
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: Path::new(&path).display().to_string(),
+            source,
+        })?;
+        let text = text.strip_suffix('\n').unwrap_or(&text);
+        let text = text.strip_suffix('\r').unwrap_or(text);
+        values.insert(name.to_owned(), text.to_owned());
+    }
+    Ok(values)
+}
+
+/// The environment variable of every setting of `command` and its subcommands.
+pub fn setting_names(command: &clap::Command) -> Vec<String> {
+    let mut names: Vec<String> = command
+        .get_arguments()
+        .filter_map(|a| a.get_env().map(|e| e.to_string_lossy().into_owned()))
+        .collect();
+    for sub in command.get_subcommands() {
+        names.extend(setting_names(sub));
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Replaces each `NAME_FILE=path` of the process's environment, for the settings of `T` and
+/// the `extra` names (variables other libraries read, such as `AWS_SECRET_ACCESS_KEY`), by
+/// `NAME=<the file's contents>`. Call it first thing in `main`, before any thread starts.
+///
+/// # Errors
+/// As [`secret_files`].
+pub fn export_secret_files<T: CommandFactory>(extra: &[&str]) -> Result<(), ConfigError> {
+    let mut names = setting_names(&T::command());
+    names.extend(extra.iter().map(|n| (*n).to_owned()));
+    let values = secret_files(names.iter().map(String::as_str), |n| std::env::var_os(n))?;
+    for (name, value) in values {
+        set_env(&name, &value);
+        remove_env(&format!("{name}_FILE"));
+    }
+    Ok(())
+}
+
+#[expect(
+    unsafe_code,
+    reason = "set_var: export_secret_files runs before main starts any thread"
+)]
+fn set_env(name: &str, value: &str) {
+    // SAFETY: called only from export_secret_files, documented to run before any thread.
+    unsafe { std::env::set_var(name, value) }
+}
+
+#[expect(
+    unsafe_code,
+    reason = "remove_var: export_secret_files runs before main starts any thread"
+)]
+fn remove_env(name: &str) {
+    // SAFETY: as set_env.
+    unsafe { std::env::remove_var(name) }
+}
+
 /// The usual entry point of a binary: the process arguments, the file named by `--config FILE`
-/// or `<prefix>_CONFIG_FILE`, and the environment.
+/// or `<prefix>_CONFIG_FILE`, and the environment (where [`export_secret_files`] has put the
+/// `NAME_FILE` settings).
 ///
 /// # Errors
 /// As [`parse_layered`] and [`read_env_file`].
@@ -225,6 +316,65 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, ConfigError::Clap(_)), "{err}");
+    }
+
+    #[test]
+    fn settings_come_from_their_files() {
+        let dir = std::env::temp_dir().join(format!("picsum-secretfile-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let key = dir.join("key");
+        std::fs::write(&key, "s3cret with spaces\n").unwrap();
+        let env = |vars: &'static [(&'static str, &'static str)], path: OsString| {
+            move |name: &str| {
+                vars.iter().find(|(k, _)| *k == name).map(|(_, v)| {
+                    if *v == "@" {
+                        path.clone()
+                    } else {
+                        OsString::from(*v)
+                    }
+                })
+            }
+        };
+        let names = setting_names(&Demo::command());
+        assert!(
+            names.contains(&"DEMO_TEST_KEY_UNSET_IN_ENV".to_owned()),
+            "{names:?}"
+        );
+        let names = || names.iter().map(String::as_str);
+        let found = secret_files(
+            names(),
+            env(
+                &[("DEMO_TEST_KEY_UNSET_IN_ENV_FILE", "@")],
+                key.clone().into(),
+            ),
+        )
+        .unwrap();
+        assert_eq!(found["DEMO_TEST_KEY_UNSET_IN_ENV"], "s3cret with spaces");
+        let d: Demo = parse_layered(vec!["demo".into()], Some((&key, found))).unwrap();
+        assert_eq!(d.key, "s3cret with spaces");
+        let both = secret_files(
+            names(),
+            env(
+                &[
+                    ("DEMO_TEST_KEY_UNSET_IN_ENV_FILE", "@"),
+                    ("DEMO_TEST_KEY_UNSET_IN_ENV", "x"),
+                ],
+                key.clone().into(),
+            ),
+        );
+        assert!(matches!(both, Err(ConfigError::Twice { .. })), "{both:?}");
+        let missing = secret_files(
+            names(),
+            env(
+                &[("DEMO_TEST_URL_UNSET_IN_ENV_FILE", "@")],
+                dir.join("absent").into(),
+            ),
+        );
+        assert!(
+            matches!(missing, Err(ConfigError::Read { .. })),
+            "{missing:?}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
