@@ -2,6 +2,13 @@
 # Spaces (S3 API), the catalog in managed PostgreSQL behind a connection pool, managed Redis
 # as the shared cache, and a container registry for the two images.
 
+locals {
+  # The image service's HorizontalPodAutoscaler ceiling (kubernetes/base/autoscaling.yaml).
+  # Each replica asks for 2 of a node's cores, so the pool must be able to grow to one node
+  # per replica; scripts/validate-deploy.sh checks the two numbers agree.
+  image_service_max_replicas = 12
+}
+
 data "digitalocean_kubernetes_versions" "current" {
   version_prefix = var.kubernetes_version_prefix
 }
@@ -18,6 +25,23 @@ resource "digitalocean_kubernetes_cluster" "main" {
   vpc_uuid      = digitalocean_vpc.main.id
   auto_upgrade  = true
   surge_upgrade = true
+  # Nodes pull the two images from the private registry below; without the integration
+  # every pod ends in ImagePullBackOff.
+  registry_integration = true
+  depends_on           = [digitalocean_container_registry.main]
+
+  lifecycle {
+    precondition {
+      # DigitalOcean lists only the releases it still supports: an end-of-life prefix
+      # matches none and stops the plan here instead of at the API.
+      condition     = data.digitalocean_kubernetes_versions.current.latest_version != ""
+      error_message = "No supported Kubernetes release starts with ${var.kubernetes_version_prefix}: pick one from `doctl kubernetes options versions`."
+    }
+    precondition {
+      condition     = var.node_count_max >= local.image_service_max_replicas
+      error_message = "node_count_max (${var.node_count_max}) cannot hold the image service's ${local.image_service_max_replicas} replicas at one per node."
+    }
+  }
 
   maintenance_policy {
     day        = "sunday"

@@ -11,9 +11,14 @@ variable "region" {
 }
 
 variable "kubernetes_version_prefix" {
-  description = "Kubernetes minor version to track (latest patch is used)."
+  description = "Kubernetes minor release to track, as \"1.N.\" (its latest patch is used). Must be one DigitalOcean still supports: `doctl kubernetes options versions`."
   type        = string
-  default     = "1.31."
+  default     = "1.35."
+
+  validation {
+    condition     = can(regex("^1\\.[0-9]+\\.$", var.kubernetes_version_prefix))
+    error_message = "kubernetes_version_prefix is a minor release such as \"1.35.\" (with the trailing dot)."
+  }
 }
 
 variable "node_size" {
@@ -29,9 +34,14 @@ variable "node_count_min" {
 }
 
 variable "node_count_max" {
-  description = "Largest worker pool (autoscaling)."
+  description = "Largest worker pool (autoscaling). At least the image service's replica ceiling (12): each replica wants a node's 2 cores."
   type        = number
-  default     = 6
+  default     = 14
+
+  validation {
+    condition     = var.node_count_max >= 1 && var.node_count_max <= 100
+    error_message = "node_count_max is between 1 and 100."
+  }
 }
 
 variable "bucket_name" {
