@@ -1,5 +1,5 @@
 # The one entry point for humans and CI.
-.PHONY: run test test-compat lint fmt bench loadtest bench-peers bench-quality deps fuzz soak chaos abuse images
+.PHONY: run test test-compat lint audit fmt bench loadtest bench-peers bench-quality deps fuzz soak chaos abuse images
 
 run:      ; scripts/run.sh
 test:     ; scripts/test.sh
@@ -8,7 +8,9 @@ test:     ; scripts/test.sh
 test-compat: ; scripts/deps.sh --services && scripts/libvips.sh compat cargo nextest run --locked -p picsum-imaging -p picsum-image-service
 deps:     ; scripts/deps.sh
 fmt:      ; cargo fmt --all
-lint:     ; cargo fmt --all -- --check && cargo clippy --workspace --all-targets --locked -- -D warnings
+# cargo-deny: licences, bans and sources (deny.toml); advisories need GitHub: make audit.
+lint:     ; scripts/deps.sh --lint && cargo fmt --all -- --check && cargo clippy --workspace --all-targets --locked -- -D warnings && .tools/bin/cargo-deny check --locked licenses bans sources
+audit:    ; scripts/deps.sh --lint && .tools/bin/cargo-deny check --locked advisories
 bench:    ; scripts/deps.sh && cargo bench -p picsum-imaging -p picsum-api --locked
 loadtest: ; scripts/loadtest.sh
 bench-peers: ; bench/run.sh

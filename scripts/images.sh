@@ -48,6 +48,7 @@ fi
 build() { # name dockerfile
   local started=$SECONDS
   buildah bud --isolation chroot --pull=never --layers --build-arg "LIBVIPS=${LIBVIPS:-8.17.3}" \
+    --build-arg "PICSUM_GIT_SHA=$(git rev-parse --short=12 HEAD)" \
     -f "$2" -t "localhost/$1:dev" . >"$work/$1.build.log" 2>&1 \
     || { tail -30 "$work/$1.build.log"; exit 1; }
   echo "$1: built in $((SECONDS - started)) s, $(podman image inspect --format '{{.Size}}' "localhost/$1:dev" | awk '{printf "%.0f MB", $1/1e6}')"

@@ -1,10 +1,12 @@
 //! Exports the two orc entry points `picsum_imaging::orc` defines, so libvips' calls to them
 //! resolve to this binary's locked versions before liborc's; and embeds the sample gallery
-//! (`gallery/manifest.json` and `gallery/photos/*.jpg`) for `picsum dev` away from the repo.
+//! (`gallery/manifest.json` and `gallery/photos/*.jpg`) for `picsum dev` away from the repo;
+//! and names the git commit it is built from (`PICSUM_GIT_SHA`).
 use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
+    picsum_build_info::emit();
     println!("cargo:rustc-link-arg-bins=-Wl,--export-dynamic-symbol=orc_program_compile");
     println!("cargo:rustc-link-arg-bins=-Wl,--export-dynamic-symbol=orc_program_free");
     let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();

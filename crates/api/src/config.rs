@@ -8,7 +8,7 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, clap::Parser)]
 #[command(
     name = "picsum-api",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (git ", env!("PICSUM_GIT_SHA"), ")"),
     about = "The Lorem Picsum API: redirects to signed image URLs",
     after_help = "Settings may also come from a file of KEY=value lines named like the variables above:\n--config FILE or PICSUM_CONFIG_FILE. Flags override the environment, which overrides the file.\nAny setting NAME may also be given as NAME_FILE=path: the value is that file's contents (mounted secrets)."
 )]

@@ -179,15 +179,23 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    // The recorder first: what start-up records (the queue's bound, the budgets) is kept.
+    picsum_web::telemetry::prometheus();
     let state = Arc::new(AppState::from_config(&config).await?);
     let ops = TcpListener::bind(config.metrics_listen).await?;
-    picsum_web::telemetry::prometheus();
+    picsum_web::telemetry::publish_build_info("picsum_api", env!("PICSUM_GIT_SHA"), &[], &[]);
     let catalog = state.catalog.clone();
     let health = Health::spawn(&[("database", Need::Required)], move || {
         let ok = catalog.current().random().is_some();
         async move { vec![("database", Component::from_ok(ok))] }
     });
-    tracing::info!(listen = %listener.local_addr()?, metrics = %ops.local_addr()?, "api started");
+    tracing::info!(
+        listen = %listener.local_addr()?,
+        metrics = %ops.local_addr()?,
+        version = env!("CARGO_PKG_VERSION"),
+        git_sha = env!("PICSUM_GIT_SHA"),
+        "api started"
+    );
     let shutdown = health.drain_after(
         shutdown,
         std::time::Duration::from_millis(config.shutdown_delay_ms),

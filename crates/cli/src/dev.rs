@@ -62,7 +62,7 @@ pub(crate) async fn dev(
 ) -> anyhow::Result<()> {
     let mut api = ApiConfig::from_env()?;
     let mut image = ImageConfig::from_env()?;
-    picsum_web::telemetry::init_tracing(&api.log_level);
+    picsum_web::telemetry::init_logging(&api.log_level)?;
     if let Some(addr) = listen {
         api.listen = addr;
         api.root_url = format!("http://{addr}");

@@ -8,8 +8,10 @@
 //! * `picsum api-key`: API keys for the transformation API (pixlserv's layout in Redis).
 //! * `picsum migrate`, `picsum import`, `picsum export-manifest`: the catalog database and the
 //!   photos in storage (see [`import`]).
+//! * `picsum completions SHELL`, `picsum man`: shell completions and the man page ([`docs`]).
 
 mod dev;
+mod docs;
 mod gallery;
 mod import;
 
@@ -22,7 +24,11 @@ use picsum_signing::Signer;
 use picsum_url::query::Query;
 
 #[derive(Debug, Parser)]
-#[command(name = "picsum", version, about = "Operate picsum-rs")]
+#[command(
+    name = "picsum",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (git ", env!("PICSUM_GIT_SHA"), ")"),
+    about = "Operate picsum-rs"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -30,6 +36,11 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Print the shell completion script for SHELL: `picsum completions bash >
+    /// /etc/bash_completion.d/picsum`.
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff): `picsum man > picsum.1`.
+    Man,
     /// Run the API and the image service together. Every `PICSUM_*` and `IMAGE_*` setting
     /// applies; without keys, a random one is shared by both for this run.
     Dev {
@@ -258,6 +269,8 @@ fn main() -> anyhow::Result<()> {
     export_secret_files();
     picsum_web::server::install_crypto_provider();
     match Cli::parse().command {
+        Command::Completions { shell } => docs::completions(shell),
+        Command::Man => docs::man(),
         Command::Dev {
             listen,
             image_listen,

@@ -85,6 +85,7 @@ impl MemoryBudget {
     /// count `per_client` (`u64::MAX`: no share).
     #[must_use]
     pub fn new(max: u64, per_client: u64) -> Self {
+        gauge(0);
         Self {
             inner: Arc::new(Inner {
                 max,

@@ -5,7 +5,7 @@
 //! ([`crate::queue`]) feeding `workers` long-lived threads. A full queue is refused at once
 //! ([`PoolError::Overloaded`], 503) and a client's full line or used-up CPU share
 //! ([`crate::shares`]) too ([`PoolError::OverShare`], 429), instead of growing; so is any
-//! job while the queue sheds a standing backlog ([`crate::shed`], 503). Each job's
+//! job while the queue sheds a standing backlog (when on: [`crate::shed`], 503). Each job's
 //! real cost, its worker thread's CPU time, is charged to its client. A job whose requester
 //! went away while it was queued is skipped; one that is running when its requester goes
 //! away (client gone, deadline passed) is stopped by libvips' kill flag. Dedicated threads
@@ -27,9 +27,6 @@ type Job = Box<dyn FnOnce(Option<Duration>) + Send>;
 
 /// A job and when it was queued.
 type Queued = (Instant, Job);
-
-/// The queueing delay [`PoolSettings::new`] sheds at, sustained.
-pub const DEFAULT_TARGET_WAIT: Duration = Duration::from_millis(250);
 
 /// The estimated cost of work queued without one (a decode check, a ladder's copy).
 pub const DEFAULT_COST: Duration = Duration::from_millis(20);
@@ -78,7 +75,7 @@ impl PoolSettings {
             workers_per_client: (workers / 2).max(1),
             queue_per_client: (queue_size / 4).max(1),
             shares: ShareSettings::default(),
-            target_wait: Some(DEFAULT_TARGET_WAIT),
+            target_wait: None,
         }
     }
 }
@@ -112,6 +109,8 @@ impl Drop for Owner {
 
 /// Name of the queue-size gauge (Picsum's `gauge_image_processor_queue_size`).
 pub const QUEUE_GAUGE: &str = "image_processor_queue_size";
+/// Name of the gauge of the queue's bound (`IMAGE_QUEUE_SIZE`), what alerts divide by.
+pub const QUEUE_CAPACITY_GAUGE: &str = "image_processor_queue_capacity";
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, FairQueue<Queued>> {
@@ -190,6 +189,8 @@ impl RenderPool {
             shares: CpuShares::new(settings.shares),
         });
         let owner = Arc::new(Owner(Arc::clone(&shared)));
+        metrics::gauge!(QUEUE_GAUGE).set(0.0);
+        metrics::gauge!(QUEUE_CAPACITY_GAUGE).set(settings.queue_size as f64);
         for n in 0..settings.workers.max(1) {
             let shared = Arc::clone(&shared);
             std::thread::Builder::new()

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, clap::Parser)]
 #[command(
     name = "picsum-image-service",
-    version,
+    version = crate::version_line(),
     about = "Renders signed picsum image URLs with libvips",
     after_help = "Settings may also come from a file of KEY=value lines named like the variables above:\n--config FILE or IMAGE_CONFIG_FILE. Flags override the environment, which overrides the file.\nAny setting NAME may also be given as NAME_FILE=path: the value is that file's contents (mounted secrets)."
 )]

@@ -32,10 +32,11 @@ pub struct FairConfig {
     #[arg(long, env = "IMAGE_CLIENT_QUEUE", default_value_t = 0)]
     pub client_queue: usize,
     /// Queueing delay, in milliseconds, above which (sustained for as long) the render queue
-    /// refuses new work with 503 and Retry-After until the backlog drains, so admitted
-    /// requests keep their unloaded latency under overload. Bursts that drain are never
-    /// refused. 0: only `IMAGE_QUEUE_SIZE` bounds the queue.
-    #[arg(long, env = "IMAGE_QUEUE_TARGET_WAIT_MS", default_value_t = 250)]
+    /// refuses new work with 503 and Retry-After until the backlog drains. Bursts that drain
+    /// are never refused, but a steady load whose renders take longer than this is: set it
+    /// well above the slowest render's time (a 2000-px cover from an original takes about
+    /// 0.5 s of a worker). 0 (the default): only `IMAGE_QUEUE_SIZE` bounds the queue.
+    #[arg(long, env = "IMAGE_QUEUE_TARGET_WAIT_MS", default_value_t = 0)]
     pub queue_target_wait_ms: u64,
     /// Most CPU one request is estimated to cost, in milliseconds (400 above): Picsum's
     /// dearest answer, a 5000×5000 WebP with blur, is about 5,000.
@@ -178,16 +179,21 @@ mod tests {
     #[test]
     fn defaults_give_a_client_half_the_workers_and_a_quarter_of_the_queue() {
         let defaults = ImageConfig::from_env().unwrap();
-        let pool = defaults.fair.pool_settings(defaults.workers, defaults.queue_size);
+        let pool = defaults
+            .fair
+            .pool_settings(defaults.workers, defaults.queue_size);
         assert_eq!(
             pool.workers_per_client,
             usize::from(defaults.workers / 2).max(1)
         );
         assert_eq!(pool.queue_per_client, defaults.queue_size / 4);
         assert_eq!(pool.shares.cpu, Duration::from_secs(30));
-        assert_eq!(pool.target_wait, Some(Duration::from_millis(250)));
-        let off = config(&[("IMAGE_QUEUE_TARGET_WAIT_MS", "0")]);
-        assert_eq!(off.fair.pool_settings(2, 8).target_wait, None);
+        assert_eq!(pool.target_wait, None);
+        let on = config(&[("IMAGE_QUEUE_TARGET_WAIT_MS", "2000")]);
+        assert_eq!(
+            on.fair.pool_settings(2, 8).target_wait,
+            Some(Duration::from_secs(2))
+        );
     }
 
     fn config(pairs: &[(&str, &str)]) -> ImageConfig {

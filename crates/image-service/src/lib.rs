@@ -23,6 +23,31 @@ pub use config::ImageConfig;
 pub use routes::router;
 pub use state::AppState;
 
+/// What `--version` prints: the release, the commit, and the libvips this binary runs on
+/// (the version loaded, then how it was built).
+pub fn version_line() -> &'static str {
+    static LINE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    LINE.get_or_init(|| {
+        format!(
+            "{} (git {}), libvips {} ({})",
+            env!("CARGO_PKG_VERSION"),
+            env!("PICSUM_GIT_SHA"),
+            picsum_imaging::version(),
+            picsum_imaging::LIBVIPS_BUILD
+        )
+    })
+}
+
+/// Counters the alerts and the dashboard read, which exist from start-up (at zero) rather
+/// than from their first event.
+const REFUSAL_COUNTERS: &[&str] = &[
+    "picsum_queue_shed_total",
+    "picsum_share_refusals_total",
+    "picsum_memory_refusals_total",
+    "picsum_cost_refusals_total",
+    "picsum_rate_limited_total",
+];
+
 /// Runs the service on `listener` (and its health/metrics listener) until `shutdown`
 /// resolves, then finishes in-flight requests.
 ///
@@ -33,12 +58,22 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    // The recorder first: what start-up records (the queue's bound, the budgets) is kept.
+    picsum_web::telemetry::prometheus();
     let state = Arc::new(AppState::from_config(&config).await?);
     // Sources deleted through another replica leave this one's memory tier too.
     let listening = Arc::clone(&state.core);
     let removals = tokio::spawn(async move { listening.sources.listen_for_removals().await });
     let ops = TcpListener::bind(config.metrics_listen).await?;
-    picsum_web::telemetry::prometheus();
+    picsum_web::telemetry::publish_build_info(
+        "picsum_image_service",
+        env!("PICSUM_GIT_SHA"),
+        &[
+            ("libvips", picsum_imaging::version()),
+            ("libvips_build", picsum_imaging::LIBVIPS_BUILD.to_owned()),
+        ],
+        REFUSAL_COUNTERS,
+    );
     let checked = Arc::clone(&state.core);
     let open = state.open.clone();
     // Storage is needed to become ready; later outages of it, shared by every replica,
@@ -70,6 +105,8 @@ pub async fn serve(
         listen = %listener.local_addr()?,
         metrics = %ops.local_addr()?,
         vips = %picsum_imaging::version(),
+        version = env!("CARGO_PKG_VERSION"),
+        git_sha = env!("PICSUM_GIT_SHA"),
         libvips_build = picsum_imaging::LIBVIPS_BUILD,
         render = picsum_imaging::Flavour::built().output_tag(),
         "image service started"

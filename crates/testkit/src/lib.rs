@@ -11,6 +11,8 @@
 //!   plain, or TLS-only with a certificate from a [`TestCa`] made at test time; and
 //!   [`PgBouncer`] in transaction mode in front of one.
 //!
+//! * [`Prometheus`], Debian's `prometheus`, scraping given targets with given rules.
+//!
 //! [`images`] decodes and measures the images tests get back; [`rss`] samples a process's
 //! resident memory.
 //!
@@ -28,6 +30,7 @@ pub mod images;
 pub mod openapi;
 mod pgbouncer;
 mod postgres;
+mod prometheus;
 mod redis;
 pub mod rss;
 mod s3;
@@ -36,6 +39,7 @@ mod tls;
 pub use gcs::GcsServer;
 pub use pgbouncer::PgBouncer;
 pub use postgres::Postgres;
+pub use prometheus::Prometheus;
 pub use redis::{RedisCluster, RedisServer};
 pub use s3::{S3_ACCESS_KEY, S3_SECRET_KEY, S3Server};
 pub use tls::TestCa;

@@ -168,17 +168,16 @@ impl Health {
         }
     }
 
-    /// `/ready`: 200 once every required component is healthy, naming the optional ones
-    /// that are not (`{"ready":true,"degraded":["cache"]}`); 503 before the first check,
-    /// while a required one fails, and once a shutdown began.
-    pub fn ready_response(&self) -> Response {
+    /// Whether the service is ready: every required component healthy and no shutdown
+    /// begun; with the optional components that are not healthy, and what fails.
+    fn readiness(&self) -> (bool, Vec<&'static str>, Vec<&'static str>) {
         let report = self.latest.read().ok().and_then(|r| r.clone());
         let need = |name: &str| self.effect(name);
         let (ready, degraded, failing) = match &report {
             None => (false, Vec::new(), Vec::new()),
             Some(parts) => {
                 let bad = |want: Need| {
-                    let mut names: Vec<&str> = parts
+                    let mut names: Vec<&'static str> = parts
                         .iter()
                         .filter(|(n, c)| *c != Component::Healthy && need(n) == want)
                         .map(|(n, _)| *n)
@@ -190,11 +189,34 @@ impl Health {
                 (failing.is_empty(), bad(Need::Optional), failing)
             }
         };
-        let (ready, failing) = if self.stopping.load(Ordering::Relaxed) {
-            (false, [failing, vec!["shutdown"]].concat())
+        if self.stopping.load(Ordering::Relaxed) {
+            (false, degraded, [failing, vec!["shutdown"]].concat())
         } else {
-            (ready, failing)
-        };
+            (ready, degraded, failing)
+        }
+    }
+
+    /// `/metrics`: the recorder's text, with `picsum_ready` and the `process_*` gauges as
+    /// of now.
+    fn metrics_response(&self) -> Response {
+        let ready = if self.readiness().0 { 1.0 } else { 0.0 };
+        metrics::gauge!("picsum_ready").set(ready);
+        crate::process::record();
+        (
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            prometheus().render(),
+        )
+            .into_response()
+    }
+
+    /// `/ready`: 200 once every required component is healthy, naming the optional ones
+    /// that are not (`{"ready":true,"degraded":["cache"]}`); 503 before the first check,
+    /// while a required one fails, and once a shutdown began.
+    pub fn ready_response(&self) -> Response {
+        let (ready, degraded, failing) = self.readiness();
         let body = serde_json::json!({"ready": ready, "degraded": degraded, "failing": failing});
         let status = if ready {
             StatusCode::OK
@@ -275,6 +297,7 @@ impl Health {
 /// The private listener's routes: `/health`, `/ready`, `/live` and `/metrics`.
 pub fn ops_router(health: Health) -> Router {
     let ready = health.clone();
+    let metrics = health.clone();
     Router::new()
         .route("/health", get(move || async move { health.response() }))
         .route("/ready", get(move || async move { ready.ready_response() }))
@@ -284,15 +307,7 @@ pub fn ops_router(health: Health) -> Router {
         )
         .route(
             "/metrics",
-            get(|| async {
-                (
-                    [(
-                        header::CONTENT_TYPE,
-                        "text/plain; version=0.0.4; charset=utf-8",
-                    )],
-                    prometheus().render(),
-                )
-            }),
+            get(move || async move { metrics.metrics_response() }),
         )
 }
 

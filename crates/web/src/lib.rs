@@ -3,7 +3,9 @@
 //! * [`response`]: the text-or-JSON error body, cache headers, mux's redirects.
 //! * [`cors`]: rs/cors semantics.
 //! * [`routing`]: mux-style routing, 404/405, the handler timeout ([`routing::dispatch`]).
-//! * [`telemetry`]: JSON logs, the Prometheus recorder, the request histogram.
+//! * [`telemetry`]: logs (a checked filter; JSON or, on a terminal, text), the Prometheus
+//!   recorder, the request histogram, build info; [`process`]: the `process_*` metrics.
+//! * [`access`]: request ids, the panic guard, the access log.
 //! * [`health`]: the private listener's `/health` and `/metrics`.
 //! * [`server`]: the HTTP server, graceful shutdown; [`send_floor`]: the slowest reader a
 //!   connection may have.
@@ -11,9 +13,11 @@
 //!
 //! No native libraries here (no libvips): the API service links it.
 
+pub mod access;
 pub mod config;
 pub mod cors;
 pub mod health;
+pub mod process;
 pub mod response;
 pub mod routing;
 pub mod send_floor;

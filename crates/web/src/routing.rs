@@ -1,5 +1,6 @@
 //! gorilla/mux-style routing shared by both services: path cleaning and trailing-slash
-//! redirects, 404 and 405, the handler timeout, the request-duration histogram.
+//! redirects, 404 and 405, the handler timeout, the request-duration histogram; every
+//! request's id, panic guard and access-log line ([`crate::access`]).
 
 use std::time::Duration;
 
@@ -7,6 +8,7 @@ use axum::extract::Request;
 use axum::response::Response;
 use http::Method;
 
+use crate::access::{Finished, REQUEST_ID, catch_panic, request_id};
 use crate::response::{
     clean_path, clean_path_redirect, method_not_allowed, redirect_location, strict_slash_redirect,
     timeout_response, wants_json,
@@ -92,8 +94,9 @@ pub trait RouteTable: Sized + Send {
     }
 }
 
-/// The common request path of both services: mux-style routing and redirects, 404 and 405,
-/// the 45 s handler timeout, the duration histogram and the per-request debug log.
+/// The common request path of both services: the request id, mux-style routing and
+/// redirects, 404 and 405, the 45 s handler timeout, a panicking handler's 500, the duration
+/// histogram and the access log ([`crate::access`]).
 pub async fn dispatch<R, Fut>(
     req: Request,
     not_found: fn(bool) -> Response,
@@ -120,6 +123,7 @@ where
 {
     let started = std::time::Instant::now();
     let mut req = req;
+    let id = request_id(req.headers_mut());
     let info = RequestInfo {
         path: decoded_path(req.uri()),
         query: req.uri().query().unwrap_or_default().to_owned(),
@@ -130,26 +134,35 @@ where
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .map(|c| c.0),
     };
-    let (name, res) = match route(req.method(), &info.path, req.uri().query(), matcher) {
+    let forwarded_for = info.headers.get("x-forwarded-for").cloned();
+    let (peer, json) = (info.peer, info.json);
+    let (name, mut res) = match route(req.method(), &info.path, req.uri().query(), matcher) {
         Routed::Respond(res) => ("unknown", res),
         Routed::NotFound => ("unknown", not_found(info.json)),
         Routed::Route(r) if !r.allows(req.method()) => (r.name(), method_not_allowed(r.methods())),
         Routed::Route(r) => {
             let name = r.name();
-            match tokio::time::timeout(HANDLER_TIMEOUT, handler(r, info)).await {
+            let handled = catch_panic(handler(r, info), json, &id);
+            match tokio::time::timeout(HANDLER_TIMEOUT, handled).await {
                 Ok(res) => (name, res),
                 Err(_) => (name, timeout_response()),
             }
         }
     };
-    record_request(name, res.status(), started.elapsed());
-    tracing::debug!(
-        http.method = %req.method(),
-        uri = %req.uri().path(),
-        status.code = res.status().as_u16(),
-        elapsed = format!("{:.9}s", started.elapsed().as_secs_f64()),
-        "Request completed"
-    );
+    let elapsed = started.elapsed();
+    record_request(name, res.status(), elapsed);
+    Finished {
+        method: req.method(),
+        uri: req.uri(),
+        route: name,
+        status: res.status(),
+        elapsed,
+        id: &id,
+        peer,
+        forwarded_for: forwarded_for.as_ref(),
+    }
+    .log();
+    res.headers_mut().insert(REQUEST_ID, id);
     res
 }
 

@@ -14,6 +14,7 @@ mod dev;
 mod fuzz;
 mod images;
 mod keys;
+mod operability;
 mod overlays;
 mod pixlserv;
 mod policy;
@@ -37,7 +38,12 @@ pub struct Service {
     pub child: Child,
     pub base: String,
     pub ops: String,
+    /// Its latest log lines (stdout), up to [`KEPT_LOG_LINES`].
+    pub logs: std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<String>>>,
 }
+
+/// How many of a service's latest log lines a test can read.
+pub const KEPT_LOG_LINES: usize = 10_000;
 
 impl Drop for Service {
     fn drop(&mut self) {
@@ -84,12 +90,24 @@ pub fn spawn(name: &str, env: &[(&str, String)]) -> Service {
             break v["fields"].clone();
         }
     };
-    // Keep draining the log so the child never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines.by_ref() {});
+    // Keep draining the log so the child never blocks on a full pipe, keeping the latest.
+    let logs: std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<String>>> =
+        std::sync::Arc::default();
+    let kept = std::sync::Arc::clone(&logs);
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let mut kept = kept.lock().unwrap();
+            if kept.len() == KEPT_LOG_LINES {
+                kept.pop_front();
+            }
+            kept.push_back(line);
+        }
+    });
     Service {
         child,
         base: format!("http://{}", fields["listen"].as_str().unwrap()),
         ops: format!("http://{}", fields["metrics"].as_str().unwrap()),
+        logs,
     }
 }
 
