@@ -9,8 +9,8 @@ test-compat: ; scripts/deps.sh --services && scripts/libvips.sh compat cargo nex
 deps:     ; scripts/deps.sh
 fmt:      ; cargo fmt --all
 # cargo-deny: licences, bans and sources (deny.toml); advisories need GitHub: make audit.
-lint:     ; scripts/deps.sh --lint && cargo fmt --all -- --check && cargo clippy --workspace --all-targets --locked -- -D warnings && .tools/bin/cargo-deny check --locked licenses bans sources
-audit:    ; scripts/deps.sh --lint && .tools/bin/cargo-deny check --locked advisories
+lint:     ; scripts/deps.sh --lint && cargo fmt --all -- --check && cargo clippy --workspace --all-targets --locked -- -D warnings && .tools/bin/cargo-deny --locked check licenses bans sources
+audit:    ; scripts/deps.sh --lint && .tools/bin/cargo-deny --locked check advisories
 bench:    ; scripts/deps.sh && cargo bench -p picsum-imaging -p picsum-api --locked
 loadtest: ; scripts/loadtest.sh
 bench-peers: ; bench/run.sh

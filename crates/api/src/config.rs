@@ -76,6 +76,18 @@ pub struct ApiConfig {
     /// Log filter: `debug`, `info`, `warn`, `error`, or a `tracing` directive list.
     #[arg(long, env = "PICSUM_LOG_LEVEL", default_value = "info")]
     pub log_level: String,
+    /// Proxies whose `X-Forwarded-For` is believed (IPs or CIDRs), for the client the access
+    /// log names; from anyone else it is ignored. Empty: none.
+    #[arg(long, env = "PICSUM_TRUSTED_PROXIES", default_value = "", value_parser = parse_proxies)]
+    pub trusted_proxies: Proxies,
+}
+
+/// A parsed `PICSUM_TRUSTED_PROXIES`.
+#[derive(Debug, Clone, Default)]
+pub struct Proxies(pub Vec<ipnet::IpNet>);
+
+fn parse_proxies(list: &str) -> Result<Proxies, String> {
+    picsum_web::client::parse_nets(list).map(Proxies)
 }
 
 impl ApiConfig {

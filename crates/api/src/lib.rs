@@ -181,6 +181,7 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     // The recorder first: what start-up records (the queue's bound, the budgets) is kept.
     picsum_web::telemetry::prometheus();
+    picsum_web::client::trust_for_logs(config.trusted_proxies.0.clone());
     let state = Arc::new(AppState::from_config(&config).await?);
     let ops = TcpListener::bind(config.metrics_listen).await?;
     picsum_web::telemetry::publish_build_info("picsum_api", env!("PICSUM_GIT_SHA"), &[], &[]);

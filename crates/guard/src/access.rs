@@ -6,8 +6,9 @@ use std::net::{IpAddr, SocketAddr};
 use http::header::HeaderMap;
 use ipnet::IpNet;
 
-use crate::peer::canonical;
 use crate::ratelimit::RateLimiter;
+pub use picsum_web::client::parse_nets;
+use picsum_web::client::{canonical, client_ip};
 
 /// Access settings.
 #[derive(Debug, Default)]
@@ -29,29 +30,7 @@ impl Access {
     /// IPv4 clients of a dual-stack listener (`::ffff:a.b.c.d`) are IPv4 addresses here.
     #[must_use]
     pub fn client_ip(&self, headers: &HeaderMap, peer: Option<SocketAddr>) -> Option<IpAddr> {
-        let peer = canonical(peer?.ip());
-        if !self.trusted(peer) {
-            return Some(peer);
-        }
-        let mut forwarded = Vec::new();
-        for value in headers.get_all("x-forwarded-for") {
-            for entry in value.to_str().ok()?.split(',') {
-                forwarded.push(canonical(entry.trim().parse().ok()?));
-            }
-        }
-        Some(
-            forwarded
-                .iter()
-                .rev()
-                .find(|ip| !self.trusted(**ip))
-                .or(forwarded.first())
-                .copied()
-                .unwrap_or(peer),
-        )
-    }
-
-    fn trusted(&self, ip: IpAddr) -> bool {
-        self.trusted_proxies.iter().any(|net| net.contains(&ip))
+        client_ip(&self.trusted_proxies, headers, peer)
     }
 
     /// Whether the client of a request from `peer` is on the write allowlist.
@@ -70,67 +49,9 @@ impl Access {
     }
 }
 
-/// Parses `10.0.0.0/8,192.168.1.7` (a bare address is a /32 or /128).
-///
-/// # Errors
-/// The entry that does not parse.
-pub fn parse_nets(list: &str) -> Result<Vec<IpNet>, String> {
-    list.split(',')
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-        .map(|e| {
-            e.parse::<IpNet>()
-                .or_else(|_| e.parse::<IpAddr>().map(IpNet::from))
-                .map_err(|_| format!("{e}: not an IP address or CIDR"))
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn access(trusted: &str) -> Access {
-        Access {
-            trusted_proxies: parse_nets(trusted).unwrap(),
-            ..Access::default()
-        }
-    }
-
-    fn xff(value: &str) -> HeaderMap {
-        use http::header::HeaderValue;
-        let mut h = HeaderMap::new();
-        h.insert("x-forwarded-for", HeaderValue::from_str(value).unwrap());
-        h
-    }
-
-    #[test]
-    fn forwarded_for_only_from_trusted_proxies() {
-        let peer = Some("10.0.0.5:4000".parse().unwrap());
-        let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
-        // An untrusted peer cannot claim another address.
-        assert_eq!(access("").client_ip(&xff("1.2.3.4"), peer), ip("10.0.0.5"));
-        // Behind trusted proxies: the right-most untrusted address.
-        let a = access("10.0.0.0/8");
-        assert_eq!(a.client_ip(&xff("1.2.3.4"), peer), ip("1.2.3.4"));
-        assert_eq!(
-            a.client_ip(&xff("6.6.6.6, 1.2.3.4, 10.0.0.9"), peer),
-            ip("1.2.3.4")
-        );
-        assert_eq!(a.client_ip(&xff("10.0.0.7"), peer), ip("10.0.0.7"));
-        // A list with an entry that is not an address is not believed: the client is
-        // unknown, never the address before the bad entry, nor the proxy.
-        for bad in [
-            "junk",
-            "6.6.6.6, 203.0.113.5:4711",
-            "6.6.6.6, unknown",
-            "1.2.3.4,",
-        ] {
-            assert_eq!(a.client_ip(&xff(bad), peer), None, "{bad}");
-        }
-        assert_eq!(a.client_ip(&HeaderMap::new(), peer), ip("10.0.0.5"));
-        assert_eq!(a.client_ip(&HeaderMap::new(), None), None);
-    }
 
     #[test]
     fn allowlist_and_parsing() {

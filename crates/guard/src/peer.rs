@@ -1,7 +1,7 @@
 //! The peer address of a request, as the server recorded it for the connection, and the
 //! one form addresses are compared in.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use http::request::Parts;
@@ -23,11 +23,4 @@ impl<S: Send + Sync> FromRequestParts<S> for Peer {
     }
 }
 
-/// An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) as the IPv4 address it is.
-#[must_use]
-pub fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        IpAddr::V4(_) => ip,
-    }
-}
+pub use picsum_web::client::canonical;

@@ -60,6 +60,9 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     // The recorder first: what start-up records (the queue's bound, the budgets) is kept.
     picsum_web::telemetry::prometheus();
+    picsum_web::client::trust_for_logs(
+        picsum_web::client::parse_nets(&config.trusted_proxies).map_err(anyhow::Error::msg)?,
+    );
     let state = Arc::new(AppState::from_config(&config).await?);
     // Sources deleted through another replica leave this one's memory tier too.
     let listening = Arc::clone(&state.core);

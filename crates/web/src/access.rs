@@ -2,7 +2,7 @@
 //! `x-request-id` (the client's when it sent a usable one, else a new one) that its
 //! handler sees, its answer echoes and its log lines carry; a handler that panics is
 //! answered 500 and logged instead of dropping the connection; and one access-log line
-//! (target [`ACCESS_TARGET`], level `info`).
+//! (target [`ACCESS_TARGET`], level `info`) naming its client.
 
 use std::any::Any;
 use std::collections::hash_map::RandomState;
@@ -109,6 +109,9 @@ pub struct Finished<'a> {
     pub id: &'a HeaderValue,
     /// The connection's peer.
     pub peer: Option<std::net::SocketAddr>,
+    /// The client: the peer, or the address a trusted proxy forwarded
+    /// ([`crate::client::logged_client`]).
+    pub client: Option<std::net::IpAddr>,
     /// The `X-Forwarded-For` the request carried, as given (the image service decides whom
     /// to believe; see its `IMAGE_TRUSTED_PROXIES`).
     pub forwarded_for: Option<&'a HeaderValue>,
@@ -131,6 +134,7 @@ impl Finished<'_> {
             ms = self.elapsed.as_secs_f64() * 1000.0,
             request_id = text(Some(self.id)),
             peer = self.peer.map(|p| p.ip().to_string()).unwrap_or_default(),
+            client = self.client.map(|c| c.to_string()).unwrap_or_default(),
             forwarded_for = text(self.forwarded_for),
         );
     }

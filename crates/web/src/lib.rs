@@ -5,7 +5,8 @@
 //! * [`routing`]: mux-style routing, 404/405, the handler timeout ([`routing::dispatch`]).
 //! * [`telemetry`]: logs (a checked filter; JSON or, on a terminal, text), the Prometheus
 //!   recorder, the request histogram, build info; [`process`]: the `process_*` metrics.
-//! * [`access`]: request ids, the panic guard, the access log.
+//! * [`access`]: request ids, the panic guard, the access log; [`client`]: who a request
+//!   is from (`X-Forwarded-For` only from trusted proxies).
 //! * [`health`]: the private listener's `/health` and `/metrics`.
 //! * [`server`]: the HTTP server, graceful shutdown; [`send_floor`]: the slowest reader a
 //!   connection may have.
@@ -14,6 +15,7 @@
 //! No native libraries here (no libvips): the API service links it.
 
 pub mod access;
+pub mod client;
 pub mod config;
 pub mod cors;
 pub mod health;

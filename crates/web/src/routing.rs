@@ -135,6 +135,7 @@ where
             .map(|c| c.0),
     };
     let forwarded_for = info.headers.get("x-forwarded-for").cloned();
+    let client = crate::client::logged_client(&info.headers, info.peer);
     let (peer, json) = (info.peer, info.json);
     let (name, mut res) = match route(req.method(), &info.path, req.uri().query(), matcher) {
         Routed::Respond(res) => ("unknown", res),
@@ -159,6 +160,7 @@ where
         elapsed,
         id: &id,
         peer,
+        client,
         forwarded_for: forwarded_for.as_ref(),
     }
     .log();

@@ -183,21 +183,25 @@ impl Gallery {
     }
 
     pub fn api(&self, image_service: &Service) -> Service {
-        spawn(
-            "picsum-api",
-            &[
-                ("PICSUM_LISTEN", "127.0.0.1:0".into()),
-                ("PICSUM_METRICS_LISTEN", "127.0.0.1:0".into()),
-                ("PICSUM_ROOT_URL", "https://picsum.example".into()),
-                ("PICSUM_IMAGE_SERVICE_URL", image_service.base.clone()),
-                ("PICSUM_HMAC_KEY", KEY.into()),
-                (
-                    "PICSUM_DATABASE_FILE_PATH",
-                    self.dir.join("manifest.json").display().to_string(),
-                ),
-                ("PICSUM_LOG_LEVEL", "info".into()),
-            ],
-        )
+        self.api_with(image_service, Vec::new())
+    }
+
+    /// The API with extra environment (which wins over the defaults here).
+    pub fn api_with(&self, image_service: &Service, extra: Vec<(&'static str, String)>) -> Service {
+        let mut env = vec![
+            ("PICSUM_LISTEN", "127.0.0.1:0".into()),
+            ("PICSUM_METRICS_LISTEN", "127.0.0.1:0".into()),
+            ("PICSUM_ROOT_URL", "https://picsum.example".into()),
+            ("PICSUM_IMAGE_SERVICE_URL", image_service.base.clone()),
+            ("PICSUM_HMAC_KEY", KEY.into()),
+            (
+                "PICSUM_DATABASE_FILE_PATH",
+                self.dir.join("manifest.json").display().to_string(),
+            ),
+            ("PICSUM_LOG_LEVEL", "info".into()),
+        ];
+        env.extend(extra);
+        spawn("picsum-api", &env)
     }
 }
 

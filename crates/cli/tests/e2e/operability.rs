@@ -276,11 +276,13 @@ async fn prometheus_scrapes_both_services_and_the_rules_and_dashboard_hold() {
 async fn request_ids_are_echoed_and_logged_once_per_request() {
     let gallery = Gallery::new("request-id");
     let images = gallery.image_service(1, 4);
-    let api = gallery.api(&images);
+    let trusted = vec![("PICSUM_TRUSTED_PROXIES", "127.0.0.1".to_owned())];
+    let api = gallery.api_with(&images, trusted);
     let http = client();
     let res = http
         .get(format!("{}/id/1/200/120", api.base))
         .header("x-request-id", "e2e-given-1")
+        .header("x-forwarded-for", "198.51.100.7, 203.0.113.9")
         .send()
         .await
         .unwrap();
@@ -322,6 +324,9 @@ async fn request_ids_are_echoed_and_logged_once_per_request() {
     assert_eq!(given["status"], 302);
     assert_eq!(given["method"], "GET");
     assert_eq!(given["uri"], "/id/1/200/120");
+    // The client is the address the trusted proxy (this test, on 127.0.0.1) forwarded.
+    assert_eq!(given["client"], "203.0.113.9", "{given}");
+    assert_eq!(access[1]["fields"]["client"], "127.0.0.1");
     assert_eq!(access[1]["fields"]["request_id"], made.as_str());
 }
 
