@@ -184,6 +184,17 @@ pub fn setting_names(command: &clap::Command) -> Vec<String> {
     names
 }
 
+/// The settings that may be given as `NAME_FILE`: all of `names` but those whose `NAME_FILE`
+/// is a setting of its own (`IMAGE_PRESETS_FILE` names a presets file; it is not
+/// `IMAGE_PRESETS` read from a file).
+fn file_forms(names: Vec<String>) -> Vec<String> {
+    let own: std::collections::HashSet<String> = names.iter().cloned().collect();
+    names
+        .into_iter()
+        .filter(|n| !own.contains(&format!("{n}_FILE")))
+        .collect()
+}
+
 /// Replaces each `NAME_FILE=path` of the process's environment, for the settings of `T` and
 /// the `extra` names (variables other libraries read, such as `AWS_SECRET_ACCESS_KEY`), by
 /// `NAME=<the file's contents>`. Call it first thing in `main`, before any thread starts.
@@ -191,7 +202,7 @@ pub fn setting_names(command: &clap::Command) -> Vec<String> {
 /// # Errors
 /// As [`secret_files`].
 pub fn export_secret_files<T: CommandFactory>(extra: &[&str]) -> Result<(), ConfigError> {
-    let mut names = setting_names(&T::command());
+    let mut names = file_forms(setting_names(&T::command()));
     names.extend(extra.iter().map(|n| (*n).to_owned()));
     let values = secret_files(names.iter().map(String::as_str), |n| std::env::var_os(n))?;
     for (name, value) in values {
@@ -316,6 +327,15 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, ConfigError::Clap(_)), "{err}");
+    }
+
+    #[test]
+    fn a_setting_named_like_a_file_form_keeps_its_own_meaning() {
+        let names = ["IMAGE_PRESETS", "IMAGE_PRESETS_FILE", "IMAGE_HMAC_KEY"].map(String::from);
+        assert_eq!(
+            file_forms(names.to_vec()),
+            ["IMAGE_PRESETS_FILE", "IMAGE_HMAC_KEY"].map(String::from)
+        );
     }
 
     #[test]
