@@ -330,19 +330,7 @@ mod tests {
         );
 
         // Occupy the worker, fill the one queue slot, then the next job is refused.
-        let gate = Arc::new(Barrier::new(2));
-        let started = Arc::new(AtomicBool::new(false));
-        let busy = tokio::spawn({
-            let (pool, gate, started) = (pool.clone(), Arc::clone(&gate), Arc::clone(&started));
-            async move {
-                pool.run(move || {
-                    started.store(true, Ordering::SeqCst);
-                    gate.wait();
-                })
-                .await
-            }
-        });
-        wait_until(|| started.load(Ordering::SeqCst)).await;
+        let (busy, gate) = occupy(&pool).await;
         let queued = tokio::spawn({
             let pool = pool.clone();
             client::scope(ip(1), async move { pool.run(|| 7).await })
@@ -355,11 +343,10 @@ mod tests {
         assert_eq!(queued.await.unwrap(), Ok(7));
     }
 
-    #[tokio::test]
-    async fn a_standing_backlog_is_shed_until_it_drains() {
-        let mut settings = PoolSettings::new(1, 16);
-        settings.target_wait = Some(Duration::from_millis(20));
-        let pool = RenderPool::new(settings).unwrap();
+    /// Occupies one worker of `pool` until the returned gate is passed.
+    async fn occupy(
+        pool: &RenderPool,
+    ) -> (tokio::task::JoinHandle<Result<(), PoolError>>, Arc<Barrier>) {
         let gate = Arc::new(Barrier::new(2));
         let started = Arc::new(AtomicBool::new(false));
         let busy = tokio::spawn({
@@ -373,6 +360,15 @@ mod tests {
             }
         });
         wait_until(|| started.load(Ordering::SeqCst)).await;
+        (busy, gate)
+    }
+
+    #[tokio::test]
+    async fn a_standing_backlog_is_shed_until_it_drains() {
+        let mut settings = PoolSettings::new(1, 16);
+        settings.target_wait = Some(Duration::from_millis(20));
+        let pool = RenderPool::new(settings).unwrap();
+        let (busy, gate) = occupy(&pool).await;
         // Three 40 ms jobs, from three clients, wait 60 ms behind the busy worker.
         let jobs: Vec<_> = (1..=3)
             .map(|n| {

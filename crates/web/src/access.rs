@@ -61,7 +61,7 @@ pub async fn catch_panic(
     json: bool,
     id: &HeaderValue,
 ) -> Response {
-    let mut handler = Box::pin(handler);
+    let mut handler = std::pin::pin!(handler);
     let caught = std::future::poll_fn(move |cx| {
         match std::panic::catch_unwind(AssertUnwindSafe(|| handler.as_mut().poll(cx))) {
             Ok(Poll::Ready(res)) => Poll::Ready(Ok(res)),
