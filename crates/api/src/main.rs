@@ -17,7 +17,9 @@ fn main() -> anyhow::Result<()> {
 async fn run() -> anyhow::Result<()> {
     picsum_web::server::install_crypto_provider();
     let config: ApiConfig = picsum_web::config::load("PICSUM").unwrap_or_else(|e| e.exit());
-    picsum_web::telemetry::init_logging(&config.log_level)?;
+    picsum_web::telemetry::init_logging(&config.log_level, "picsum-api")?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
-    picsum_api::serve(config, listener, picsum_web::server::shutdown_signal()).await
+    let served = picsum_api::serve(config, listener, picsum_web::server::shutdown_signal()).await;
+    picsum_web::telemetry::flush_traces();
+    served
 }

@@ -62,7 +62,7 @@ pub(crate) async fn dev(
 ) -> anyhow::Result<()> {
     let mut api = ApiConfig::from_env()?;
     let mut image = ImageConfig::from_env()?;
-    picsum_web::telemetry::init_logging(&api.log_level)?;
+    picsum_web::telemetry::init_logging(&api.log_level, "picsum-dev")?;
     if let Some(addr) = listen {
         api.listen = addr;
         api.root_url = format!("http://{addr}");
@@ -98,5 +98,6 @@ pub(crate) async fn dev(
         picsum_api::serve(api, api_listener, stopped()),
         picsum_image_service::serve(image, image_listener, stopped()),
     );
+    picsum_web::telemetry::flush_traces();
     a.and(i)
 }

@@ -9,7 +9,8 @@
 //! real cost, its worker thread's CPU time, is charged to its client. A job whose requester
 //! went away while it was queued is skipped; one that is running when its requester goes
 //! away (client gone, deadline passed) is stopped by libvips' kill flag. Dedicated threads
-//! keep libvips' per-thread state stable, and release it when they exit.
+//! keep libvips' per-thread state stable, and release it when they exit. A job's wait and
+//! its work are the `queue` and `render` spans of its request's trace.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -254,13 +255,20 @@ impl RenderPool {
         // render stops at its next batch of tiles and frees the worker.
         let cancel = CancelOnDrop(Arc::new(AtomicBool::new(false)));
         let flag = Arc::clone(&cancel.0);
+        // The request's trace: the wait for a worker, then the work on it.
+        let request = tracing::Span::current();
+        let waiting = tracing::info_span!("queue");
         let job: Job = Box::new(move |refused| {
+            drop(waiting);
             if reply.is_closed() {
                 return; // the request was cancelled while queued
             }
             let answer = match refused {
                 Some(wait) => Err(PoolError::OverShare(wait)),
-                None => Ok(picsum_imaging::cancellable(flag, f)),
+                None => {
+                    let _render = tracing::info_span!(parent: &request, "render").entered();
+                    Ok(picsum_imaging::cancellable(flag, f))
+                }
             };
             let _ = reply.send(answer);
         });

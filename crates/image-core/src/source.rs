@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use picsum_imaging::model::Layers;
 use picsum_imaging::model::{Fit, Op, Output, Pipeline, Rounding, Size};
+use tracing::Instrument;
 
 use crate::Core;
 use crate::error::ServiceError;
@@ -16,7 +17,10 @@ use crate::error::ServiceError;
 /// # Errors
 /// Missing (404) or unreadable (503) sources.
 pub async fn load(core: &Core, key: &str) -> Result<Bytes, ServiceError> {
-    let load = || async { core.storage.get(key).await.map_err(ServiceError::from) };
+    let load = || {
+        let span = tracing::info_span!("source.fetch", "picsum.source" = key);
+        async { core.storage.get(key).await.map_err(ServiceError::from) }.instrument(span)
+    };
     let (bytes, _) = core
         .sources
         .get_or_else(&format!("src:{key}"), load)
@@ -127,6 +131,12 @@ pub async fn load_remote(core: &Core, url: &str, generation: u64) -> Result<Byte
             .await
             .map_err(ServiceError::Remote)
     };
+    // The host only: a URL's path and query may carry tokens.
+    let host = reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    let fetch = fetch.instrument(tracing::info_span!("source.fetch", "server.address" = host));
     let (bytes, _) = core
         .sources
         .get_or_load(&format!("src:url:{generation}:{url}"), fetch)

@@ -14,6 +14,9 @@ pub(crate) fn encode(
     format: Format,
     quality: Option<u8>,
 ) -> Result<Vec<u8>, ImagingError> {
+    // libvips computes pixels lazily, when they are written: this span holds the pipeline's
+    // pixel work as well as the encoder's.
+    let _span = tracing::info_span!("encode", format = format.extension()).entered();
     let q = |default: u8| i32::from(quality.unwrap_or(default));
     // The same cap for every dialect: AVIF's encoder costs far more than the others.
     let (width, height) = crate::bounds::dims(image);

@@ -148,6 +148,12 @@ fn thumbnail(source: &[u8], task: &RenderTask) -> Result<VipsImage, ImagingError
 }
 
 fn encode(flavour: Flavour, image: &VipsImage, format: Format) -> Result<Vec<u8>, ImagingError> {
+    if format == Format::Avif {
+        // Not Picsum's: our `.avif` extension, encoded as every AVIF of the service.
+        return crate::encode::encode(image, Format::Avif, None);
+    }
+    // As in [`crate::encode`]: the pipeline's pixels are computed here.
+    let _span = tracing::info_span!("encode", format = format.extension()).entered();
     let encoded = match (format, flavour) {
         (Format::Jpeg, Flavour::Lorem) => image.jpegsave_buffer_with_opts(
             VOption::new()
@@ -156,8 +162,6 @@ fn encode(flavour: Flavour, image: &VipsImage, format: Format) -> Result<Vec<u8>
         ),
         (Format::Jpeg, Flavour::Fast) => image.jpegsave_buffer_with_opts(fast_jpeg()),
         (Format::Webp, _) => image.webpsave_buffer(),
-        // Not Picsum's: our `.avif` extension, encoded as every AVIF of the service.
-        (Format::Avif, _) => return crate::encode::encode(image, Format::Avif, None),
         (other, _) => {
             return Err(ImagingError::Vips {
                 op: "encode",

@@ -12,6 +12,8 @@
 //!   [`PgBouncer`] in transaction mode in front of one.
 //!
 //! * [`Prometheus`], Debian's `prometheus`, scraping given targets with given rules.
+//! * [`OtlpReceiver`], the one stand-in: an OTLP/HTTP JSON receiver (no OpenTelemetry
+//!   Collector can be installed here).
 //!
 //! [`images`] decodes and measures the images tests get back; [`rss`] samples a process's
 //! resident memory.
@@ -28,6 +30,7 @@ use std::time::{Duration, Instant};
 mod gcs;
 pub mod images;
 pub mod openapi;
+mod otlp;
 mod pgbouncer;
 mod postgres;
 mod prometheus;
@@ -37,6 +40,7 @@ mod s3;
 mod tls;
 
 pub use gcs::GcsServer;
+pub use otlp::OtlpReceiver;
 pub use pgbouncer::PgBouncer;
 pub use postgres::Postgres;
 pub use prometheus::Prometheus;

@@ -110,6 +110,11 @@ fn crate_boundaries_hold() {
             .collect();
         assert!(bad.is_empty(), "{pure} depends on {bad:?}");
     }
+    let ours: Vec<_> = of("picsum-otlp")
+        .iter()
+        .filter(|d| d.starts_with("picsum-"))
+        .collect();
+    assert!(ours.is_empty(), "picsum-otlp depends on {ours:?}");
     for dialect in DIALECTS {
         for other in DIALECTS.iter().filter(|d| **d != dialect) {
             assert!(

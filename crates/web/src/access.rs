@@ -1,8 +1,9 @@
 //! What every request gets on its way through [`crate::routing::dispatch`]: an
 //! `x-request-id` (the client's when it sent a usable one, else a new one) that its
 //! handler sees, its answer echoes and its log lines carry; a handler that panics is
-//! answered 500 and logged instead of dropping the connection; and one access-log line
-//! (target [`ACCESS_TARGET`], level `info`) naming its client.
+//! answered 500 and logged instead of dropping the connection; one access-log line
+//! (target [`ACCESS_TARGET`], level `info`) naming its client; and, when traces are
+//! exported, its server span ([`request_span`]).
 
 use std::any::Any;
 use std::collections::hash_map::RandomState;
@@ -15,6 +16,7 @@ use std::time::Duration;
 
 use axum::response::Response;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use tracing::Span;
 
 use crate::response::error_response;
 pub use crate::telemetry::ACCESS_TARGET;
@@ -92,6 +94,28 @@ fn panic_message(panic: &(dyn Any + Send)) -> &str {
         .unwrap_or("(not a string)")
 }
 
+/// The request's server span when traces are exported (else a disabled span, which costs
+/// nothing): it continues the caller's `traceparent`, and [`Finished::log`] records its
+/// route and status. The work the request does (queue, source fetch, render, encode) nests
+/// under it.
+pub fn request_span(method: &Method, uri: &Uri, headers: &HeaderMap, id: &HeaderValue) -> Span {
+    if !picsum_otlp::enabled() {
+        return Span::none();
+    }
+    tracing::info_span!(
+        "request",
+        otel.kind = "server",
+        otel.name = tracing::field::Empty,
+        otel.status_code = tracing::field::Empty,
+        traceparent = text(headers.get("traceparent")),
+        "http.request.method" = %method,
+        "url.path" = uri.path(),
+        "http.route" = tracing::field::Empty,
+        "http.response.status_code" = tracing::field::Empty,
+        "picsum.request_id" = text(Some(id)),
+    )
+}
+
 /// One finished request, as the access log records it.
 #[derive(Debug)]
 pub struct Finished<'a> {
@@ -123,8 +147,17 @@ fn text(value: Option<&HeaderValue>) -> &str {
 }
 
 impl Finished<'_> {
-    /// Writes the access-log line.
-    pub fn log(&self) {
+    /// Writes the access-log line, and records the route and status in `span` (a 5xx marks
+    /// it failed).
+    pub fn log(&self, span: &Span) {
+        if !span.is_disabled() {
+            span.record("otel.name", format!("{} {}", self.method, self.route));
+            span.record("http.route", self.route);
+            span.record("http.response.status_code", self.status.as_u16());
+            if self.status.is_server_error() {
+                span.record("otel.status_code", "error");
+            }
+        }
         tracing::info!(
             target: ACCESS_TARGET,
             method = %self.method,

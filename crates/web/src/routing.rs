@@ -8,7 +8,9 @@ use axum::extract::Request;
 use axum::response::Response;
 use http::Method;
 
-use crate::access::{Finished, REQUEST_ID, catch_panic, request_id};
+use tracing::Instrument;
+
+use crate::access::{Finished, REQUEST_ID, catch_panic, request_id, request_span};
 use crate::response::{
     clean_path, clean_path_redirect, method_not_allowed, redirect_location, strict_slash_redirect,
     timeout_response, wants_json,
@@ -124,6 +126,7 @@ where
     let started = std::time::Instant::now();
     let mut req = req;
     let id = request_id(req.headers_mut());
+    let span = request_span(req.method(), req.uri(), req.headers(), &id);
     let info = RequestInfo {
         path: decoded_path(req.uri()),
         query: req.uri().query().unwrap_or_default().to_owned(),
@@ -143,7 +146,7 @@ where
         Routed::Route(r) if !r.allows(req.method()) => (r.name(), method_not_allowed(r.methods())),
         Routed::Route(r) => {
             let name = r.name();
-            let handled = catch_panic(handler(r, info), json, &id);
+            let handled = catch_panic(handler(r, info), json, &id).instrument(span.clone());
             match tokio::time::timeout(HANDLER_TIMEOUT, handled).await {
                 Ok(res) => (name, res),
                 Err(_) => (name, timeout_response()),
@@ -163,7 +166,7 @@ where
         client,
         forwarded_for: forwarded_for.as_ref(),
     }
-    .log();
+    .log(&span);
     res.headers_mut().insert(REQUEST_ID, id);
     res
 }

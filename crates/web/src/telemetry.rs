@@ -1,5 +1,6 @@
-//! Logging and metrics shared by both services: `tracing` output (human-readable on a
-//! terminal, JSON lines otherwise) under a filter that is checked at start-up, the
+//! Logging, traces and metrics shared by both services: `tracing` output (human-readable
+//! on a terminal, JSON lines otherwise) under a filter that is checked at start-up, the
+//! OpenTelemetry exporter when the `OTEL_*` variables ask for one ([`picsum_otlp`]), the
 //! process-wide Prometheus recorder with per-metric buckets, the request-duration
 //! histogram, build info, and the access log.
 
@@ -9,7 +10,10 @@ use std::time::Duration;
 
 use http::StatusCode;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use tracing_subscriber::EnvFilter;
+use picsum_otlp::{OtlpLayer, ProcessEnv, Settings, SettingsError};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
 
 /// The `tracing` target of the access log: one line per request at `info`. Silence it with
 /// `access=off` in the filter (`PICSUM_LOG_LEVEL=info,access=off`).
@@ -26,9 +30,9 @@ const WORK_BUCKETS: [f64; 14] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 45.0,
 ];
 
-/// A log filter that cannot be used.
+/// Logging or tracing settings that cannot be used.
 #[derive(Debug, thiserror::Error)]
-pub enum FilterError {
+pub enum LoggingError {
     /// Not a `tracing` directive list.
     #[error("log filter {filter:?}: {reason}")]
     Invalid {
@@ -37,6 +41,12 @@ pub enum FilterError {
         /// What is wrong with it.
         reason: String,
     },
+    /// An `OTEL_*` variable this exporter cannot use.
+    #[error("traces: {0}")]
+    Traces(#[from] SettingsError),
+    /// The trace exporter could not start.
+    #[error("traces: the exporter did not start: {0}")]
+    Exporter(#[from] std::io::Error),
 }
 
 /// The filter of `setting` (a service's `*_LOG_LEVEL`), or of `RUST_LOG` when that is set:
@@ -46,9 +56,9 @@ pub enum FilterError {
 ///
 /// # Errors
 /// The filter in use does not parse.
-pub fn log_filter(setting: &str, rust_log: Option<&str>) -> Result<EnvFilter, FilterError> {
+pub fn log_filter(setting: &str, rust_log: Option<&str>) -> Result<EnvFilter, LoggingError> {
     let filter = rust_log.filter(|s| !s.trim().is_empty()).unwrap_or(setting);
-    let invalid = |reason: String| FilterError::Invalid {
+    let invalid = |reason: String| LoggingError::Invalid {
         filter: filter.to_owned(),
         reason,
     };
@@ -69,25 +79,54 @@ pub fn log_filter(setting: &str, rust_log: Option<&str>) -> Result<EnvFilter, Fi
 }
 
 /// Installs logging to stdout under `filter`: human-readable lines when stdout is a
-/// terminal, JSON lines otherwise (what log collectors read). Later calls are ignored.
-pub fn init_tracing(filter: EnvFilter) {
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    let _ = if std::io::stdout().is_terminal() {
-        builder.try_init()
+/// terminal, JSON lines otherwise (what log collectors read); and `traces`, when given,
+/// with the services' own spans (and their `error` events, which mark a span failed)
+/// whatever the log filter says. Later calls are ignored.
+pub fn init_tracing(filter: EnvFilter, traces: Option<OtlpLayer>) {
+    let logs = if std::io::stdout().is_terminal() {
+        tracing_subscriber::fmt::layer().with_filter(filter).boxed()
     } else {
-        builder.json().with_current_span(false).try_init()
+        tracing_subscriber::fmt::layer()
+            .json()
+            .with_current_span(false)
+            .with_span_list(false)
+            .with_filter(filter)
+            .boxed()
     };
+    let ours = tracing_subscriber::filter::filter_fn(|meta| {
+        meta.target().starts_with("picsum")
+            && (meta.is_span() || *meta.level() == tracing::Level::ERROR)
+    });
+    let traces = traces.map(|layer| layer.with_filter(ours));
+    let _ = tracing_subscriber::registry()
+        .with(logs)
+        .with(traces)
+        .try_init();
 }
 
-/// [`log_filter`] of `setting` and the process's `RUST_LOG`, then [`init_tracing`]; what
-/// the binaries call first.
+/// [`log_filter`] of `setting` and the process's `RUST_LOG`, and the trace exporter the
+/// process's `OTEL_*` variables ask for (`service` is its default `service.name`), then
+/// [`init_tracing`]; what the binaries call first.
 ///
 /// # Errors
-/// As [`log_filter`].
-pub fn init_logging(setting: &str) -> Result<(), FilterError> {
+/// As [`log_filter`]; an `OTEL_*` variable that cannot be used, or an exporter that does
+/// not start.
+pub fn init_logging(setting: &str, service: &str) -> Result<(), LoggingError> {
     let rust_log = std::env::var("RUST_LOG").ok();
-    init_tracing(log_filter(setting, rust_log.as_deref())?);
+    let filter = log_filter(setting, rust_log.as_deref())?;
+    let traces = match Settings::from_env(&ProcessEnv, service)? {
+        Some(settings) => Some(picsum_otlp::start(settings)?),
+        None => None,
+    };
+    init_tracing(filter, traces);
     Ok(())
+}
+
+/// Sends the spans finished so far (at most 5 s); what a binary does before it exits.
+pub fn flush_traces() {
+    if !picsum_otlp::flush(Duration::from_secs(5)) {
+        tracing::warn!("traces: not every span was sent before exit");
+    }
 }
 
 /// The process-wide Prometheus recorder, installed on first use.

@@ -23,6 +23,7 @@ mod remote;
 mod robustness;
 mod sign;
 mod storage;
+mod traces;
 mod upload;
 
 use std::io::{BufRead, BufReader};
