@@ -10,7 +10,8 @@
 # with --bench, wrk, curl and nginx for the load test and the peer benchmark; with --chaos,
 # HAProxy for the chaos drill; with --images, buildah, podman, runc and debootstrap for
 # `make images`; with --lint, cargo-deny (crates.io, built into .tools/) for `make lint`.
-# Idempotent: does nothing when everything is present.
+# Idempotent: does nothing when everything is present. DEPS_CARGO_TOOLS=later skips the two
+# tools built with cargo (s3s-fs, cargo-deny): make test builds them beside its own build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,13 +30,14 @@ for arg in "$@"; do
 done
 
 # s3s-fs 0.14.1 is the last release that builds on rustc 1.95; debug builds in ~1 min.
-if $services && [[ ! -x .tools/bin/s3s-fs ]]; then
+later=$([[ ${DEPS_CARGO_TOOLS:-} == later ]] && echo true || echo false)
+if $services && ! $later && [[ ! -x .tools/bin/s3s-fs ]]; then
   echo "building s3s-fs into .tools/" >&2
   cargo install --locked --debug --quiet s3s-fs --version 0.14.1 --features binary --root .tools
 fi
 
 # cargo-deny (MIT OR Apache-2.0) checks deny.toml; a debug build takes about 3 minutes here.
-if $lint && [[ ! -x .tools/bin/cargo-deny ]]; then
+if $lint && ! $later && [[ ! -x .tools/bin/cargo-deny ]]; then
   echo "building cargo-deny into .tools/" >&2
   cargo install --locked --debug --quiet cargo-deny --version 0.20.2 --root .tools
 fi

@@ -1,42 +1,81 @@
 #!/usr/bin/env bash
-# Runs every test of the workspace: installs what the tests need (libvips 8.17.3 and Debian's
-# 8.14 for the compatibility build, PostgreSQL, Redis,
-# s3s-fs, fake-gcs-server; the tests start and stop their own throwaway instances on free ports), builds the
-# release service binaries the end-to-end tests start (the abuse suite and the short fuzz
-# run measure the binaries production runs), runs the suite (nextest when available),
-# validates the Kubernetes and Terraform files, then drives the web site in chromium.
+# Runs every test and check of the workspace (`make test`, what CI runs):
+# - installs what the tests need (libvips 8.17.3 and Debian's 8.14 for the compatibility
+#   build, PostgreSQL, Redis, s3s-fs, fake-gcs-server, Prometheus, chromium, cargo-deny; the
+#   tests start and stop their own throwaway instances on free ports);
+# - formatting and cargo-deny (licences, bans, sources);
+# - ONE build of the whole workspace in the `ci` profile (Cargo.toml), linted by clippy as it
+#   compiles (clippy-driver as the workspace's compiler, warnings denied: the same lints as
+#   `make lint`, without a second, check-only build of the graph). The unit, service and
+#   e2e tests, the e2e suite's binaries, the short drills and the browser tests all use it;
+# - the suite (nextest), the doc tests, a short soak and the noisy-neighbour drill, the
+#   deployment files, the web site in chromium, and last the imaging suite on Debian's
+#   libvips (the compatibility build; only the imaging crate is built again for it).
+# What waits on the network or the disk (the validators' virtualenv, the web site's npm
+# packages) installs beside the compiler.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/deps.sh --services
+DEPS_CARGO_TOOLS=later scripts/deps.sh --services --browser
 export VIPS_WARNING=0 CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+cargo fmt --all -- --check
 
-cargo build --release --locked -p picsum-api -p picsum-image-service -p picsum-cli -p picsum-drill
-export PICSUM_E2E_BIN_DIR=$PWD/target/release
+setup=$(mktemp -d)
+trap 'rm -rf "$setup"' EXIT
+# Beside the build: s3s-fs and cargo-deny (their own cargo builds), the validators'
+# virtualenv and the web site's npm packages.
+background() { # name command...
+  local name=$1
+  shift
+  "$@" > "$setup/$name.log" 2>&1 &
+  echo $! > "$setup/$name.pid"
+}
+ready() { # name: waits for it; its log when it failed
+  wait "$(cat "$setup/$1.pid")" || { cat "$setup/$1.log" >&2; echo "$1 failed" >&2; exit 1; }
+}
+background tools scripts/deps.sh --services --lint
+background validators scripts/validate-deploy.sh --install-only
+background npm bash -c 'cd web && npm ci --no-audit --no-fund --loglevel=error'
+
+profile=ci
+bins=target/$profile
+# clippy-driver compiles the workspace's own crates (dependencies are compiled as ever), so
+# every lint `make lint` runs is checked on this build, warnings denied.
+linted=(env "RUSTC_WORKSPACE_WRAPPER=$(rustc --print sysroot)/bin/clippy-driver"
+  CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__)
+"${linted[@]}" cargo build --profile "$profile" --locked --workspace --all-targets
+ready tools
+.tools/bin/cargo-deny --locked check licenses bans sources
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --locked --no-fail-fast
-  cargo test --workspace --doc --locked
+  PICSUM_E2E_BIN_DIR=$PWD/$bins "${linted[@]}" \
+    cargo nextest run --cargo-profile "$profile" --workspace --locked --no-fail-fast
 else
-  cargo test --workspace --locked --no-fail-fast
+  PICSUM_E2E_BIN_DIR=$PWD/$bins "${linted[@]}" \
+    cargo test --profile "$profile" --workspace --locked --no-fail-fast
 fi
+"${linted[@]}" cargo test --profile "$profile" --workspace --doc --locked
 
-# The compatibility build (scripts/libvips.sh compat): the imaging suite again on Debian's
-# libvips 8.14, where Lorem Picsum's flavour equals its fixtures byte for byte (make
-# test-compat adds the image service's suite).
-scripts/libvips.sh compat cargo test --locked -p picsum-imaging
+# A short soak (make soak runs 30 minutes on the release build): mixed load over real
+# PostgreSQL, Redis and the S3 server; fails on any failed request or memory that keeps
+# growing.
+"$bins/picsum-drill" --bin-dir "$bins" soak --seconds "${SOAK_SECONDS:-40}"
 
-# A short soak (make soak runs 30 minutes): mixed load on the release binaries over real
-# PostgreSQL, Redis and the S3 server; fails on any failed request or memory that keeps growing.
-target/release/picsum-drill soak --seconds "${SOAK_SECONDS:-40}"
-
-# The noisy-neighbour drill (make abuse): a hostile client next to an ordinary one on the
-# release binaries with default settings; fails when the ordinary one slows past twice its
+# The noisy-neighbour drill (make abuse on the release build): a hostile client next to an
+# ordinary one with default settings; fails when the ordinary one slows past twice its
 # unloaded p99 or sees an error, or the service refuses nothing, grows past 1 GiB or lets
 # the store grow past the write quota.
-target/release/picsum-drill abuse --seconds "${ABUSE_SECONDS:-30}"
+"$bins/picsum-drill" --bin-dir "$bins" abuse --seconds "${ABUSE_SECONDS:-30}"
 
 # Deployment files: kustomize overlays and Terraform, validated and scanned.
+ready validators
 scripts/validate-deploy.sh
 
-# The web site in a real browser (Debian chromium + playwright-core).
-scripts/browser-test.sh
+# The web site in a real browser (Debian chromium + playwright-core), on the same binaries.
+ready npm
+PICSUM_BIN_DIR=$bins scripts/browser-test.sh
+
+# The compatibility build: the imaging suite again on Debian's libvips 8.14, where Lorem
+# Picsum's flavour equals its fixtures byte for byte (make test-compat adds the image
+# service's suite). Without the clippy wrapper its imaging crate is a separate artifact, so
+# it rebuilds only that crate and never replaces the one the binaries above link.
+PICSUM_LIBVIPS=system cargo test --profile "$profile" --locked -p picsum-imaging
