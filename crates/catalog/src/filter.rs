@@ -26,7 +26,7 @@ pub enum FilterError {
     #[error("Too many tags: at most 8, separated by commas")]
     TooMany,
     /// `?fields=` names a field there is not.
-    #[error("Invalid field {0:?}: use orientation, tags, color or thumbhash")]
+    #[error("Invalid field {0:?}: use orientation, tags, color, thumbhash or css_lqip")]
     Field(String),
 }
 

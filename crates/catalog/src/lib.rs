@@ -48,16 +48,38 @@ pub struct Image {
     pub placeholder: Option<Placeholder>,
 }
 
-/// A photo's placeholder: its ThumbHash (standard base64) and dominant colour (`#rrggbb`).
+/// A photo's placeholder: its ThumbHash (standard base64) and dominant colour (`#rrggbb`),
+/// and the CSS-only integer made from the ThumbHash on first use.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 pub struct Placeholder {
     /// ThumbHash, base64.
     pub thumbhash: String,
     /// Dominant colour, `#rrggbb`.
     pub color: String,
+    /// [`Placeholder::css_lqip`], once computed (a catalog of a million photos would spend
+    /// most of a minute computing them all up front).
+    #[serde(skip)]
+    css: std::sync::OnceLock<Option<i32>>,
 }
 
 impl Placeholder {
+    /// The placeholder of a ThumbHash and a colour.
+    pub fn new(thumbhash: String, color: String) -> Self {
+        Self {
+            thumbhash,
+            color,
+            css: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The CSS-only placeholder integer ([`picsum_placeholder::css_lqip`]); `None` when the
+    /// ThumbHash does not decode.
+    pub fn css_lqip(&self) -> Option<i32> {
+        *self
+            .css
+            .get_or_init(|| picsum_placeholder::css_lqip(&self.thumbhash))
+    }
+
     /// The family of the dominant colour (`blue`, `gray`, …), a computed tag.
     pub fn family(&self) -> Option<&'static str> {
         picsum_placeholder::Rgb::parse(&self.color).map(picsum_placeholder::family)
@@ -66,10 +88,7 @@ impl Placeholder {
 
 impl From<&picsum_placeholder::Placeholder> for Placeholder {
     fn from(p: &picsum_placeholder::Placeholder) -> Self {
-        Self {
-            thumbhash: p.thumbhash_base64(),
-            color: p.colour.to_string(),
-        }
+        Self::new(p.thumbhash_base64(), p.colour.to_string())
     }
 }
 

@@ -3,9 +3,9 @@
 
 use serde::Serialize;
 
-use crate::Image;
 use crate::filter::FilterError;
 use crate::info::Info;
+use crate::{Image, Placeholder};
 
 /// Which extra fields a document carries.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -18,6 +18,8 @@ pub struct Fields {
     pub color: bool,
     /// `thumbhash`: base64 (`null` when not computed).
     pub thumbhash: bool,
+    /// `css_lqip`: the CSS-only placeholder integer (`null` when not computed).
+    pub css_lqip: bool,
 }
 
 impl Fields {
@@ -27,12 +29,13 @@ impl Fields {
         tags: true,
         color: true,
         thumbhash: true,
+        css_lqip: true,
     };
 
     /// Parses `?fields=a,b` (empty or missing: none).
     ///
     /// # Errors
-    /// [`FilterError::Field`] for a name that is not one of the four.
+    /// [`FilterError::Field`] for a name that is not one of the five.
     pub fn parse(s: Option<&str>) -> Result<Self, FilterError> {
         let mut f = Self::default();
         for name in s.unwrap_or_default().split(',').filter(|n| !n.is_empty()) {
@@ -41,6 +44,7 @@ impl Fields {
                 "tags" => f.tags = true,
                 "color" => f.color = true,
                 "thumbhash" => f.thumbhash = true,
+                "css_lqip" => f.css_lqip = true,
                 other => return Err(FilterError::Field(other.to_owned())),
             }
         }
@@ -54,6 +58,7 @@ impl Fields {
             (self.tags, "tags"),
             (self.color, "color"),
             (self.thumbhash, "thumbhash"),
+            (self.css_lqip, "css_lqip"),
         ];
         let on: Vec<&str> = names.iter().filter(|(b, _)| *b).map(|(_, n)| *n).collect();
         if on.is_empty() {
@@ -82,6 +87,8 @@ pub struct Meta<'a> {
     color: Option<Option<&'a str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     thumbhash: Option<Option<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    css_lqip: Option<Option<i32>>,
 }
 
 impl<'a> Meta<'a> {
@@ -96,6 +103,9 @@ impl<'a> Meta<'a> {
             thumbhash: fields
                 .thumbhash
                 .then(|| placeholder.map(|p| p.thumbhash.as_str())),
+            css_lqip: fields
+                .css_lqip
+                .then(|| placeholder.and_then(Placeholder::css_lqip)),
         }
     }
 }
@@ -103,8 +113,8 @@ impl<'a> Meta<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Tag;
     use crate::json::to_go_json;
-    use crate::{Placeholder, Tag};
 
     #[test]
     fn picsum_keys_first_then_ours() {
@@ -118,13 +128,10 @@ mod tests {
         assert_eq!(
             body(&image, Fields::ALL),
             format!(
-                r#"{picsum},"orientation":"portrait","tags":["portrait","snow"],"color":null,"thumbhash":null}}"#
+                r#"{picsum},"orientation":"portrait","tags":["portrait","snow"],"color":null,"thumbhash":null,"css_lqip":null}}"#
             ) + "\n"
         );
-        image.placeholder = Some(Placeholder {
-            thumbhash: "AAA=".into(),
-            color: "#2050c0".into(),
-        });
+        image.placeholder = Some(Placeholder::new("AAA=".into(), "#2050c0".into()));
         let fields = Fields::parse(Some("thumbhash,tags")).unwrap();
         assert_eq!(
             body(&image, fields),

@@ -141,7 +141,7 @@ impl Database {
                         .map(|t| Tag::parse(t).map_err(|_| invalid()))
                         .collect::<Result<_, _>>()?,
                     placeholder: (!thumbhash.is_empty())
-                        .then_some(Placeholder { thumbhash, color }),
+                        .then(|| Placeholder::new(thumbhash, color)),
                     id: id.clone(),
                     author,
                     url,

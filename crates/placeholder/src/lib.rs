@@ -7,10 +7,12 @@
 //! at start-up and `picsum import` for the database.
 
 mod colour;
+mod css;
 mod png;
 
 use base64::Engine;
 pub use colour::{Rgb, family};
+pub use css::{css_lqip, css_lqip_of_rgba, decode_css_lqip};
 pub use png::{lqip_png, solid_svg};
 
 /// Largest side ThumbHash takes.

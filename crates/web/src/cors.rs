@@ -1,4 +1,7 @@
-//! CORS with rs/cors v1.10 semantics: `*` origins, preflights answered before routing.
+//! CORS with rs/cors v1.10 semantics: `*` origins, preflights answered before routing; and
+//! `Cross-Origin-Resource-Policy: cross-origin` on every answer, so pages isolated with
+//! `Cross-Origin-Embedder-Policy: require-corp` can embed the images (and follow the API's
+//! redirects to them): everything both services serve is public.
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -14,6 +17,9 @@ pub struct Cors {
     /// `Access-Control-Expose-Headers` to send when the request had an `Origin`.
     pub expose: Option<&'static str>,
 }
+
+/// `Cross-Origin-Resource-Policy`.
+pub const RESOURCE_POLICY: &str = "cross-origin-resource-policy";
 
 const CORS_ALLOWED_HEADERS: [&str; 3] = ["accept", "content-type", "x-requested-with"];
 
@@ -36,6 +42,7 @@ pub async fn cors(State(cfg): State<Cors>, req: Request, next: Next) -> Response
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.append(header::VARY, HeaderValue::from_static("Origin"));
+    h.insert(RESOURCE_POLICY, HeaderValue::from_static("cross-origin"));
     if origin && allowed {
         h.insert(
             header::ACCESS_CONTROL_ALLOW_ORIGIN,
@@ -59,6 +66,7 @@ fn preflight(
 ) -> Response {
     let mut res = StatusCode::NO_CONTENT.into_response();
     let h = res.headers_mut();
+    h.insert(RESOURCE_POLICY, HeaderValue::from_static("cross-origin"));
     h.insert(
         header::VARY,
         HeaderValue::from_static(

@@ -234,6 +234,15 @@ async fn cors() {
     let a = get(&s, "/id/1/info").await;
     assert_eq!(a.header("vary"), Some("Origin"));
     assert_eq!(a.header("access-control-allow-origin"), None);
+    // COEP `require-corp` pages may embed what the API answers, redirects included.
+    for uri in ["/id/1/info", "/id/1/200/300", "/200/300?lqip", "/nope"] {
+        let a = get(&s, uri).await;
+        assert_eq!(
+            a.header("cross-origin-resource-policy"),
+            Some("cross-origin"),
+            "{uri}"
+        );
+    }
     let a = call(
         &s,
         "GET",
@@ -304,6 +313,7 @@ async fn web_site() {
         ("/", "text/html; charset=utf-8"),
         ("/images", "text/html; charset=utf-8"),
         ("/robots.txt", "text/plain; charset=utf-8"),
+        ("/llms.txt", "text/plain; charset=utf-8"),
         ("/favicon.ico", "image/x-icon"),
         ("/assets/style.css", "text/css; charset=utf-8"),
     ] {

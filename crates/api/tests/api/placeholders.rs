@@ -20,13 +20,15 @@ fn catalog() -> Catalog {
             } else {
                 Vec::new()
             },
-            placeholder: i.is_multiple_of(2).then(|| Placeholder {
-                thumbhash: if i == 0 {
-                    real_hash()
-                } else {
-                    format!("hash{i}")
-                },
-                color: "#2050c0".into(),
+            placeholder: i.is_multiple_of(2).then(|| {
+                Placeholder::new(
+                    if i == 0 {
+                        real_hash()
+                    } else {
+                        format!("hash{i}")
+                    },
+                    "#2050c0".into(),
+                )
             }),
         })
         .collect();
@@ -59,6 +61,9 @@ async fn meta_has_every_field() {
     assert_eq!(v["tags"], serde_json::json!(["blue", "landscape"]));
     assert_eq!(v["color"], "#2050c0");
     assert_eq!(v["thumbhash"], "hash4");
+    assert!(v["css_lqip"].is_null(), "not a ThumbHash: no integer");
+    let v = json(&get(&s, "/id/0/meta").await.body);
+    assert!(v["css_lqip"].is_i64(), "{v}");
     let v = json(&get(&s, "/id/5/meta").await.body);
     assert_eq!(v["tags"], serde_json::json!(["landscape", "snow"]));
     assert!(v["thumbhash"].is_null() && v["color"].is_null());
@@ -85,11 +90,20 @@ async fn list_fields_are_opt_in() {
         a.header("link").unwrap(),
         "<https://picsum.photos/v2/list?page=2&limit=2&fields=color,thumbhash>; rel=\"next\""
     );
+    // The CSS-only placeholder: an integer CSS keeps exactly, made from the ThumbHash.
+    let v = json(&get(&s, "/v2/list?limit=2&fields=css_lqip").await.body);
+    let lqip = v[0]["css_lqip"].as_i64().unwrap();
+    assert_eq!(
+        Some(lqip),
+        picsum_placeholder::css_lqip(&real_hash()).map(i64::from)
+    );
+    assert!((-999_999..=999_999).contains(&lqip));
+    assert!(v[1]["css_lqip"].is_null() && v[0].get("thumbhash").is_none());
     let bad = get(&s, "/v2/list?fields=size").await;
     assert_eq!(bad.status, 400);
     assert_eq!(
         bad.body,
-        "Invalid field \"size\": use orientation, tags, color or thumbhash\n"
+        "Invalid field \"size\": use orientation, tags, color, thumbhash or css_lqip\n"
     );
 }
 
@@ -148,6 +162,27 @@ async fn pick_returns_distinct_photos_with_srcsets() {
     {
         assert!(part.contains(&format!("/id/{id}/{w}/{h}")) && part.ends_with(&format!(" {d}x")));
     }
+    // The `w` form: half size, then 1x, 2x and 3x, with a `sizes` hint.
+    let widths = first["srcset_widths"].as_str().unwrap();
+    let parts: Vec<&str> = widths.split(", ").collect();
+    assert_eq!(parts.len(), 4, "{widths}");
+    for (part, (w, h)) in parts
+        .iter()
+        .zip([(100, 50), (200, 100), (400, 200), (600, 300)])
+    {
+        assert!(
+            part.contains(&format!("/id/{id}/{w}/{h}")) && part.ends_with(&format!(" {w}w")),
+            "{part}"
+        );
+    }
+    assert_eq!(first["sizes"], "(max-width: 200px) 100vw, 200px");
+    let narrow = json(&get(&s, "/v2/pick?count=1&width=150&height=90").await.body);
+    let widths = narrow[0]["srcset_widths"].as_str().unwrap();
+    assert!(
+        widths.starts_with(&format!("{IMAGES}/id/")) && !widths.contains(" 75w"),
+        "{widths}"
+    );
+    assert!(widths.ends_with(" 450w"), "{widths}");
     // Sizes past 5000 px leave their densities out; height defaults to width.
     let big = json(&get(&s, "/v2/pick?count=1&width=2000").await.body);
     let srcset = big[0]["srcset"].as_str().unwrap();
@@ -155,6 +190,15 @@ async fn pick_returns_distinct_photos_with_srcsets() {
         srcset.contains("/2000/2000") && srcset.contains("/4000/4000") && srcset.ends_with(" 2x")
     );
     assert!(!srcset.contains(" 3x"));
+    let widths = big[0]["srcset_widths"].as_str().unwrap();
+    assert!(
+        widths.contains("/4000/4000") && widths.ends_with(" 4000w"),
+        "{widths}"
+    );
+    assert!(
+        widths.contains(" 1000w") && !widths.contains(" 6000w"),
+        "{widths}"
+    );
     // Without a seed, still distinct; asking for more than match gives what matches.
     assert_eq!(
         ids(&json(&get(&s, "/v2/pick?count=100&width=10").await.body)).len(),

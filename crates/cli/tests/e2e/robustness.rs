@@ -80,6 +80,10 @@ async fn image_service_refuses_bad_requests() {
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["access-control-allow-origin"], "*");
     assert_eq!(
+        res.headers()["cross-origin-resource-policy"],
+        "cross-origin"
+    );
+    assert_eq!(
         res.headers()["access-control-expose-headers"],
         "Content-Type, Picsum-Id"
     );
