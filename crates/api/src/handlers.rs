@@ -1,15 +1,17 @@
 //! Handlers: image redirects, info, lists. Each takes the state and parsed request parts and
-//! answers from the in-memory catalog snapshot; none waits on a database.
+//! answers from the in-memory catalog snapshot; none waits on a database. Redirects to a
+//! named photo (`/id/`) or a seed's are cacheable by shared caches; their targets carry the
+//! photo's catalog version.
 
 use axum::body::Body;
 use axum::response::Response;
 use http::StatusCode;
 use http::header::{self, HeaderValue};
-use picsum_catalog::Catalog;
 use picsum_catalog::info::{Info, legacy_list};
 use picsum_catalog::json::to_go_json;
 use picsum_catalog::list::{Page, list_page};
 use picsum_catalog::meta::{Fields, Meta};
+use picsum_catalog::{Catalog, Image};
 use picsum_url::params::{ImageParams, RawParams};
 use picsum_url::query::Query;
 use picsum_web::response::NO_CACHE;
@@ -38,7 +40,7 @@ pub fn image_redirect(
     let image = Selection::parse(query, state.seed_mode)?.pick(catalog, pick)?;
     let mut params = raw.validate()?.resolve(image.width, image.height);
     if let Some(kind) = crate::lqip::Kind::asked(query) {
-        return crate::lqip::answer(kind, image, &params, matches!(pick, Pick::Id(_)));
+        return crate::lqip::answer(kind, image, &params, redirect_cache(pick));
     }
     // Only where the URL left the format open: an extension is the client's own choice.
     let hinted = state.client_hints && ext.is_empty();
@@ -47,17 +49,41 @@ pub fn image_redirect(
     }
     let params = params.within_budget()?;
     count_request(&params);
-    let mut res = redirect(&signed_url(state, &image.id, &params));
+    let mut res = redirect(&signed_url(state, image, &params), redirect_cache(pick));
     if hinted {
         crate::hints::mark(res.headers_mut());
     }
     Ok(res)
 }
 
-/// The image service's signed URL of `id` rendered with `params`.
-pub(crate) fn signed_url(state: &AppState, id: &str, params: &ImageParams) -> String {
-    let signed = state.signer.image_path(id, params);
-    format!("{}{}", state.image_service_url, escape_id(&signed, id))
+/// The image service's signed URL of `image` rendered with `params`, carrying the photo's
+/// catalog version ([`Image::version`]).
+pub(crate) fn signed_url(state: &AppState, image: &Image, params: &ImageParams) -> String {
+    let version = image.version();
+    let signed = state
+        .signer
+        .versioned_image_path(&image.id, params, Some(&version));
+    format!(
+        "{}{}",
+        state.image_service_url,
+        escape_id(&signed, &image.id)
+    )
+}
+
+/// `Cache-Control` of a redirect to `/id/` URLs: the pairing holds for as long as the
+/// catalog entry (its version is in the target), so a shared cache may keep it a day.
+pub const ID_REDIRECT_CACHE: &str = "public, max-age=86400, stale-while-revalidate=3600";
+/// `Cache-Control` of a seed's redirect: new photos may move a seed, so an hour.
+pub const SEED_REDIRECT_CACHE: &str = "public, max-age=3600, stale-while-revalidate=600";
+
+/// How long shared caches may keep a redirect: a day for an id, an hour for a seed; a
+/// random pick is never stored.
+fn redirect_cache(pick: &Pick) -> &'static str {
+    match pick {
+        Pick::Id(_) => ID_REDIRECT_CACHE,
+        Pick::Seed(_) => SEED_REDIRECT_CACHE,
+        Pick::Random | Pick::Gray => NO_CACHE,
+    }
 }
 
 fn count_request(params: &ImageParams) {
@@ -88,15 +114,15 @@ fn escape_id(signed: &str, id: &str) -> String {
     }
 }
 
-/// 302 with no body and no content type, never cached.
-fn redirect(location: &str) -> Response {
+/// 302 with no body and no content type, cached as `cache` says.
+fn redirect(location: &str, cache: &'static str) -> Response {
     let mut res = Response::new(Body::empty());
     *res.status_mut() = StatusCode::FOUND;
     if let Ok(v) = HeaderValue::from_str(location) {
         res.headers_mut().insert(header::LOCATION, v);
     }
     res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static(NO_CACHE));
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     res
 }
 

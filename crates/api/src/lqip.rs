@@ -1,8 +1,8 @@
 //! Placeholder images answered by the API itself, no image service involved: `?lqip` on an
-//! image URL gives the photo's ThumbHash as a tiny PNG (about 32 px, blurry by construction;
+//! image URL gives the photo's ThumbHash as a tiny PNG (16 px, blurry by construction;
 //! scale it up with CSS), `?color` a solid SVG of its dominant colour at the size asked for.
-//! On `/id/` routes they are cacheable for a day (a photo's placeholder does not change);
-//! on seeded and random routes, which may pick another photo tomorrow, never cached.
+//! They are cached as the route's redirect would be: a day on `/id/` routes, an hour on
+//! seeded ones (new photos may move a seed), never on random ones.
 
 use axum::body::Body;
 use axum::response::Response;
@@ -11,12 +11,8 @@ use picsum_catalog::Image;
 use picsum_placeholder::{Rgb, lqip_png, solid_svg};
 use picsum_url::params::ImageParams;
 use picsum_url::query::Query;
-use picsum_web::response::NO_CACHE;
 
 use crate::error::ApiError;
-
-/// `Cache-Control` of placeholders on `/id/` routes.
-const ID_CACHE: &str = "public, max-age=86400";
 
 /// Which placeholder image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +36,7 @@ impl Kind {
     }
 }
 
-/// The placeholder image of `image` at `params`' size; `by_id`: cacheable.
+/// The placeholder image of `image` at `params`' size, with `cache` as its `Cache-Control`.
 ///
 /// # Errors
 /// [`ApiError::NoPlaceholder`] when the photo has none.
@@ -48,7 +44,7 @@ pub fn answer(
     kind: Kind,
     image: &Image,
     params: &ImageParams,
-    by_id: bool,
+    cache: &'static str,
 ) -> Result<Response, ApiError> {
     let placeholder = image.placeholder.as_ref().ok_or(ApiError::NoPlaceholder)?;
     let (body, content_type) = match kind {
@@ -65,7 +61,6 @@ pub fn answer(
     let mut res = Response::new(Body::from(body));
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    let cache = if by_id { ID_CACHE } else { NO_CACHE };
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     if let Ok(id) = HeaderValue::from_str(&image.id) {
         h.insert("picsum-id", id);

@@ -80,7 +80,7 @@ pub fn pick(state: &AppState, catalog: &Catalog, query: &Query) -> Result<Respon
                 p.height = (raw.height * n + d / 2) / d;
                 let fits = (1..=MAX_DIMENSION).contains(&p.width)
                     && (1..=MAX_DIMENSION).contains(&p.height);
-                fits.then(|| (p.width, signed_url(state, &image.id, &p)))
+                fits.then(|| (p.width, signed_url(state, image, &p)))
             };
             let srcset = (1..=3)
                 .filter_map(|d| scaled(d, 1).map(|(_, url)| format!("{url} {d}x")))

@@ -93,6 +93,24 @@ impl From<&picsum_placeholder::Placeholder> for Placeholder {
 }
 
 impl Image {
+    /// A version of what the image service renders for this photo (its size and, when
+    /// computed, its ThumbHash): 12 hex digits that change when the photo is imported again
+    /// with other pixels. Signed image URLs carry it (`v=`), so a redirect a CDN keeps always
+    /// names the photo as it was when it was made, never another under the same URL.
+    pub fn version(&self) -> String {
+        // FNV-1a, 64 bits: a name, not a secret (the URL's signature covers it).
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let thumbhash = self
+            .placeholder
+            .as_ref()
+            .map_or("", |p| p.thumbhash.as_str());
+        let text = format!("{}\n{}x{}\n{thumbhash}", self.id, self.width, self.height);
+        for byte in text.bytes() {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        format!("{:012x}", hash >> 16)
+    }
+
     /// The image's shape.
     pub fn orientation(&self) -> Orientation {
         Orientation::of(self.width, self.height)

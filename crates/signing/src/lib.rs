@@ -18,6 +18,9 @@ use sha2::Sha256;
 
 /// The query key that carries the signature.
 pub const HMAC_PARAM: &str = "hmac";
+/// The query parameter of a photo's catalog version in signed image URLs (the image service
+/// ignores it; its signature keeps it from being changed).
+pub const VERSION_PARAM: &str = "v";
 
 /// Signs and verifies with one shared key. An empty key is valid (Picsum's default).
 #[derive(Clone)]
@@ -52,9 +55,20 @@ impl Signer {
         mac.finalize().into_bytes().into()
     }
 
-    /// Path and signed query of an image: `/id/{id}/{w}/{h}{ext}?blur=N&grayscale&hmac=…`.
-    /// `params` must be resolved (no zero dimension).
+    /// Path and signed query of an image: `/id/{id}/{w}/{h}{ext}?blur=N&grayscale&hmac=…`
+    /// (Lorem Picsum's form). `params` must be resolved (no zero dimension).
     pub fn image_path(&self, id: &str, params: &ImageParams) -> String {
+        self.versioned_image_path(id, params, None)
+    }
+
+    /// [`Signer::image_path`] with the photo's catalog version as `v=` (signed like the rest),
+    /// so the URL changes whenever the photo does.
+    pub fn versioned_image_path(
+        &self,
+        id: &str,
+        params: &ImageParams,
+        version: Option<&str>,
+    ) -> String {
         let path = format!(
             "/id/{id}/{}/{}.{}",
             params.width,
@@ -67,6 +81,9 @@ impl Signer {
         }
         if params.grayscale {
             query.push("grayscale", "");
+        }
+        if let Some(version) = version {
+            query.push(VERSION_PARAM, version);
         }
         self.sign_path(&path, query)
     }
@@ -141,16 +158,37 @@ mod tests {
         );
     }
 
-    #[test]
-    fn image_path_matches_spec_shape() {
-        let s = Signer::new("test");
-        let p = ImageParams {
+    /// The parameters of Lorem Picsum's spec vector: 200x200 JPEG, grayscale, blur 5.
+    fn spec_params() -> ImageParams {
+        ImageParams {
             width: 200,
             height: 200,
             format: Format::Jpeg,
             grayscale: true,
             blur: Some(5),
-        };
+        }
+    }
+
+    #[test]
+    fn a_version_is_signed_with_the_rest() {
+        let s = Signer::new("test");
+        let p = spec_params();
+        let path = s.versioned_image_path("1", &p, Some("0123456789ab"));
+        let (route, query) = path.split_once('?').unwrap();
+        assert!(
+            query.starts_with("blur=5&grayscale&hmac=") && query.ends_with("&v=0123456789ab"),
+            "{path}"
+        );
+        assert!(s.verify(route, &Query::parse(query)));
+        let forged = query.replace("v=0123456789ab", "v=0123456789ac");
+        assert!(!s.verify(route, &Query::parse(&forged)));
+        assert_eq!(s.versioned_image_path("1", &p, None), s.image_path("1", &p));
+    }
+
+    #[test]
+    fn image_path_matches_spec_shape() {
+        let s = Signer::new("test");
+        let p = spec_params();
         assert_eq!(
             s.image_path("1", &p),
             "/id/1/200/200.jpg?blur=5&grayscale&hmac=MarV0ooZ1EWnubOz-SOx5zshDNYsk6SIg2WWowmVzNs"

@@ -12,6 +12,8 @@
 //!   [`PgBouncer`] in transaction mode in front of one.
 //!
 //! * [`Prometheus`], Debian's `prometheus`, scraping given targets with given rules.
+//! * [`Nginx`], Debian's `nginx-light` as a caching proxy (`proxy_cache`) in front of the
+//!   services.
 //! * [`OtlpReceiver`], the one stand-in: an OTLP/HTTP JSON receiver (no OpenTelemetry
 //!   Collector can be installed here).
 //!
@@ -29,6 +31,7 @@ use std::time::{Duration, Instant};
 
 mod gcs;
 pub mod images;
+mod nginx;
 pub mod openapi;
 mod otlp;
 mod pgbouncer;
@@ -40,6 +43,7 @@ mod s3;
 mod tls;
 
 pub use gcs::GcsServer;
+pub use nginx::Nginx;
 pub use otlp::OtlpReceiver;
 pub use pgbouncer::PgBouncer;
 pub use postgres::Postgres;

@@ -4,14 +4,15 @@ use super::*;
 
 const NO_CACHE: &str = "private, no-cache, no-store, must-revalidate";
 
-fn signed(path_and_query: &str) -> String {
+/// The signed image URL of `path_and_query` with the version of `image` in the catalog `s`.
+fn signed_as(s: &AppState, image: &str, path_and_query: &str) -> String {
     let (path, query) = path_and_query
         .split_once('?')
         .unwrap_or((path_and_query, ""));
-    format!(
-        "{IMAGES}{}",
-        Signer::new("test").sign_path(path, picsum_url::query::Query::parse(query))
-    )
+    let mut query = picsum_url::query::Query::parse(query);
+    let catalog = s.catalog.current();
+    query.push("v", catalog.get(image).unwrap().version());
+    format!("{IMAGES}{}", Signer::new("test").sign_path(path, query))
 }
 
 #[tokio::test]
@@ -51,19 +52,53 @@ async fn redirects_to_signed_urls() {
     ] {
         let a = get(&s, uri).await;
         assert_eq!(a.status, StatusCode::FOUND, "{uri}: {}", a.body);
-        assert_eq!(a.header("location"), Some(signed(target).as_str()), "{uri}");
-        assert_eq!(a.header("cache-control"), Some(NO_CACHE), "{uri}");
+        assert_eq!(
+            a.header("location"),
+            Some(signed_as(&s, "1", target).as_str()),
+            "{uri}"
+        );
+        // A named photo's or a seed's redirect is the same tomorrow: shared caches keep it.
+        let cache = match uri {
+            // `?image=` names the photo too (Picsum's override of a random pick).
+            u if u.starts_with("/id/") || u.contains("image=1") => {
+                picsum_api::handlers::ID_REDIRECT_CACHE
+            }
+            u if u.starts_with("/seed/") => picsum_api::handlers::SEED_REDIRECT_CACHE,
+            _ => NO_CACHE,
+        };
+        assert_eq!(a.header("cache-control"), Some(cache), "{uri}");
         assert_eq!(a.header("content-type"), None, "{uri}");
         assert!(a.body.is_empty(), "{uri}");
     }
-    // The exact spec vector.
+    // Lorem Picsum's spec vector, the version aside (its signature is checked in
+    // picsum-signing): the target carries the photo's catalog version, signed.
     let a = get(&s, "/id/1/200/200?grayscale&blur").await;
-    assert_eq!(
-        a.header("location"),
-        Some(
-            "https://fastly.picsum.photos/id/1/200/200.jpg?blur=5&grayscale&hmac=MarV0ooZ1EWnubOz-SOx5zshDNYsk6SIg2WWowmVzNs"
-        )
+    let location = a.header("location").unwrap();
+    assert!(
+        location
+            .starts_with("https://fastly.picsum.photos/id/1/200/200.jpg?blur=5&grayscale&hmac="),
+        "{location}"
     );
+    let version = s.catalog.current().get("1").unwrap().version();
+    assert!(location.ends_with(&format!("&v={version}")), "{location}");
+}
+
+#[tokio::test]
+async fn a_catalog_change_to_a_photo_changes_its_targets_and_nothing_else() {
+    let s = state("metadata_multiple.json");
+    let catalog = s.catalog.current();
+    let mut images = catalog.images().to_vec();
+    let before = |id: &str| catalog.get(id).unwrap().version();
+    let (one, two) = (before("1"), before("2"));
+    // Photo 1 imported again, larger: its version moves, photo 2's does not.
+    if let Some(image) = images.iter_mut().find(|i| i.id == "1") {
+        image.width += 1;
+    }
+    let after = picsum_catalog::Catalog::from_images(images).unwrap();
+    assert_ne!(after.get("1").unwrap().version(), one);
+    assert_eq!(after.get("2").unwrap().version(), two);
+    assert_eq!(one.len(), 12);
+    assert!(one.bytes().all(|b| b.is_ascii_hexdigit()));
 }
 
 #[tokio::test]
@@ -72,12 +107,12 @@ async fn seeds_pick_like_picsum() {
     let a = get(&s, "/seed/1/200").await;
     assert_eq!(
         a.header("location"),
-        Some(signed("/id/2/200/200.jpg").as_str())
+        Some(signed_as(&s, "2", "/id/2/200/200.jpg").as_str())
     );
     let a = get(&s, "/seed/0/200").await;
     assert_eq!(
         a.header("location"),
-        Some(signed("/id/1/200/200.jpg").as_str())
+        Some(signed_as(&s, "1", "/id/1/200/200.jpg").as_str())
     );
     let a = get(&s, "/seed/1/info").await;
     assert!(a.body.starts_with("{\"id\":\"2\""), "{}", a.body);

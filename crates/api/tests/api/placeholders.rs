@@ -256,15 +256,23 @@ async fn lqip_and_colour_images() {
     let a = get(&s, "/id/0/300/200?lqip").await;
     assert_eq!(a.status, 200);
     assert_eq!(a.header("content-type"), Some("image/png"));
-    assert_eq!(a.header("cache-control"), Some("public, max-age=86400"));
+    assert_eq!(
+        a.header("cache-control"),
+        Some(picsum_api::handlers::ID_REDIRECT_CACHE)
+    );
     // The body went through lossy UTF-8; the chunk names survive.
     assert!(a.body.contains("PNG\r\n") && a.body.contains("IHDR") && a.body.contains("IEND"));
     let a = get(&s, "/id/2/300/200?color").await;
     assert_eq!(a.header("content-type"), Some("image/svg+xml"));
     assert!(a.body.contains("width=\"300\" height=\"200\"") && a.body.contains("fill=\"#2050c0\""));
-    // Seeded placeholders may change with the catalog: not cached.
+    // Seeded placeholders may change with the catalog: an hour, as their redirects.
     let a = get(&s, "/seed/x/50?color&tag=blue").await;
     assert_eq!(a.status, 200);
+    assert_eq!(
+        a.header("cache-control"),
+        Some(picsum_api::handlers::SEED_REDIRECT_CACHE)
+    );
+    let a = get(&s, "/50?color").await;
     assert_eq!(
         a.header("cache-control"),
         Some(picsum_web::response::NO_CACHE)

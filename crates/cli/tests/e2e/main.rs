@@ -10,6 +10,7 @@
 mod abuse;
 mod access;
 mod cache;
+mod cdn;
 mod dev;
 mod fuzz;
 mod images;
