@@ -55,33 +55,33 @@ else
 fi
 "${linted[@]}" cargo test --profile "$profile" --workspace --doc --locked
 
+# Beside the soak, which only counts failures and memory: the compatibility build's imaging
+# crate (Debian's libvips 8.14, where Lorem Picsum's flavour equals its fixtures byte for
+# byte; make test-compat adds the image service's suite; without the clippy wrapper it is a
+# separate artifact, so only that crate is built again and the binaries above keep theirs),
+# and the deployment files (kustomize overlays and Terraform, validated and scanned).
+compat=(env PICSUM_LIBVIPS=system cargo test --profile "$profile" --locked -p picsum-imaging)
+background compat "${compat[@]}" --no-run
+ready validators
+background deploy scripts/validate-deploy.sh
+
 # A short soak (make soak runs 30 minutes on the release build): mixed load over real
 # PostgreSQL, Redis and the S3 server; fails on any failed request or memory that keeps
 # growing.
 "$bins/picsum-drill" --bin-dir "$bins" soak --seconds "${SOAK_SECONDS:-40}"
+ready compat
+ready deploy
+cat "$setup/deploy.log"
 
-# The noisy-neighbour drill (make abuse on the release build): a hostile client next to an
-# ordinary one with default settings; fails when the ordinary one slows past twice its
-# unloaded p99 or sees an error, or the service refuses nothing, grows past 1 GiB or lets
-# the store grow past the write quota.
+# The noisy-neighbour drill (make abuse on the release build), alone on the machine: a
+# hostile client next to an ordinary one with default settings; fails when the ordinary one
+# slows past twice its unloaded p99 or sees an error, or the service refuses nothing, grows
+# past 1 GiB or lets the store grow past the write quota.
 "$bins/picsum-drill" --bin-dir "$bins" abuse --seconds "${ABUSE_SECONDS:-30}"
-
-# The compatibility build's imaging crate compiles while the deployment files and the web
-# site are checked (neither uses cargo): Debian's libvips 8.14, where Lorem Picsum's flavour
-# equals its fixtures byte for byte (make test-compat adds the image service's suite).
-# Without the clippy wrapper it is a separate artifact, so only that crate is built again and
-# the one the binaries above link is left as it is.
-compat=(env PICSUM_LIBVIPS=system cargo test --profile "$profile" --locked -p picsum-imaging)
-background compat "${compat[@]}" --no-run
-
-# Deployment files: kustomize overlays and Terraform, validated and scanned.
-ready validators
-scripts/validate-deploy.sh
 
 # The web site in a real browser (Debian chromium + playwright-core), on the same binaries.
 ready npm
 PICSUM_BIN_DIR=$bins scripts/browser-test.sh
 
 # The imaging suite on the compatibility build.
-ready compat
 "${compat[@]}"

@@ -283,3 +283,35 @@ test("gallery: filters by orientation and tag, shows ThumbHash placeholders whil
   await held.page.screenshot({ path: `${ARTIFACTS}/images-placeholders.png`, fullPage: true });
   await held.close();
 });
+
+test("API reference: /docs renders both OpenAPI documents with nothing fetched from elsewhere", async () => {
+  for (const [name, viewport] of [["desktop", DESKTOP], ["phone", PHONE]]) {
+    for (const [spec, query, title, operation] of [
+      ["api", "", "picsum", "/v2/pick"],
+      ["images", "?spec=image-service", "image", "/id/{id}/{width}/{height}"],
+    ]) {
+      const { page, problems, close } = await open(viewport);
+      const elsewhere = [];
+      page.on("request", (r) => {
+        const url = r.url();
+        if (!url.startsWith(BASE) && !url.startsWith("data:") && !url.startsWith("blob:")) elsewhere.push(url);
+      });
+      await page.goto(`${BASE}/docs${query}`, { waitUntil: "load" });
+      // Redoc has rendered the document: its title and the operations' paths are on the page.
+      await page.waitForFunction(() => document.querySelector(".api-info h1") !== null, null, { timeout: 20000 });
+      const heading = await page.textContent(".api-info h1");
+      assert.match(heading.toLowerCase(), new RegExp(title), `${name}/${spec}: ${heading}`);
+      const text = await page.textContent("#redoc");
+      assert.ok(text.includes(operation), `${name}/${spec}: ${operation} is on the page`);
+      assert.equal(await page.getAttribute(spec === "api" ? "#docs-api" : "#docs-images", "aria-current"), "page");
+      if (name === "phone") {
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        assert.ok(overflow <= 0, `${name}/${spec}: the page is ${overflow}px wider than the screen`);
+      }
+      await page.screenshot({ path: `${ARTIFACTS}/docs-${spec}-${name}.png` });
+      assert.deepEqual(elsewhere, [], `${name}/${spec}: requests left the origin`);
+      assert.deepEqual(problems, [], `${name}/${spec}: console or network problems`);
+      await close();
+    }
+  }
+});

@@ -1,5 +1,6 @@
-//! The web site: landing page with documentation and URL builder, gallery, robots, favicon,
-//! assets, `llms.txt`. Files are embedded in the binary from the repository's `web/` folder;
+//! The web site: landing page with documentation and URL builder, gallery, the API reference
+//! (`/docs`, both OpenAPI documents in the vendored Redoc), robots, favicon, assets,
+//! `llms.txt`. Files are embedded in the binary from the repository's `web/` folder;
 //! pages and text files are rendered once at start-up with the configured root URL
 //! (`{{ROOT_URL}}`), never hard-coded.
 
@@ -23,7 +24,7 @@ const HTML: &str = "text/html; charset=utf-8";
 
 const TEXT: &str = "text/plain; charset=utf-8";
 
-static FILES: [File; 11] = [
+static FILES: [File; 15] = [
     File {
         path: "/",
         content_type: HTML,
@@ -70,6 +71,28 @@ static FILES: [File; 11] = [
         path: "/openapi.json",
         content_type: "application/json",
         body: include_bytes!("../../../web/openapi.json"),
+    },
+    // The API reference: both OpenAPI documents rendered by the vendored Redoc
+    // (web/vendor/redoc, MIT), with no request leaving the origin.
+    File {
+        path: "/docs",
+        content_type: HTML,
+        body: include_bytes!("../../../web/docs.html"),
+    },
+    File {
+        path: "/image-service/openapi.json",
+        content_type: "application/json",
+        body: include_bytes!("../../image-service/openapi.json"),
+    },
+    File {
+        path: "/assets/docs.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../../web/assets/docs.js"),
+    },
+    File {
+        path: "/assets/vendor/redoc.standalone.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../../web/vendor/redoc/redoc.standalone.js"),
     },
     File {
         path: "/assets/pick.js",
@@ -170,6 +193,9 @@ mod tests {
         assert!(!text.contains("{{ROOT_URL}}"));
         assert_eq!(index.path, "/");
         for (f, b) in FILES.iter().zip(&site.bodies) {
+            if ![HTML, TEXT].contains(&f.content_type) {
+                continue; // scripts may use `{{` of their own (Redoc does)
+            }
             assert!(
                 !String::from_utf8_lossy(b).contains("{{"),
                 "{} has an unrendered placeholder",

@@ -75,7 +75,7 @@ pub async fn call(
         .unwrap();
     let status = res.status();
     let headers = res.headers().clone();
-    let body = axum::body::to_bytes(res.into_body(), 1 << 20)
+    let body = axum::body::to_bytes(res.into_body(), 8 << 20)
         .await
         .unwrap();
     Answer {
