@@ -9,7 +9,7 @@
 #   `make lint`, without a second, check-only build of the graph). The unit, service and
 #   e2e tests, the e2e suite's binaries, the short drills and the browser tests all use it;
 # - the suite (nextest), the doc tests, a short soak and the noisy-neighbour drill, the
-#   deployment files, the web site in chromium, and last the imaging suite on Debian's
+#   deployment files, the OpenAPI lint (@redocly/cli), the web site in chromium, and last the imaging suite on Debian's
 #   libvips (the compatibility build; only the imaging crate is built again for it).
 # What waits on the network or the disk (the validators' virtualenv, the web site's npm
 # packages) installs beside the compiler.
@@ -79,8 +79,12 @@ cat "$setup/deploy.log"
 # past 1 GiB or lets the store grow past the write quota.
 "$bins/picsum-drill" --bin-dir "$bins" abuse --seconds "${ABUSE_SECONDS:-30}"
 
-# The web site in a real browser (Debian chromium + playwright-core), on the same binaries.
+# The OpenAPI documents under @redocly/cli's recommended rules: no error (warnings print).
 ready npm
+REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true web/node_modules/.bin/redocly lint \
+  --format=summary web/openapi.json crates/image-service/openapi.json
+
+# The web site in a real browser (Debian chromium + playwright-core), on the same binaries.
 PICSUM_BIN_DIR=$bins scripts/browser-test.sh
 
 # The imaging suite on the compatibility build.
