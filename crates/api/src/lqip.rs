@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::response::Response;
 use http::header::{self, HeaderValue};
 use picsum_catalog::Image;
-use picsum_placeholder::{Rgb, lqip_png, solid_svg};
+use picsum_placeholder::{Rgb, solid_svg};
 use picsum_url::params::ImageParams;
 use picsum_url::query::Query;
 
@@ -49,7 +49,10 @@ pub fn answer(
     let placeholder = image.placeholder.as_ref().ok_or(ApiError::NoPlaceholder)?;
     let (body, content_type) = match kind {
         Kind::Lqip => (
-            lqip_png(&placeholder.thumbhash).map_err(|_| ApiError::NoPlaceholder)?,
+            placeholder
+                .lqip_png()
+                .ok_or(ApiError::NoPlaceholder)?
+                .to_vec(),
             "image/png",
         ),
         Kind::Color => {

@@ -60,6 +60,10 @@ pub struct Placeholder {
     /// most of a minute computing them all up front).
     #[serde(skip)]
     css: std::sync::OnceLock<Option<i32>>,
+    /// [`Placeholder::lqip_png`], once made: the same bytes answer every size, so the
+    /// deflate runs once per photo, not per request.
+    #[serde(skip)]
+    png: std::sync::OnceLock<Option<std::sync::Arc<[u8]>>>,
 }
 
 impl Placeholder {
@@ -69,7 +73,20 @@ impl Placeholder {
             thumbhash,
             color,
             css: std::sync::OnceLock::new(),
+            png: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The LQIP PNG of the ThumbHash ([`picsum_placeholder::lqip_png`]), made on first use;
+    /// `None` when the ThumbHash does not decode.
+    pub fn lqip_png(&self) -> Option<std::sync::Arc<[u8]>> {
+        self.png
+            .get_or_init(|| {
+                picsum_placeholder::lqip_png(&self.thumbhash)
+                    .ok()
+                    .map(std::sync::Arc::from)
+            })
+            .clone()
     }
 
     /// The CSS-only placeholder integer ([`picsum_placeholder::css_lqip`]); `None` when the
