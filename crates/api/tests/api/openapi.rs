@@ -1,11 +1,13 @@
-//! `/openapi.json` against the router: every route is documented, and every documented
-//! operation, called with its parameters' examples, answers with a documented status and,
-//! for JSON, the documented top-level type.
+//! `/openapi.json` against the router: every route is documented; every documented
+//! operation, called with its parameters' examples (as text and as JSON), answers with a
+//! documented status and, for JSON, a body that fits the documented schema and has the
+//! fields of the documented example; every JSON answer has an example that fits its
+//! schema.
 
 use std::collections::BTreeSet;
 
 use picsum_api::routes::Route;
-use picsum_testkit::openapi::{example, resolve};
+use picsum_testkit::openapi::{example, json_answers, resolve, violations};
 use picsum_web::routing::RouteTable;
 use serde_json::Value;
 
@@ -46,6 +48,15 @@ fn url(doc: &Value, path: &str, op: &Value, all: bool) -> String {
     url
 }
 
+/// The field names of a JSON answer: an object's, or its first item's.
+fn fields(v: &Value) -> BTreeSet<String> {
+    let object = if v.is_array() { &v[0] } else { v };
+    object
+        .as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
 #[tokio::test]
 async fn every_route_is_documented_and_answers_as_documented() {
     let s = state("metadata_multiple.json");
@@ -58,23 +69,23 @@ async fn every_route_is_documented_and_answers_as_documented() {
     let paths = doc["paths"].as_object().unwrap();
     for (path, item) in paths {
         for (method, op) in item.as_object().unwrap() {
-            for all in [false, true] {
+            for (all, accept) in [(false, "*/*"), (true, "*/*"), (true, "application/json")] {
                 let uri = url(&doc, path, op, all);
                 let parsed = Route::parse(uri.split('?').next().unwrap());
                 names.insert(parsed.map_or("none", |r| r.name()));
-                let a = call(&s, &method.to_uppercase(), &uri, &[]).await;
+                let a = call(&s, &method.to_uppercase(), &uri, &[("accept", accept)]).await;
                 let code = a.status.as_u16().to_string();
                 let documented = resolve(&doc, &op["responses"][&code]);
                 assert!(documented.is_object(), "{uri}: {code} is not documented");
                 let json = a.header("content-type") == Some("application/json");
-                if let (Some(content), true) =
-                    (documented["content"]["application/json"].as_object(), json)
-                {
+                if let (Some(media), true) = (documented["content"].get("application/json"), json) {
                     let body: Value = serde_json::from_str(&a.body).unwrap();
-                    let schema = resolve(&doc, &content["schema"]);
-                    let want = schema["type"].as_str().unwrap_or("object");
-                    let got = if body.is_array() { "array" } else { "object" };
-                    assert_eq!(got, want, "{uri}");
+                    let wrong = violations(&doc, &media["schema"], &body);
+                    assert!(wrong.is_empty(), "{uri} ({code}): {wrong:?}");
+                    if all && !path.ends_with("openapi.json") {
+                        let example = fields(&media["example"]);
+                        assert_eq!(fields(&body), example, "{uri}: the example's fields");
+                    }
                 }
             }
         }
@@ -83,5 +94,20 @@ async fn every_route_is_documented_and_answers_as_documented() {
     assert_eq!(names, all, "documented paths cover exactly the routes");
     for file in picsum_api::web::paths() {
         assert!(paths.contains_key(file), "{file} is not documented");
+    }
+}
+
+#[test]
+fn every_json_answer_has_an_example_that_fits_its_schema() {
+    let doc: Value = serde_json::from_str(include_str!("../../../../web/openapi.json")).unwrap();
+    let answers = json_answers(&doc);
+    assert!(answers.len() >= 10, "{} JSON answers", answers.len());
+    for (at, media) in answers {
+        assert!(media.get("example").is_some(), "{at}: no example");
+        let wrong = violations(&doc, &media["schema"], &media["example"]);
+        assert!(
+            wrong.is_empty(),
+            "{at}: the example does not fit: {wrong:?}"
+        );
     }
 }

@@ -1,12 +1,15 @@
 //! `/openapi.json` against the router: every documented operation, called with its
-//! parameters' examples (Picsum's signed with the test key), answers with a documented
-//! status; every dialect route and fixed route is documented.
+//! parameters' examples (Picsum's signed with the test key; uploads with a real image),
+//! answers with a documented status and, for JSON, a body that fits the documented schema;
+//! every dialect route and fixed route is documented; every JSON answer has an example
+//! that fits its schema.
 
 use std::collections::BTreeSet;
 
 use picsum_image_service::dispatch::Route;
-use picsum_testkit::openapi::{example, resolve};
+use picsum_testkit::openapi::{example, json_answers, resolve, violations};
 use picsum_web::routing::RouteTable;
+use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
 use super::*;
@@ -27,9 +30,23 @@ fn request(doc: &Value, path: &str, op: &Value) -> (String, String) {
     (url, query.join("&"))
 }
 
+/// An upload form with a real image in `field`, under a new name each time.
+fn form(field: &str, n: usize) -> Form {
+    let mark = std::fs::read(fixture("transform/mark.png")).unwrap();
+    Form::new().part(
+        field.to_owned(),
+        Part::bytes(mark).file_name(format!("openapi-{n}.png")),
+    )
+}
+
 #[tokio::test]
 async fn every_route_is_documented_and_answers_as_documented() {
-    let images = spawn_app(&[]).await;
+    let images = spawn_app(&[
+        ("IMAGE_UPLOADS", "true"),
+        ("IMAGE_STATS", "true"),
+        ("IMAGE_HEALTH", "true"),
+    ])
+    .await;
     let http = client();
     let res = http
         .get(format!("{}/openapi.json", images.base))
@@ -41,6 +58,8 @@ async fn every_route_is_documented_and_answers_as_documented() {
     let doc: Value = serde_json::from_slice(&res.bytes().await.unwrap()).unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
     let mut names = BTreeSet::new();
+    let mut checked = 0;
+    let mut bodies = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             let (url, query) = request(&doc, path, op);
@@ -52,19 +71,56 @@ async fn every_route_is_documented_and_answers_as_documented() {
             } else {
                 format!("{}{url}?{query}", images.base)
             };
-            let req = match method.as_str() {
-                "get" => http.get(&full),
-                "post" => http.post(&full).body("not a form"),
-                "delete" => http.delete(&full),
-                other => panic!("undocumented method {other}"),
-            };
-            let code = req.send().await.unwrap().status().as_u16().to_string();
-            let documented = resolve(&doc, &op["responses"][&code]);
-            assert!(
-                documented.is_object(),
-                "{method} {full}: {code} is not documented"
-            );
+            for accept in ["*/*", "application/json"] {
+                checked += 1;
+                let req = match method.as_str() {
+                    "get" => http.get(&full),
+                    "post" if path.starts_with("/{key}") => {
+                        http.post(&full).multipart(form("image", checked))
+                    }
+                    "post" => http.post(&full).multipart(form("data", checked)),
+                    "delete" => http.delete(&full),
+                    other => panic!("undocumented method {other}"),
+                };
+                let res = req.header("accept", accept).send().await.unwrap();
+                let code = res.status().as_u16().to_string();
+                let json = res
+                    .headers()
+                    .get("content-type")
+                    .is_some_and(|t| t.as_bytes().starts_with(b"application/json"));
+                let body = res.bytes().await.unwrap();
+                let documented = resolve(&doc, &op["responses"][&code]);
+                assert!(
+                    documented.is_object(),
+                    "{method} {full}: {code} is not documented"
+                );
+                if json {
+                    let media = &documented["content"]["application/json"];
+                    assert!(
+                        media.is_object(),
+                        "{method} {full}: {code} is not documented as JSON"
+                    );
+                    let body: Value = serde_json::from_slice(&body).unwrap();
+                    let wrong = violations(&doc, &media["schema"], &body);
+                    assert!(wrong.is_empty(), "{method} {full} ({code}): {wrong:?}");
+                    bodies.insert(format!("{method} {path} {code}"));
+                }
+            }
         }
+    }
+    // The JSON answers the examples' requests give, each checked against its schema.
+    for answer in [
+        "get /get 200",
+        "post /upload 200",
+        "get /healthcheck 200",
+        "get /sys/stats 200",
+        "get /sys/health 200",
+        "get /redirect 409",
+    ] {
+        assert!(
+            bodies.contains(answer),
+            "{answer} was not checked: {bodies:?}"
+        );
     }
     let want: BTreeSet<&str> = [
         "imageapi.image",
@@ -84,5 +140,20 @@ async fn every_route_is_documented_and_answers_as_documented() {
         "/{path}",
     ] {
         assert!(paths.contains_key(fixed), "{fixed} is not documented");
+    }
+}
+
+#[test]
+fn every_json_answer_has_an_example_that_fits_its_schema() {
+    let doc: Value = serde_json::from_str(include_str!("../../openapi.json")).unwrap();
+    let answers = json_answers(&doc);
+    assert!(answers.len() >= 15, "{} JSON answers", answers.len());
+    for (at, media) in answers {
+        assert!(media.get("example").is_some(), "{at}: no example");
+        let wrong = violations(&doc, &media["schema"], &media["example"]);
+        assert!(
+            wrong.is_empty(),
+            "{at}: the example does not fit: {wrong:?}"
+        );
     }
 }
