@@ -2,8 +2,9 @@
 //! catalog snapshot with 302 redirects to HMAC-signed image-service URLs, plus the JSON
 //! endpoints and the web site.
 //!
-//! Layout: [`config`] (flags and `PICSUM_*` environment), [`routes`] (the route table),
-//! [`select`] (a request's filter and seed mode), [`handlers`] (redirects, info, meta, lists),
+//! Layout: [`config`] (flags and `PICSUM_*` environment), [`state`] (what every request
+//! shares), [`routes`] (the route table), [`select`] (a request's filter and seed mode),
+//! [`handlers`] (redirects, info, meta, lists),
 //! [`pick`] (`/v2/pick`), [`hints`] (format and density from `Accept` and client hints), [`lqip`] (`?lqip` and `?color` placeholder images), [`web`] (embedded site), [`error`] (the one error →
 //! HTTP mapping). [`serve`] is the entry point for `main`, `picsum dev` and the tests.
 
@@ -15,6 +16,7 @@ pub mod lqip;
 pub mod pick;
 pub mod routes;
 pub mod select;
+pub mod state;
 pub mod web;
 
 use std::sync::Arc;
@@ -24,9 +26,7 @@ use axum::extract::{Request, State};
 use axum::response::Response;
 use http::Method;
 use picsum_catalog::meta::Fields;
-use picsum_catalog::select::SeedMode;
 pub use picsum_db::live::LiveCatalog;
-use picsum_signing::Signer;
 use picsum_url::query::Query;
 use picsum_web::cors::Cors;
 use picsum_web::health::{Component, Health, Need, ops_router};
@@ -36,49 +36,7 @@ use tokio::net::TcpListener;
 pub use config::ApiConfig;
 use error::ApiError;
 use routes::{Pick, Route};
-
-/// Shared state of every request.
-#[derive(Debug, Clone)]
-pub struct AppState {
-    /// The catalog snapshot.
-    pub catalog: LiveCatalog,
-    /// Signs image-service URLs.
-    pub signer: Signer,
-    /// Public base URL of the API (no trailing slash).
-    pub root_url: String,
-    /// Base URL of the image service (no trailing slash).
-    pub image_service_url: String,
-    /// The web site, rendered for `root_url`.
-    pub site: web::Site,
-    /// How `/seed/` picks when the URL does not say (`?seed_mode=`).
-    pub seed_mode: SeedMode,
-    /// Pick format and size from `Accept` and client hints for URLs without an extension.
-    pub client_hints: bool,
-}
-
-impl AppState {
-    /// Loads the catalog and builds the state.
-    ///
-    /// # Errors
-    /// An empty signing key (anyone could sign image URLs), or the catalog cannot be loaded.
-    pub async fn from_config(config: &ApiConfig) -> anyhow::Result<Self> {
-        anyhow::ensure!(
-            !config.hmac_key.is_empty(),
-            "PICSUM_HMAC_KEY is empty: anyone could sign image URLs; set a long random key \
-             (the same as the image service's IMAGE_HMAC_KEY)"
-        );
-        let root_url = config.root_url.trim_end_matches('/').to_owned();
-        Ok(Self {
-            catalog: picsum_db::live::load(&config.catalog()).await?,
-            signer: Signer::new(config.hmac_key.as_bytes()),
-            site: web::Site::new(&root_url),
-            root_url,
-            image_service_url: config.image_service_url.trim_end_matches('/').to_owned(),
-            seed_mode: config.seed_mode,
-            client_hints: config.client_hints,
-        })
-    }
-}
+pub use state::AppState;
 
 const CORS: Cors = Cors {
     methods: &[Method::GET],

@@ -78,7 +78,7 @@ pub fn legacy_list(catalog: &Catalog) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tests::image;
+    use crate::image::tests::image;
 
     fn body(b: &[u8]) -> &str {
         std::str::from_utf8(b).unwrap()

@@ -96,7 +96,7 @@ pub fn list_page(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tests::image;
+    use crate::image::tests::image;
 
     fn body(b: &[u8]) -> &str {
         std::str::from_utf8(b).unwrap()

@@ -118,7 +118,7 @@ mod tests {
 
     #[test]
     fn picsum_keys_first_then_ours() {
-        let mut image = crate::tests::image("7");
+        let mut image = crate::image::tests::image("7");
         image.tags = vec![Tag::parse("snow").unwrap()];
         let body = |image: &Image, fields| {
             String::from_utf8(to_go_json(&Meta::new(image, "R", fields))).unwrap()

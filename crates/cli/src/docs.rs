@@ -5,7 +5,7 @@ use std::io::Write;
 
 use clap::CommandFactory;
 
-use crate::Cli;
+use crate::args::Cli;
 
 /// Writes `shell`'s completion script for `picsum` to stdout.
 pub(crate) fn completions(shell: clap_complete::Shell) -> anyhow::Result<()> {

@@ -15,10 +15,11 @@ use bytes::Bytes;
 use http::StatusCode;
 use md5::{Digest, Md5};
 use picsum_imaging::model::Format;
+use picsum_storage::Storage;
 
-use crate::Core;
 use crate::client::ClientId;
 use crate::error::ServiceError;
+use crate::write_quota::WriteQuota;
 
 /// The shortest time between two counts of the store's usage.
 pub const RECOUNT: Duration = Duration::from_secs(10);
@@ -115,21 +116,22 @@ impl DerivedStore {
     /// write quota cannot take them; storage failures.
     pub async fn store(
         &self,
-        core: &Core,
+        storage: &Storage,
+        writes: &WriteQuota,
         path: &str,
         bytes: Bytes,
         overwrite: bool,
     ) -> Result<(), ServiceError> {
-        if overwrite || !core.storage.exists(path).await? {
+        if overwrite || !storage.exists(path).await? {
             let len = bytes.len() as u64;
             // A full store is everyone's 507; only then the client's own share (429).
-            self.admit(core, len).await?;
-            if let Err(e) = core.writes.charge_current(len) {
+            self.admit(storage, len).await?;
+            if let Err(e) = writes.charge_current(len) {
                 self.release(len).await;
                 return Err(e);
             }
-            if let Err(e) = core.storage.put(path, bytes).await {
-                core.writes.refund_current(len);
+            if let Err(e) = storage.put(path, bytes).await {
+                writes.refund_current(len);
                 return Err(e.into());
             }
         }
@@ -138,14 +140,14 @@ impl DerivedStore {
 
     /// Counts `bytes` about to be written against the quota (the current client's part of
     /// it, [`Self::limit_for`]).
-    async fn admit(&self, core: &Core, bytes: u64) -> Result<(), ServiceError> {
+    async fn admit(&self, storage: &Storage, bytes: u64) -> Result<(), ServiceError> {
         let client = crate::client::current();
         let mut usage = self.usage.lock().await;
         let fits = |u: &Usage| self.fits(u.bytes, bytes, &client).is_ok();
         let stale = usage.counted.is_none_or(|at| at.elapsed() >= RECOUNT);
         if usage.counted.is_none() || (!fits(&usage) && stale) {
             let folder = self.prefix.trim_end_matches('/');
-            usage.bytes = core.storage.usage(folder).await?;
+            usage.bytes = storage.usage(folder).await?;
             usage.counted = Some(Instant::now());
             metrics::gauge!("picsum_derived_bytes").set(usage.bytes as f64);
         }
@@ -198,15 +200,15 @@ impl DerivedStore {
     /// Storage failures.
     pub async fn delete(
         &self,
-        core: &Core,
+        storage: &Storage,
         source_key: &str,
         key: &str,
     ) -> Result<usize, ServiceError> {
         let mut deleted = 0;
         for format in Format::ALL {
             let path = self.path(source_key, key, format);
-            if core.storage.exists(&path).await? {
-                core.storage.delete(&path).await?;
+            if storage.exists(&path).await? {
+                storage.delete(&path).await?;
                 deleted += 1;
             }
         }

@@ -13,9 +13,8 @@
 //! through the source cache (an empty entry means "none yet"), and a finished ladder drops
 //! that entry on every replica.
 
-use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -26,88 +25,7 @@ use picsum_storage::StorageError;
 
 use crate::Core;
 use crate::error::ServiceError;
-
-/// An original in storage: its key and the version that changes with every write.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Original {
-    /// Storage key.
-    pub key: String,
-    /// The store's version of it.
-    pub version: String,
-}
-
-/// What an index says: the original's oriented size and its rungs' sizes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Index {
-    /// The original's size after EXIF orientation.
-    pub original: (u32, u32),
-    /// The rungs' sizes, largest first.
-    pub rungs: Vec<(u32, u32)>,
-}
-
-impl Index {
-    /// `{w}x{h}` lines: the original, then each rung.
-    fn to_text(&self) -> String {
-        std::iter::once(self.original)
-            .chain(self.rungs.iter().copied())
-            .map(|(w, h)| format!("{w}x{h}\n"))
-            .collect()
-    }
-
-    /// The text of [`Index::to_text`]; `None` for anything else (an empty entry included).
-    fn parse(text: &[u8]) -> Option<Self> {
-        let mut sizes = std::str::from_utf8(text).ok()?.lines().map(|line| {
-            let (w, h) = line.split_once('x')?;
-            Some((w.parse().ok()?, h.parse().ok()?))
-        });
-        let original = sizes.next()??;
-        let rungs = sizes.collect::<Option<Vec<_>>>()?;
-        Some(Self { original, rungs })
-    }
-}
-
-/// How many originals [`Ladders`] remembers as started before it forgets them all.
-const REMEMBERED: usize = 10_000;
-
-/// Whether ladders are made, which this process has started, and whether one is being
-/// made now (one at a time: background work never takes more than one worker).
-#[derive(Debug, Default)]
-pub struct Ladders {
-    enabled: bool,
-    started: Mutex<HashSet<String>>,
-    making: AtomicBool,
-}
-
-impl Ladders {
-    /// Ladders made (`true`) or never (`false`).
-    #[must_use]
-    pub fn new(enabled: bool) -> Self {
-        Self {
-            enabled,
-            started: Mutex::default(),
-            making: AtomicBool::new(false),
-        }
-    }
-
-    /// Marks `key` as started; `false` when it already was. The set is bounded: past
-    /// [`REMEMBERED`] keys it starts afresh (a made ladder is not made again: [`make`]
-    /// looks for its index first).
-    fn start(&self, key: &str) -> bool {
-        self.started.lock().is_ok_and(|mut set| {
-            if set.len() >= REMEMBERED {
-                set.clear();
-            }
-            set.insert(key.to_owned())
-        })
-    }
-
-    /// Forgets `key`, so a later render may start it again.
-    fn forget(&self, key: &str) {
-        if let Ok(mut set) = self.started.lock() {
-            set.remove(key);
-        }
-    }
-}
+pub use crate::ladders::{Index, Original};
 
 /// Where the ladder of `original` lives (ends with `/`): its rungs are `{w}x{h}.jpg` there.
 #[must_use]
@@ -251,12 +169,19 @@ async fn make(core: &Core, original: &Original, source: Bytes) -> Result<(), Ser
         let path = format!("{folder}{}x{}.jpg", rung.width, rung.height);
         bytes += rung.bytes.len();
         core.derived
-            .store(core, &path, Bytes::from(rung.bytes), true)
+            .store(
+                &core.storage,
+                &core.writes,
+                &path,
+                Bytes::from(rung.bytes),
+                true,
+            )
             .await?;
     }
     core.derived
         .store(
-            core,
+            &core.storage,
+            &core.writes,
             &format!("{folder}index"),
             index.to_text().into(),
             true,
@@ -274,28 +199,4 @@ async fn make(core: &Core, original: &Original, source: Bytes) -> Result<(), Ser
         "ladder made"
     );
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn index_round_trips_and_refuses_the_rest() {
-        let index = Index {
-            original: (6028, 3391),
-            rungs: vec![(4262, 2398), (3014, 1696)],
-        };
-        assert_eq!(Index::parse(index.to_text().as_bytes()), Some(index));
-        assert_eq!(Index::parse(b""), None);
-        assert_eq!(Index::parse(b"12x\n"), None);
-        assert_eq!(Index::parse(b"10x10\nnope\n"), None);
-        assert_eq!(
-            Index::parse(b"10x10\n"),
-            Some(Index {
-                original: (10, 10),
-                rungs: vec![]
-            })
-        );
-    }
 }

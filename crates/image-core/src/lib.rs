@@ -18,6 +18,7 @@ pub mod delete;
 pub mod derived;
 pub mod error;
 pub mod ladder;
+pub mod ladders;
 pub mod memory;
 pub mod pool;
 pub mod queue;
@@ -28,6 +29,7 @@ pub mod shares;
 pub mod shed;
 pub mod source;
 pub mod upload;
+pub mod upload_settings;
 pub mod write_quota;
 
 use std::sync::Arc;
@@ -58,7 +60,7 @@ pub struct Core {
     /// Fetches `url=` sources.
     pub remote: remote::Fetcher,
     /// Upload and delete settings.
-    pub uploads: upload::UploadSettings,
+    pub uploads: upload_settings::UploadSettings,
     /// Where derived images are stored.
     pub derived: derived::DerivedStore,
     /// Bytes each client may have written per hour (derivatives and uploads).
@@ -71,7 +73,7 @@ pub struct Core {
     /// pre-sized variants).
     pub companions: Vec<Arc<dyn Companions>>,
     /// Pre-sized copies of large originals, made after their first render.
-    pub ladders: ladder::Ladders,
+    pub ladders: ladders::Ladders,
 }
 
 /// Names the objects stored with an original (a dialect's pre-sized variants, say) that a

@@ -1,16 +1,69 @@
-//! Where a request's pixels come from: originals in storage and remote `url=` sources,
-//! each through the source cache (memory, Redis, single-flight), the originals'
-//! modification times, and the overlay images a pipeline draws.
+//! Where a request's pixels come from: originals in storage (opened once per request by
+//! [`open`], the one preamble of every dialect) and remote `url=` sources, each through
+//! the source cache (memory, Redis, single-flight), the originals' modification times, and
+//! the overlay images a pipeline draws.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
+use md5::{Digest, Md5};
 use picsum_imaging::model::Layers;
 use picsum_imaging::model::{Fit, Op, Output, Pipeline, Rounding, Size};
 use tracing::Instrument;
 
 use crate::Core;
 use crate::error::ServiceError;
+use crate::ladders::Original;
+
+/// An original in storage, opened: which version of it there is and when it was written.
+/// Render keys and entity tags carry the version, so a source replaced under the same name
+/// is rendered again and never revalidates as unchanged. The bytes are loaded on demand
+/// ([`Opened::load`]): a render-cache hit never reads them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opened {
+    /// Its key and version.
+    pub original: Original,
+    /// When it was written, to the second, when known.
+    pub modified: Option<SystemTime>,
+}
+
+impl Opened {
+    /// Names this version of the original in render keys: `{key}@{version}`.
+    #[must_use]
+    pub fn render_key(&self) -> String {
+        format!("{}@{}", self.original.key, self.original.version)
+    }
+
+    /// The entity tag of `what` (a dialect's name for the derivative) made from this
+    /// version: hex MD5 of `{what}\n{version}`.
+    #[must_use]
+    pub fn tag(&self, what: &str) -> String {
+        hex::encode(Md5::digest(format!("{what}\n{}", self.original.version)))
+    }
+
+    /// The original's bytes, through the source cache.
+    ///
+    /// # Errors
+    /// Missing (404) or unreadable (503) originals.
+    pub async fn load(&self, core: &Core) -> Result<Bytes, ServiceError> {
+        load(core, &self.original.key).await
+    }
+}
+
+/// Opens the original at `key`: its version and modification time ([`stat`]).
+///
+/// # Errors
+/// Missing (404) or unreadable (503) originals.
+pub async fn open(core: &Core, key: &str) -> Result<Opened, ServiceError> {
+    let stat = stat(core, key).await?;
+    Ok(Opened {
+        original: Original {
+            key: key.to_owned(),
+            version: stat.version,
+        },
+        modified: stat.modified,
+    })
+}
 
 /// Loads a source from storage through the source cache.
 ///

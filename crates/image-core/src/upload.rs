@@ -23,33 +23,6 @@ use crate::error::{ServiceError, UploadError};
 use crate::memory::Hold;
 use crate::respond::json;
 
-/// Upload and delete settings, from configuration.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct UploadSettings {
-    /// `POST /upload` accepted.
-    pub enabled: bool,
-    /// `DELETE /{path}` accepted.
-    pub deletes: bool,
-    /// Largest upload, in bytes.
-    pub max_bytes: u64,
-    /// How long a client may take to send its upload form; slower bodies are cut (408).
-    pub time_limit: std::time::Duration,
-}
-
-impl UploadSettings {
-    /// The request body limit: twice the upload limit plus room for the form's own
-    /// headers. An upload over the limit is refused as its image field passes the limit,
-    /// and the rest of the body is read and thrown away up to this bound so that the
-    /// client reads the 413.
-    #[must_use]
-    pub fn body_limit(&self) -> usize {
-        usize::try_from(self.max_bytes)
-            .unwrap_or(usize::MAX)
-            .saturating_mul(2)
-            .saturating_add(64 << 10)
-    }
-}
-
 /// The shape of an upload's answer: picfit's JSON or pixlserv's (`status`, `errorMessage`,
 /// `imagePath`), as the uploader's client expects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -25,28 +25,26 @@ pub fn example(parameter: &Value) -> String {
 /// Every `application/json` media object of `doc`, with where it is: the operations'
 /// answers (`GET /v2/list 200`) and the shared answers (`components BadRequest`).
 pub fn json_answers(doc: &Value) -> Vec<(String, &Value)> {
+    fn media(r: &Value) -> Option<&Value> {
+        r.get("content").and_then(|c| c.get("application/json"))
+    }
+    fn entries(v: Option<&Value>) -> impl Iterator<Item = (&String, &Value)> {
+        v.and_then(Value::as_object).into_iter().flatten()
+    }
     let mut found = Vec::new();
-    let media = |r: &Value| r["content"].get("application/json").cloned();
-    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
-        for (method, op) in item.as_object().into_iter().flatten() {
-            for (code, r) in op["responses"].as_object().into_iter().flatten() {
-                if media(r).is_some() {
-                    let at = format!("{} {path} {code}", method.to_uppercase());
-                    found.push((at, &r["content"]["application/json"]));
+    for (path, item) in entries(doc.get("paths")) {
+        for (method, op) in entries(Some(item)) {
+            for (code, r) in entries(op.get("responses")) {
+                if let Some(m) = media(r) {
+                    found.push((format!("{} {path} {code}", method.to_uppercase()), m));
                 }
             }
         }
     }
-    for (name, r) in doc["components"]["responses"]
-        .as_object()
-        .into_iter()
-        .flatten()
-    {
-        if media(r).is_some() {
-            found.push((
-                format!("components {name}"),
-                &r["content"]["application/json"],
-            ));
+    let shared = doc.get("components").and_then(|c| c.get("responses"));
+    for (name, r) in entries(shared) {
+        if let Some(m) = media(r) {
+            found.push((format!("components {name}"), m));
         }
     }
     found
@@ -112,10 +110,10 @@ fn check(doc: &Value, schema: &Value, value: &Value, at: &str, out: &mut Vec<Str
     match value {
         Value::Object(map) => check_object(doc, schema, map, at, out),
         Value::Array(items) => {
-            if let Some(min) = schema["minItems"].as_u64() {
-                if u64::try_from(items.len()).unwrap_or(u64::MAX) < min {
-                    out.push(format!("{at}: fewer than {min} items"));
-                }
+            if let Some(min) = schema["minItems"].as_u64()
+                && u64::try_from(items.len()).unwrap_or(u64::MAX) < min
+            {
+                out.push(format!("{at}: fewer than {min} items"));
             }
             if schema.get("items").is_some() {
                 for (i, item) in items.iter().enumerate() {
@@ -147,10 +145,10 @@ fn type_fits(ty: &Value, value: &Value) -> bool {
 }
 
 fn check_value(schema: &Value, value: &Value, at: &str, out: &mut Vec<String>) {
-    if let Some(options) = schema["enum"].as_array() {
-        if !options.contains(value) {
-            out.push(format!("{at}: {value} is not one of {}", schema["enum"]));
-        }
+    if let Some(options) = schema["enum"].as_array()
+        && !options.contains(value)
+    {
+        out.push(format!("{at}: {value} is not one of {}", schema["enum"]));
     }
     if schema.get("const").is_some_and(|c| c != value) {
         out.push(format!("{at}: {value} is not {}", schema["const"]));

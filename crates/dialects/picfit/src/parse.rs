@@ -5,7 +5,7 @@
 //! `op=op:NAME+key:value` sub-operations (which use only their own parameters; `flat`
 //! exists only there, drawing its `path:` images onto the result). Where
 //! picfit answers bad input with a 500, this answers 400 (or 403 for sizes, 401 for
-//! signatures); see the README's list of deliberate differences.
+//! signatures); see the list of deliberate differences in `docs/dialects.md`.
 
 use std::sync::LazyLock;
 

@@ -10,7 +10,6 @@ use axum::response::Response;
 use bytes::Bytes;
 use http::StatusCode;
 use http::header::{self, HeaderMap, HeaderValue};
-use md5::Digest as _;
 use picsum_guard::Guard;
 use picsum_image_core::ladder::Original;
 use picsum_image_core::render::{self, Transform};
@@ -90,20 +89,14 @@ pub async fn handle(
 async fn load(core: &Core, req: &Request) -> Result<Loaded, ServiceError> {
     Ok(match &req.source {
         Source::Path(path) => {
-            // The original's version names its renders and its tag: a source replaced
-            // under the same name is rendered again and never revalidates as unchanged.
-            let stat = source::stat(core, path).await?;
-            let tag = md5::Md5::digest(format!("{}\n{}", req.key, stat.version));
+            let opened = source::open(core, path).await?;
             Loaded {
                 source_key: path.clone(),
-                original: Some(Original {
-                    key: path.clone(),
-                    version: stat.version.clone(),
-                }),
-                render_key: format!("{path}@{}", stat.version),
-                tag: hex::encode(tag),
-                bytes: source::load(core, path).await?,
-                modified: stat.modified,
+                render_key: opened.render_key(),
+                tag: opened.tag(&req.key),
+                bytes: opened.load(core).await?,
+                modified: opened.modified,
+                original: Some(opened.original),
             }
         }
         Source::Url(url) => {
@@ -144,7 +137,9 @@ async fn store(
     )
     .await?;
     let path = core.derived.path(&loaded.source_key, &req.key, format);
-    core.derived.store(core, &path, bytes, req.force).await?;
+    core.derived
+        .store(&core.storage, &core.writes, &path, bytes, req.force)
+        .await?;
     let url = core.derived.url(&path).unwrap_or_default();
     if req.method == Method::Get {
         let filename = format!("{}.{}", req.key, format.extension());
@@ -184,7 +179,12 @@ pub async fn delete_derived(
     let Source::Path(source_key) = &req.source else {
         return Err(ServiceError::ImageNotFound);
     };
-    if core.derived.delete(core, source_key, &req.key).await? == 0 {
+    if core
+        .derived
+        .delete(&core.storage, source_key, &req.key)
+        .await?
+        == 0
+    {
         return Err(ServiceError::ImageNotFound);
     }
     tracing::info!(source = %source_key, key = %req.key, "deleted one derivative");

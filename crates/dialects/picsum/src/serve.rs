@@ -53,12 +53,9 @@ pub async fn handle(
     }
     // The original must exist (a deleted photo is gone, whatever variants or renders are
     // left), and its version names the render.
-    let key = format!("{}.jpg", route.id);
-    let stat = source::stat(core, &key).await?;
-    let original = Original {
-        key,
-        version: stat.version,
-    };
+    let original = source::open(core, &format!("{}.jpg", route.id))
+        .await?
+        .original;
     let render_key = render_key(&route.id, &original.version, &params);
     let (encoded, _) = core
         .renders

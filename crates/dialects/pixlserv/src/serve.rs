@@ -5,9 +5,7 @@ use std::sync::Arc;
 
 use axum::response::Response;
 use http::header::HeaderMap;
-use md5::{Digest, Md5};
 use picsum_guard::Guard;
-use picsum_image_core::ladder::Original;
 use picsum_image_core::render::{self, Transform};
 use picsum_image_core::{Core, ServiceError, source};
 use picsum_imaging::model::Format;
@@ -30,31 +28,19 @@ pub async fn handle(
     let req = crate::parse::parse(route, |name| pixlserv.presets.get(name))?;
     guard.admit_image(req.api_key.as_deref()).await?;
     guard.admit_cost(&req.pipeline)?;
-    // The original's version names its renders and its tag (a source replaced under the
-    // same name is rendered again and never revalidates as unchanged).
-    let stat = match source::stat(core, &req.path).await {
+    let opened = match source::open(core, &req.path).await {
         Err(ServiceError::ImageNotFound) => {
             return Err(PixlservError::NotFound(req.path).into());
         }
         other => other?,
     };
-    let bytes = source::load(core, &req.path).await?;
-    let tag = hex::encode(Md5::digest(format!(
-        "{}\n{}\n{}",
-        req.path,
-        req.pipeline.canonical(),
-        stat.version
-    )));
     let transform = Transform {
-        modified: stat.modified,
-        source_key: format!("{}@{}", req.path, stat.version),
-        source: bytes,
-        original: Some(Original {
-            key: req.path,
-            version: stat.version,
-        }),
+        modified: opened.modified,
+        source_key: opened.render_key(),
+        source: opened.load(core).await?,
+        tag: opened.tag(&format!("{}\n{}", req.path, req.pipeline.canonical())),
+        original: Some(opened.original),
         pipeline: req.pipeline,
-        tag,
         negotiate: false,
         fallback: Format::Jpeg,
         conditional: true,

@@ -112,7 +112,7 @@ pub fn start(
     renders: usize,
     writes: usize,
 ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
-    let http = super::client(ADDRESS, TIMEOUT, true)?;
+    let http = super::http::client(ADDRESS, TIMEOUT, true)?;
     let kinds =
         std::iter::repeat_n(Kind::Render, renders).chain(std::iter::repeat_n(Kind::Write, writes));
     Ok(kinds

@@ -4,16 +4,16 @@
 //! of the run, for its baseline, then while an attacker ([`attacker`] and [`slow`],
 //! 127.0.0.2) asks for expensive uncached renders, reads large answers slowly and, where
 //! the service takes writes, stores new picfit derivatives. [`report`] holds the figures
-//! and the verdict, [`markdown`] writes them out.
+//! and the verdict, [`markdown`] writes them out; [`http`] builds both sides' clients.
 
 pub mod attacker;
+pub mod http;
 pub mod markdown;
 pub mod report;
 pub mod slow;
 pub mod stage;
 pub mod victim;
 
-use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use picsum_testkit::rss::{Sampler, resident};
 
 use attacker::Aim;
+pub use http::client;
 use report::Report;
 use stage::Stage;
 use victim::Victim;
@@ -48,23 +49,6 @@ pub struct Plan {
 
 /// Connections each slow-reader worker keeps open.
 pub const SLOW_PER_WORKER: usize = 8;
-
-/// A client from `source` that gives up after `timeout` and follows redirects or not.
-///
-/// # Errors
-/// When the client cannot be built.
-pub fn client(source: IpAddr, timeout: Duration, follow: bool) -> anyhow::Result<reqwest::Client> {
-    let redirects = if follow {
-        reqwest::redirect::Policy::limited(3)
-    } else {
-        reqwest::redirect::Policy::none()
-    };
-    Ok(reqwest::Client::builder()
-        .local_address(source)
-        .timeout(timeout)
-        .redirect(redirects)
-        .build()?)
-}
 
 /// Runs the drill.
 ///

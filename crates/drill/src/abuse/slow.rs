@@ -45,7 +45,7 @@ pub fn start(
     connections: usize,
     trickle: &Arc<Trickle>,
 ) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
-    let http = super::client(ADDRESS, Duration::from_secs(30), false)?;
+    let http = super::http::client(ADDRESS, Duration::from_secs(30), false)?;
     Ok((0..connections)
         .map(|_| {
             let (aim, http, trickle) = (aim.clone(), http.clone(), Arc::clone(trickle));

@@ -62,7 +62,7 @@ impl Victim {
         let stop = Arc::new(AtomicBool::new(false));
         let samples = Arc::new(Mutex::new(Vec::new()));
         let counter = Arc::new(AtomicU64::new(0));
-        let http = super::client(ADDRESS, TIMEOUT, true)?;
+        let http = super::http::client(ADDRESS, TIMEOUT, true)?;
         let tasks = (0..concurrency)
             .map(|_| {
                 let worker = Worker {

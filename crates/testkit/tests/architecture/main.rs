@@ -1,12 +1,11 @@
-//! The layout's rules, checked on every test run (ARCHITECTURE.md explains them):
+//! The layout's rules, checked on every test run (ARCHITECTURE.md states them):
 //!
 //! * crate boundaries, from `cargo metadata`: the pure crates (`url`, `signing`, `imaging`,
-//!   `catalog`, `placeholder`)
-//!   pull in no web stack or async runtime; no dialect depends on another; the core and
-//!   the guard depend on no dialect;
-//! * no import circle between the files of any crate (a file's `use crate::…`,
-//!   `use super::…` and inline `crate::…` paths; `pub use` re-exports and test code do not
-//!   count);
+//!   `catalog`, `placeholder`) pull in no web stack or async runtime; no dialect (every
+//!   crate under `crates/dialects/`) depends on another; the core and the guard depend on
+//!   no dialect, and the core not on the guard;
+//! * no import circle between the files of any crate, the crate root included and
+//!   re-exports seen through ([`imports`]);
 //! * no production source file over 400 lines and no function over 80 (data tables
 //!   excepted).
 #![expect(
@@ -20,11 +19,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const DIALECTS: [&str; 3] = [
-    "picsum-dialect-picsum",
-    "picsum-dialect-picfit",
-    "picsum-dialect-pixlserv",
-];
+mod imports;
+
 const WEB_STACK: [&str; 4] = ["axum", "hyper", "tokio", "picsum-web"];
 /// Files that are data tables, not logic.
 const DATA_TABLES: [&str; 1] = ["crates/catalog/src/rng_cooked.rs"];
@@ -33,6 +29,22 @@ const MAX_FN_LINES: usize = 80;
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The package name of every crate under `crates/dialects/`.
+fn dialects() -> Vec<String> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(workspace().join("crates/dialects")).unwrap() {
+        let manifest = entry.unwrap().path().join("Cargo.toml");
+        let text = std::fs::read_to_string(&manifest).unwrap();
+        let name = text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("name = "))
+            .unwrap_or_else(|| panic!("no name in {}", manifest.display()));
+        names.push(name.trim_matches('"').to_owned());
+    }
+    assert!(names.len() >= 3, "dialects: {names:?}");
+    names
 }
 
 /// Normal (non-dev, non-build) dependencies of every package, by name, transitively.
@@ -115,16 +127,14 @@ fn crate_boundaries_hold() {
         .filter(|d| d.starts_with("picsum-"))
         .collect();
     assert!(ours.is_empty(), "picsum-otlp depends on {ours:?}");
-    for dialect in DIALECTS {
-        for other in DIALECTS.iter().filter(|d| **d != dialect) {
-            assert!(
-                !of(dialect).contains(*other),
-                "{dialect} depends on {other}"
-            );
+    let dialects = dialects();
+    for dialect in &dialects {
+        for other in dialects.iter().filter(|d| *d != dialect) {
+            assert!(!of(dialect).contains(other), "{dialect} depends on {other}");
         }
     }
     for inner in ["picsum-image-core", "picsum-guard"] {
-        for dialect in DIALECTS {
+        for dialect in &dialects {
             assert!(!of(inner).contains(dialect), "{inner} depends on {dialect}");
         }
         assert!(!of(inner).contains("picsum-image-service"));
@@ -153,6 +163,12 @@ fn sources() -> BTreeMap<PathBuf, Vec<PathBuf>> {
     for dir in manifests {
         let mut files = Vec::new();
         walk(&dir.join("src"), &mut files);
+        // A binary beside a library is a crate of its own (it names the library by name).
+        if dir.join("src/lib.rs").is_file() {
+            files.retain(|f| {
+                !f.ends_with("src/main.rs") && !f.to_string_lossy().contains("/src/bin/")
+            });
+        }
         files.sort();
         crates.insert(dir, files);
     }
@@ -186,62 +202,22 @@ fn module_of(src: &Path, file: &Path) -> Vec<String> {
     parts
 }
 
+/// Whether a file is a test module (`tests.rs`, `*_tests.rs`).
+fn is_test_file(file: &Path) -> bool {
+    let name = file.file_name().unwrap().to_string_lossy();
+    name == "tests.rs" || name.ends_with("_tests.rs")
+}
+
 /// A file's text without test code: everything from the first `#[cfg(test)]` on (the
 /// project keeps test modules last), or nothing for a file that is a test module.
 fn production_text(file: &Path, text: &str) -> String {
-    let name = file.file_name().unwrap().to_string_lossy();
-    if name == "tests.rs" || name.ends_with("_tests.rs") {
+    if is_test_file(file) {
         return String::new();
     }
     text.split("#[cfg(test)]")
         .next()
         .unwrap_or_default()
         .to_owned()
-}
-
-/// The modules a file refers to, as paths from the crate root.
-fn references(module: &[String], text: &str) -> BTreeSet<Vec<String>> {
-    let mut refs = BTreeSet::new();
-    let mut statement = String::new();
-    for line in text.lines().map(str::trim) {
-        if line.starts_with("//")
-            || line.starts_with("pub use")
-            || line.starts_with("pub(crate) use")
-        {
-            statement.clear();
-            continue;
-        }
-        statement.push_str(line);
-        statement.push(' ');
-        if !line.ends_with(';') && line.starts_with("use ") {
-            continue; // a `use` spread over lines
-        }
-        for (i, _) in statement
-            .match_indices("crate::")
-            .chain(statement.match_indices("super::"))
-        {
-            let path = path_at(&statement[i..]);
-            let mut resolved: Vec<String> = if path.first().map(String::as_str) == Some("super") {
-                let mut base = module.to_vec();
-                let mut rest = path.as_slice();
-                while rest.first().map(String::as_str) == Some("super") {
-                    base.pop();
-                    rest = &rest[1..];
-                }
-                base.extend(rest.iter().cloned());
-                base
-            } else {
-                path[1..].to_vec()
-            };
-            if statement[..i].ends_with("pub(") {
-                continue; // `pub(crate)` visibility, not a path
-            }
-            resolved.retain(|s| !s.is_empty());
-            refs.insert(resolved);
-        }
-        statement.clear();
-    }
-    refs
 }
 
 /// The `::`-separated identifiers at the start of `s` (a group `{…}` ends the path).
@@ -254,59 +230,20 @@ fn path_at(s: &str) -> Vec<String> {
 
 #[test]
 fn no_import_circle_between_files() {
+    let mut circles = Vec::new();
     for (dir, files) in sources() {
         let src = dir.join("src");
-        let modules: BTreeSet<Vec<String>> = files.iter().map(|f| module_of(&src, f)).collect();
-        let mut edges: BTreeMap<Vec<String>, BTreeSet<Vec<String>>> = BTreeMap::new();
-        for file in &files {
-            let module = module_of(&src, file);
-            let text = production_text(file, &std::fs::read_to_string(file).unwrap());
-            for mut target in references(&module, &text) {
-                // The longest prefix that is a file is the module the path points into.
-                while !target.is_empty() && !modules.contains(&target) {
-                    target.pop();
-                }
-                // The crate root and a file's own children are not dependencies.
-                if target.is_empty() || target == module || target.starts_with(&module) {
-                    continue;
-                }
-                edges.entry(module.clone()).or_default().insert(target);
-            }
-        }
-        if let Some(cycle) = find_cycle(&edges) {
-            panic!("import circle in {}: {}", dir.display(), cycle.join(" -> "));
+        let files: Vec<PathBuf> = files.into_iter().filter(|f| !is_test_file(f)).collect();
+        if let Some(cycle) = imports::Graph::of(&src, &files).cycle() {
+            let name = dir.strip_prefix(workspace()).unwrap_or(&dir).display();
+            circles.push(format!("{name}: {}", cycle.join(" -> ")));
         }
     }
-}
-
-fn find_cycle(edges: &BTreeMap<Vec<String>, BTreeSet<Vec<String>>>) -> Option<Vec<String>> {
-    fn visit(
-        node: &Vec<String>,
-        edges: &BTreeMap<Vec<String>, BTreeSet<Vec<String>>>,
-        stack: &mut Vec<Vec<String>>,
-        done: &mut BTreeSet<Vec<String>>,
-    ) -> Option<Vec<String>> {
-        if let Some(at) = stack.iter().position(|n| n == node) {
-            let mut cycle: Vec<String> = stack[at..].iter().map(|m| m.join("::")).collect();
-            cycle.push(node.join("::"));
-            return Some(cycle);
-        }
-        if !done.insert(node.clone()) {
-            return None;
-        }
-        stack.push(node.clone());
-        for next in edges.get(node).into_iter().flatten() {
-            if let Some(cycle) = visit(next, edges, stack, done) {
-                return Some(cycle);
-            }
-        }
-        stack.pop();
-        None
-    }
-    let mut done = BTreeSet::new();
-    edges
-        .keys()
-        .find_map(|node| visit(node, edges, &mut Vec::new(), &mut done))
+    assert!(
+        circles.is_empty(),
+        "import circles:\n{}",
+        circles.join("\n")
+    );
 }
 
 #[test]
