@@ -1,6 +1,6 @@
 //! Deletes of originals: the original, every stored derivative of it and its cached copies.
 //! Who may delete is decided by the guard first; a dialect may claim a path as naming one
-//! derivative (picfit's path form) before [`original`] is asked.
+//! derivative (a path form of its own) before [`original`] is asked.
 
 use crate::Core;
 use crate::error::{ServiceError, UploadError};

@@ -1,4 +1,4 @@
-//! The store of derived images (picfit's `/get` and `/redirect` write them): each lives
+//! The store of derived images (a dialect that stores its renders writes them): each lives
 //! at `{prefix}{md5(source)}/{shard(key)}.{ext}` in the storage, so that deleting a source
 //! removes its derivatives with one prefix delete. The store has a byte quota: its usage is
 //! counted from the storage at the first write and again whenever a write would pass the
@@ -217,8 +217,9 @@ impl DerivedStore {
     }
 }
 
-/// How derived file names are split into folders (picfit's `shard` settings): a derived file's name is its key split into `depth` folders
-/// of `width` characters, then the rest of the key (or all of it).
+/// How derived file names are split into folders (the `shard` settings): a derived file's
+/// name is its key split into `depth` folders of `width` characters, then the rest of the
+/// key (or all of it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Shard {
     width: usize,
@@ -267,7 +268,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn shards_like_picfit() {
+    fn shards_split_the_key_into_folders() {
         let key = "895b545d9dca01413aec42d6ae3c6197";
         let cases = [
             ((0, 0, true), key.to_owned()),

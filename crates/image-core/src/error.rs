@@ -197,7 +197,7 @@ pub enum UploadError {
     /// Uploads or deletes are switched off.
     #[error("{0} are disabled on this server")]
     Disabled(&'static str),
-    /// No `data` or `image` field.
+    /// No image field.
     #[error("missing image field")]
     MissingField,
     /// Not a multipart form, or a broken one.
@@ -215,12 +215,6 @@ pub enum UploadError {
     /// The name is taken.
     #[error("{0} already exists")]
     Exists(String),
-    /// A signed upload's timestamp is not a number, too old, or in the future.
-    #[error("invalid timestamp")]
-    InvalidTimestamp,
-    /// A signed upload's signature does not match.
-    #[error("invalid signature")]
-    InvalidSignature,
     /// `DELETE /` or a bad path.
     #[error("invalid path {0:?}")]
     BadPath(String),
@@ -235,12 +229,9 @@ impl UploadError {
     pub const fn status(&self) -> StatusCode {
         match self {
             Self::Disabled(_) => StatusCode::FORBIDDEN,
-            Self::MissingField
-            | Self::BadForm(_)
-            | Self::BadName(_)
-            | Self::BadPath(_)
-            | Self::InvalidTimestamp
-            | Self::InvalidSignature => StatusCode::BAD_REQUEST,
+            Self::MissingField | Self::BadForm(_) | Self::BadName(_) | Self::BadPath(_) => {
+                StatusCode::BAD_REQUEST
+            }
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooSlow => StatusCode::REQUEST_TIMEOUT,
             Self::NotAnImage => StatusCode::UNSUPPORTED_MEDIA_TYPE,

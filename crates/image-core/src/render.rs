@@ -11,7 +11,7 @@ use picsum_imaging::model::{Format, Pipeline};
 
 use crate::error::ServiceError;
 use crate::ladder::{self, Original};
-use crate::respond::{self, Derived};
+use crate::respond::{self, Rendered};
 use crate::source::load_layers;
 use crate::{Core, cost};
 
@@ -93,7 +93,7 @@ pub struct Transform {
     pub negotiate: bool,
     /// The format when none is named, negotiated or sniffed from the source.
     pub fallback: Format,
-    /// Whether conditional headers are honoured (picfit's `force` turns them off).
+    /// Whether conditional headers are honoured (a dialect's "force" turns them off).
     pub conditional: bool,
 }
 
@@ -124,15 +124,15 @@ pub async fn answer(
     if t.conditional && respond::not_modified(headers, &v, true) {
         return Ok(respond::not_modified_response(&v, negotiated));
     }
-    let derived = Derived {
+    let rendered = Rendered {
         bytes,
         format,
         negotiated,
     };
-    Ok(respond::image_response(derived, &v))
+    Ok(respond::image_response(rendered, &v))
 }
 
-/// Answers with the source's own bytes, untouched (picfit's `op=noop`), once they were
+/// Answers with the source's own bytes, untouched (a dialect's no-op), once they were
 /// decoded in full (and that verdict cached): nothing is relayed that is not the image its
 /// `Content-Type` says.
 ///
@@ -162,10 +162,10 @@ pub async fn untouched(
     if conditional && respond::not_modified(headers, &v, true) {
         return Ok(respond::not_modified_response(&v, false));
     }
-    let derived = Derived {
+    let rendered = Rendered {
         bytes: source,
         format,
         negotiated: false,
     };
-    Ok(respond::image_response(derived, &v))
+    Ok(respond::image_response(rendered, &v))
 }

@@ -17,7 +17,7 @@ pub const TRANSFORM_CACHE_CONTROL: &str = "public, max-age=86400, stale-while-re
 
 /// A rendered result, ready to send.
 #[derive(Debug, Clone)]
-pub struct Derived {
+pub struct Rendered {
     /// Encoded bytes.
     pub bytes: Bytes,
     /// Their format.
@@ -121,14 +121,14 @@ pub fn not_modified_response(v: &Validators, negotiated: bool) -> Response {
 
 /// `200` with the image.
 #[must_use]
-pub fn image_response(derived: Derived, v: &Validators) -> Response {
-    let mut res = Response::new(Body::from(derived.bytes));
+pub fn image_response(rendered: Rendered, v: &Validators) -> Response {
+    let mut res = Response::new(Body::from(rendered.bytes));
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static(derived.format.content_type()),
+        HeaderValue::from_static(rendered.format.content_type()),
     );
-    common_headers(h, v, derived.negotiated);
+    common_headers(h, v, rendered.negotiated);
     res
 }
 

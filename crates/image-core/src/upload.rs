@@ -1,236 +1,175 @@
-//! Uploads of originals: a multipart form with the image in field `data` (picfit) or
-//! `image` (pixlserv); the answer follows the dialect of the field. The body is bounded as
-//! it streams (413), the bytes must sniff as an image (415) and decode within the pixel
-//! limit (422) before anything is written; storage writes are atomic (a temporary file
+//! The one store capability for uploaded originals, and the mechanics every dialect's
+//! upload form shares. A dialect names its form's fields, its storage names and its reply;
+//! the core reads the form ([`read`]: the body bounded as it streams (413) and counted
+//! against the process's held bytes, the whole form within the upload time limit (408))
+//! and stores the image ([`store`]): it must sniff as an image (415) and decode within the
+//! pixel limit (422) before anything is written; the write is atomic (a temporary file
 //! renamed, or one S3 PUT) under [`UPLOAD_PREFIX`], apart from the catalog, and an existing
 //! upload is never overwritten (409). The bytes are charged to the uploader's write quota
 //! before they are written (429 past it, [`crate::write_quota`]). After a write, every
 //! registered [`crate::UploadHook`] runs.
 //!
-//! Who may upload (addresses, API keys) is decided by the guard before [`receive`] runs.
+//! Who may upload (addresses, API keys) is decided by the guard before the form is read.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::extract::multipart::{Field, Multipart};
-use axum::response::Response;
 use bytes::{Bytes, BytesMut};
-use http::StatusCode;
 use picsum_imaging::model::Format;
-use picsum_signing::dialects::PixlservRefusal;
 
 use crate::Core;
 use crate::error::{ServiceError, UploadError};
 use crate::memory::Hold;
-use crate::respond::json;
-
-/// The shape of an upload's answer: picfit's JSON or pixlserv's (`status`, `errorMessage`,
-/// `imagePath`), as the uploader's client expects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
-    /// `{"filename", "path", "url"}`; errors as the service's error body.
-    Picfit,
-    /// `{"status", "errorMessage", "imagePath"}`, errors included.
-    Pixlserv,
-}
-
-/// A successful upload, or the error with the dialect it should be reported in.
-pub type Outcome = Result<(Dialect, String), (Dialect, ServiceError)>;
-
-/// Whether uploads are switched on; the refusal in `dialect`'s shape otherwise.
-///
-/// # Errors
-/// 403 when uploads are off.
-pub fn enabled(core: &Core, dialect: Dialect) -> Result<(), (Dialect, ServiceError)> {
-    if core.uploads.enabled {
-        Ok(())
-    } else {
-        Err((dialect, UploadError::Disabled("uploads").into()))
-    }
-}
-
-/// The fields of an upload form that matter.
-struct Form {
-    /// The image's bytes and the client's file name.
-    image: Option<(Bytes, Option<String>)>,
-    timestamp: Option<Bytes>,
-    signature: Option<Bytes>,
-}
-
-/// Reads the form, checks the signature when the uploader's key has a `secret` (pixlserv's
-/// order: the key was checked before, then the image field, then the signature), checks
-/// the image and stores it under a new name.
-pub async fn receive(
-    core: &Arc<Core>,
-    mut dialect: Dialect,
-    secret: Option<String>,
-    form: Multipart,
-) -> Outcome {
-    // The body counts against the process's held bytes while it is received and stored.
-    let mut hold = core.memory.reserve(0).map_err(|e| (dialect, e.into()))?;
-    let reading = read_form(core, &mut dialect, form, &mut hold);
-    let fields = match tokio::time::timeout(core.uploads.time_limit, reading).await {
-        Ok(fields) => fields?,
-        Err(_) => return Err((dialect, UploadError::TooSlow.into())),
-    };
-    let fail = move |e: ServiceError| (dialect, e);
-    let (bytes, file_name) = fields.image.ok_or(fail(UploadError::MissingField.into()))?;
-    if let Some(secret) = secret {
-        check_signature(&secret, fields.timestamp, fields.signature).map_err(fail)?;
-    }
-    let format = Format::sniff(&bytes)
-        .filter(|f| matches!(f, Format::Jpeg | Format::Png | Format::Gif | Format::Webp))
-        .ok_or(fail(UploadError::NotAnImage.into()))?;
-    crate::source::verify(core, bytes.clone())
-        .await
-        .map_err(fail)?;
-    let key = name(dialect, file_name, format).map_err(fail)?;
-    if core
-        .storage
-        .exists(&key)
-        .await
-        .map_err(|e| fail(e.into()))?
-    {
-        return Err(fail(UploadError::Exists(key).into()));
-    }
-    let len = bytes.len() as u64;
-    core.writes.charge_current(len).map_err(fail)?;
-    if let Err(e) = core.storage.put(&key, bytes.clone()).await {
-        core.writes.refund_current(len);
-        return Err(fail(e.into()));
-    }
-    metrics::counter!("picsum_uploads_total").increment(1);
-    for hook in &core.hooks {
-        hook.uploaded(core, &key, bytes.clone());
-    }
-    Ok((dialect, key))
-}
-
-/// Reads the image field (`data` makes the answer picfit's, `image` pixlserv's), the
-/// timestamp and the signature; the rest of a form whose image is too large is drained.
-async fn read_form(
-    core: &Core,
-    dialect: &mut Dialect,
-    mut form: Multipart,
-    hold: &mut Hold,
-) -> Result<Form, (Dialect, ServiceError)> {
-    let mut fields = Form {
-        image: None,
-        timestamp: None,
-        signature: None,
-    };
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|e| (*dialect, UploadError::BadForm(e.body_text()).into()))?
-    {
-        let fail = |e| (*dialect, e);
-        match field.name() {
-            Some(name @ ("data" | "image")) if fields.image.is_none() => {
-                *dialect = if name == "data" {
-                    Dialect::Picfit
-                } else {
-                    Dialect::Pixlserv
-                };
-                let file_name = field.file_name().map(str::to_owned);
-                let bytes = match read_capped(field, core.uploads.max_bytes, Some(&mut *hold)).await
-                {
-                    Ok(bytes) => bytes,
-                    Err(e) => {
-                        drain(form).await;
-                        return Err((*dialect, e));
-                    }
-                };
-                fields.image = Some((bytes, file_name));
-            }
-            Some("timestamp") => {
-                fields.timestamp = Some(read_capped(field, 64, None).await.map_err(fail)?)
-            }
-            Some("signature") => {
-                fields.signature = Some(read_capped(field, 256, None).await.map_err(fail)?)
-            }
-            _ => {}
-        }
-    }
-    Ok(fields)
-}
-
-/// pixlserv's upload signature over the timestamp, with the key's secret.
-fn check_signature(
-    secret: &str,
-    timestamp: Option<Bytes>,
-    signature: Option<Bytes>,
-) -> Result<(), ServiceError> {
-    let text =
-        |b: Option<Bytes>| String::from_utf8(b.unwrap_or_default().to_vec()).unwrap_or_default();
-    let timestamp: i64 = text(timestamp)
-        .trim()
-        .parse()
-        .map_err(|_| UploadError::InvalidTimestamp)?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-    picsum_signing::dialects::pixlserv_verify(
-        secret.as_bytes(),
-        timestamp,
-        text(signature).trim(),
-        now,
-    )
-    .map_err(|refusal| {
-        match refusal {
-            PixlservRefusal::InvalidTimestamp => UploadError::InvalidTimestamp,
-            PixlservRefusal::InvalidSignature => UploadError::InvalidSignature,
-        }
-        .into()
-    })
-}
 
 /// Where uploads are stored: apart from the catalog's originals and pre-sized variants and
 /// from the derived store, so that no upload can shadow or replace them.
 pub const UPLOAD_PREFIX: &str = "uploads/";
 
-/// The storage key of a new upload, under [`UPLOAD_PREFIX`]: picfit's client file name
-/// (its base name), or pixlserv's `{unix}-{0..999}.{jpg|png}`.
-fn name(
-    dialect: Dialect,
-    file_name: Option<String>,
-    format: Format,
-) -> Result<String, ServiceError> {
-    Ok(format!(
-        "{UPLOAD_PREFIX}{}",
-        base_name(dialect, file_name, format)?
-    ))
+/// What a form is read for: the fields that may carry the image (the first one present
+/// wins) and the short fields kept beside it, each with its byte limit.
+#[derive(Debug, Clone, Copy)]
+pub struct FormSpec {
+    /// Names of the image field, one per dialect that takes this form.
+    pub images: &'static [&'static str],
+    /// Short fields (a timestamp, a signature) and their limits.
+    pub short: &'static [(&'static str, u64)],
 }
 
-fn base_name(
-    dialect: Dialect,
-    file_name: Option<String>,
-    format: Format,
-) -> Result<String, ServiceError> {
-    match dialect {
-        Dialect::Picfit => {
-            let name = file_name.unwrap_or_default();
-            let base = name
-                .rsplit(['/', '\\'])
-                .next()
-                .unwrap_or_default()
-                .to_owned();
-            if base.is_empty() || base.starts_with('.') || base.chars().any(char::is_control) {
-                return Err(UploadError::BadName(name).into());
+/// A form read: the image with the field it came in, and the short fields. The image's
+/// bytes stay counted against the process's held bytes until it is dropped.
+#[derive(Debug)]
+pub struct Received {
+    /// The field the image came in (one of [`FormSpec::images`]).
+    pub field: &'static str,
+    /// The image's bytes.
+    pub bytes: Bytes,
+    /// The client's file name for it.
+    pub file_name: Option<String>,
+    /// The short fields present.
+    pub short: BTreeMap<&'static str, Bytes>,
+    _hold: Hold,
+}
+
+/// A form refused, with the image field seen before it was (whose dialect answers).
+pub type Refused = (Option<&'static str>, ServiceError);
+
+/// Whether uploads are switched on.
+///
+/// # Errors
+/// 403 when uploads are off.
+pub fn enabled(core: &Core) -> Result<(), ServiceError> {
+    if core.uploads.enabled {
+        Ok(())
+    } else {
+        Err(UploadError::Disabled("uploads").into())
+    }
+}
+
+/// Reads the form as `spec` says; the rest of a form whose image is too large is drained.
+///
+/// # Errors
+/// 400 for a broken form or no image field, 413 past the upload limit, 408 past the time
+/// limit, 503 when the process holds too much.
+pub async fn read(core: &Core, form: Multipart, spec: FormSpec) -> Result<Received, Refused> {
+    // The body counts against the process's held bytes while it is received and stored.
+    let hold = core.memory.reserve(0).map_err(|e| (None, e.into()))?;
+    let mut seen = None;
+    let reading = read_fields(core, form, spec, hold, &mut seen);
+    match tokio::time::timeout(core.uploads.time_limit, reading).await {
+        Ok(Ok(received)) => Ok(received),
+        Ok(Err(e)) => Err((seen, e)),
+        Err(_) => Err((seen, UploadError::TooSlow.into())),
+    }
+}
+
+async fn read_fields(
+    core: &Core,
+    mut form: Multipart,
+    spec: FormSpec,
+    mut hold: Hold,
+    seen: &mut Option<&'static str>,
+) -> Result<Received, ServiceError> {
+    let mut image = None;
+    let mut short = BTreeMap::new();
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| UploadError::BadForm(e.body_text()))?
+    {
+        let name = field.name().unwrap_or_default();
+        if let Some(&wanted) = spec.images.iter().find(|n| **n == name)
+            && image.is_none()
+        {
+            *seen = Some(wanted);
+            let file_name = field.file_name().map(str::to_owned);
+            match read_capped(field, core.uploads.max_bytes, Some(&mut hold)).await {
+                Ok(bytes) => image = Some((wanted, bytes, file_name)),
+                Err(e) => {
+                    drain(form).await;
+                    return Err(e);
+                }
             }
-            Ok(base)
-        }
-        Dialect::Pixlserv => {
-            let unix = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            let ext = if format == Format::Png {
-                "png"
-            } else {
-                format.extension()
-            };
-            Ok(format!("{unix}-{}.{ext}", fastrand::u16(0..1000)))
+        } else if let Some(&(wanted, max)) = spec.short.iter().find(|(n, _)| *n == name) {
+            short.insert(wanted, read_capped(field, max, None).await?);
         }
     }
+    let (field, bytes, file_name) = image.ok_or(UploadError::MissingField)?;
+    Ok(Received {
+        field,
+        bytes,
+        file_name,
+        short,
+        _hold: hold,
+    })
+}
+
+/// The format of an upload: JPEG, PNG, GIF or WebP by their magic bytes.
+///
+/// # Errors
+/// 415 for anything else.
+pub fn image_format(bytes: &[u8]) -> Result<Format, ServiceError> {
+    Format::sniff(bytes)
+        .filter(|f| matches!(f, Format::Jpeg | Format::Png | Format::Gif | Format::Webp))
+        .ok_or_else(|| UploadError::NotAnImage.into())
+}
+
+/// Stores the image of `received` as `name` under [`UPLOAD_PREFIX`] and runs the upload
+/// hooks; returns its storage key.
+///
+/// # Errors
+/// 400 for a name that cannot be a key, 415/422 for what is no image, 409 when the name
+/// is taken, 429 past the client's write quota, 503 for storage outages.
+pub async fn store(
+    core: &Arc<Core>,
+    name: &str,
+    received: Received,
+) -> Result<String, ServiceError> {
+    if name.is_empty()
+        || name.starts_with('.')
+        || name.contains(['/', '\\'])
+        || name.chars().any(char::is_control)
+    {
+        return Err(UploadError::BadName(name.to_owned()).into());
+    }
+    let bytes = received.bytes;
+    image_format(&bytes)?;
+    crate::source::verify(core, bytes.clone()).await?;
+    let key = format!("{UPLOAD_PREFIX}{name}");
+    if core.storage.exists(&key).await? {
+        return Err(UploadError::Exists(key).into());
+    }
+    let len = bytes.len() as u64;
+    core.writes.charge_current(len)?;
+    if let Err(e) = core.storage.put(&key, bytes.clone()).await {
+        core.writes.refund_current(len);
+        return Err(e.into());
+    }
+    metrics::counter!("picsum_uploads_total").increment(1);
+    for hook in &core.hooks {
+        hook.uploaded(core, &key, bytes.clone());
+    }
+    Ok(key)
 }
 
 /// The field's bytes, refused as soon as they pass `max` (or no longer fit the process's
@@ -262,36 +201,9 @@ async fn read_capped(
 /// broken pipe when the connection closes under it.
 async fn drain(mut form: Multipart) {
     let discard = async {
-        while let Ok(Some(mut field)) = form.next_field().await {
+        while let Some(mut field) = form.next_field().await.ok().flatten() {
             while let Ok(Some(_)) = field.chunk().await {}
         }
     };
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), discard).await;
-}
-
-/// The answer to an upload, in its dialect's shape.
-#[must_use]
-pub fn reply(outcome: Outcome) -> Response {
-    match outcome {
-        Ok((Dialect::Picfit, key)) => json(
-            StatusCode::OK,
-            &serde_json::json!({
-                "filename": key.strip_prefix(UPLOAD_PREFIX).unwrap_or(&key),
-                "path": key,
-                "url": "",
-            }),
-        ),
-        Ok((Dialect::Pixlserv, key)) => json(
-            StatusCode::OK,
-            &serde_json::json!({ "status": "ok", "errorMessage": "", "imagePath": key }),
-        ),
-        Err((Dialect::Pixlserv, e)) => {
-            let status = e.status();
-            json(
-                status,
-                &serde_json::json!({ "status": "error", "errorMessage": e.to_string(), "imagePath": "" }),
-            )
-        }
-        Err((Dialect::Picfit, e)) => e.into_response(false),
-    }
 }

@@ -1,5 +1,5 @@
-//! Each client's share of the bytes the service writes for it (picfit's `/get` and
-//! `/redirect` derivatives, uploads): a quota of bytes per hour, kept as a debt that drains
+//! Each client's share of the bytes the service writes for it (stored
+//! derivatives, uploads): a quota of bytes per hour, kept as a debt that drains
 //! at the quota's pace (a token bucket). The bytes about to be written are charged before
 //! the write; a write that would take the debt past the quota is refused with 429 and the
 //! time until enough of it has drained, and nothing is written. One write larger than the

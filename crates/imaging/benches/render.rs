@@ -5,7 +5,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use picsum_imaging::{Limits, RenderTask, render};
+use picsum_imaging::{Limits, PicsumTask, render_picsum};
 use picsum_url::format::Format;
 
 fn read(rel: &str) -> Vec<u8> {
@@ -13,8 +13,8 @@ fn read(rel: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-fn task(width: u32, height: u32, blur: Option<f64>, grayscale: bool, format: Format) -> RenderTask {
-    RenderTask {
+fn task(width: u32, height: u32, blur: Option<f64>, grayscale: bool, format: Format) -> PicsumTask {
+    PicsumTask {
         width,
         height,
         blur,
@@ -61,7 +61,7 @@ fn bench(c: &mut Criterion) {
     for (name, source, task) in &cases {
         group.bench_function(*name, |b| {
             b.iter(|| {
-                render(black_box(source), black_box(task), Limits::default())
+                render_picsum(black_box(source), black_box(task), Limits::default())
                     .unwrap_or_else(|e| panic!("{e}"))
             });
         });

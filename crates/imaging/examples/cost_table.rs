@@ -14,7 +14,7 @@ use picsum_imaging::model::{
     Rounding, Size,
 };
 use picsum_imaging::ops::{Axis, Turn};
-use picsum_imaging::{Limits, RenderTask};
+use picsum_imaging::{Limits, PicsumTask};
 
 /// A line of `/proc/self/status`, in bytes.
 fn status_kib(field: &str) -> u64 {
@@ -42,7 +42,7 @@ fn reset_peak() {
 }
 
 enum Work {
-    Picsum(RenderTask),
+    Picsum(PicsumTask),
     Pipeline(Pipeline, Format),
 }
 
@@ -76,7 +76,7 @@ fn fill(w: u32, h: u32) -> Op {
 }
 
 fn picsum(w: u32, h: u32, blur: Option<f64>, grayscale: bool, format: Format) -> Work {
-    Work::Picsum(RenderTask {
+    Work::Picsum(PicsumTask {
         width: w,
         height: h,
         blur,
@@ -267,7 +267,7 @@ fn measure(source: &[u8], work: &Work) -> (Duration, u64) {
         ..Limits::default()
     };
     let ok = match work {
-        Work::Picsum(task) => picsum_imaging::render(source, task, limits).map(drop),
+        Work::Picsum(task) => picsum_imaging::render_picsum(source, task, limits).map(drop),
         Work::Pipeline(pipeline, _) => picsum_imaging::process(source, pipeline, limits).map(drop),
     };
     if let Err(e) = ok {

@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 
 use picsum_imaging::model::{Fit, Format, Op, Output, Pipeline, Rounding, Size};
-use picsum_imaging::{Limits, RenderTask};
+use picsum_imaging::{Limits, PicsumTask};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -36,7 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let source = &sources[job[1]];
         let (w, h): (u32, u32) = (job[2].parse()?, job[3].parse()?);
         let bytes = if job[0] == "cover" {
-            let task = RenderTask {
+            let task = PicsumTask {
                 width: w,
                 height: h,
                 blur: None,
@@ -44,7 +44,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 comment: Some("Picsum ID: 0".into()),
                 format: Format::Jpeg,
             };
-            picsum_imaging::render(source, &task, Limits::default())?
+            picsum_imaging::render_picsum(source, &task, Limits::default())?
         } else {
             let pipeline = Pipeline {
                 ops: vec![Op::Fit(Fit {

@@ -4,7 +4,7 @@
 //! Usage: `quality DIR LIST OUT` where each line of LIST is `FILE W H`. For each line it
 //! writes `OUT/{FILE stem}-{W}x{H}.ref.png`, the original covered and centre-cropped to
 //! W x H in linear light (libvips' thumbnail with `linear`, which decodes the original at
-//! full size), and `OUT/{stem}-{W}x{H}.ours.jpg`, `picsum_imaging::render`'s answer (the
+//! full size), and `OUT/{stem}-{W}x{H}.ours.jpg`, `picsum_imaging::render_picsum`'s answer (the
 //! `/id/{n}/{w}/{h}.jpg` render from an original: this build's flavour, metadata reset to
 //! the `Picsum ID` comment as the service does). Prints one JSON line per render:
 //! `{"case": "{stem}-{W}x{H}", "bytes": N, "cpu_ms": MS, "thread_cpu_ms": MS}`: the whole
@@ -19,7 +19,7 @@
 use std::path::Path;
 
 use picsum_imaging::model::Format;
-use picsum_imaging::{Limits, RenderTask, process_cpu_time, thread_cpu_time};
+use picsum_imaging::{Limits, PicsumTask, process_cpu_time, thread_cpu_time};
 use rs_vips::VipsImage;
 use rs_vips::enums::Interesting;
 use rs_vips::voption::{Setter, VOption};
@@ -45,7 +45,7 @@ fn ours(
     source: &[u8],
     (w, h): (u32, u32),
 ) -> Result<(Vec<u8>, f64, f64), Box<dyn std::error::Error>> {
-    let task = RenderTask {
+    let task = PicsumTask {
         width: w,
         height: h,
         blur: None,
@@ -54,7 +54,7 @@ fn ours(
         format: Format::Jpeg,
     };
     let (start, process) = (thread_cpu_time(), process_cpu_time());
-    let bytes = picsum_imaging::render(source, &task, Limits::default())?;
+    let bytes = picsum_imaging::render_picsum(source, &task, Limits::default())?;
     let cpu = thread_cpu_time().saturating_sub(start);
     Ok((
         bytes,

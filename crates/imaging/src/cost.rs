@@ -13,7 +13,7 @@ use picsum_url::format::Format;
 
 use crate::model::{Op, Pipeline};
 use crate::ops::step::Scale;
-use crate::picsum::RenderTask;
+use crate::picsum::PicsumTask;
 
 /// A render's estimated cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,7 +199,7 @@ pub fn output_size(shape: Shape, pipeline: &Pipeline) -> (u32, u32) {
 /// Lorem Picsum's render of `task` from a JPEG original of `source` size: a thumbnail
 /// (shrink-on-load, cover and crop), then blur and grey.
 #[must_use]
-pub fn of_picsum(source: (u32, u32), task: &RenderTask) -> Estimate {
+pub fn of_picsum(source: (u32, u32), task: &PicsumTask) -> Estimate {
     let from = (source.0.max(1), source.1.max(1));
     let out = (task.width.max(1), task.height.max(1));
     let mut tally = Tally::default();
@@ -362,7 +362,7 @@ mod tests {
 
     #[test]
     fn picsum_counts_the_output_and_its_blur() {
-        let task = |width, height, blur: Option<f64>, format| RenderTask {
+        let task = |width, height, blur: Option<f64>, format| PicsumTask {
             width,
             height,
             blur,

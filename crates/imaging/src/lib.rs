@@ -5,7 +5,7 @@
 //!   untrusted loaders blocked, only JPEG/PNG/WebP/GIF loaders allowed).
 //! * [`probe`] reads a source's header without decoding it; [`jpeg_dimensions`] reads a
 //!   JPEG's size without libvips, for the async side.
-//! * [`picsum`]: Picsum's render ([`render`], in the [`Flavour`] of the build: Lorem
+//! * [`picsum`]: Picsum's render ([`render_picsum`], in the [`Flavour`] of the build: Lorem
 //!   Picsum's byte-exact one or the default fast one) and pre-sized variants;
 //!   [`ladder`]: pre-sized copies of originals that have none.
 //! * [`model`]: the transformation model every URL dialect parses into, a [`model::Pipeline`]
@@ -46,7 +46,7 @@ pub use cancel::cancellable;
 pub use clock::{process_cpu_time, thread_cpu_time};
 pub use error::ImagingError;
 pub use jpeg::jpeg_dimensions;
-pub use picsum::{Flavour, RenderTask, fit_within, render, render_as};
+pub use picsum::{Flavour, PicsumTask, fit_within, render_picsum, render_picsum_as};
 pub use process::{Rendered, process, process_layered};
 pub use source::{Limits, Probe, probe};
 pub use trim::trim_memory;

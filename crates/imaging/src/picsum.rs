@@ -27,7 +27,7 @@ const USER_COMMENT_FIELD: &str = "exif-ifd2-UserComment";
 
 /// One render: output box, effects, comment and format.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RenderTask {
+pub struct PicsumTask {
     /// Output width (the image is covered then centre-cropped to exactly this).
     pub width: u32,
     /// Output height.
@@ -86,18 +86,22 @@ impl Flavour {
 /// # Errors
 /// Client errors for unsupported, oversized or corrupt sources; [`ImagingError::Vips`] for
 /// libvips faults.
-pub fn render(source: &[u8], task: &RenderTask, limits: Limits) -> Result<Vec<u8>, ImagingError> {
-    render_as(Flavour::built(), source, task, limits)
+pub fn render_picsum(
+    source: &[u8],
+    task: &PicsumTask,
+    limits: Limits,
+) -> Result<Vec<u8>, ImagingError> {
+    render_picsum_as(Flavour::built(), source, task, limits)
 }
 
-/// [`render`] in the given flavour (tests and benchmarks compare the two).
+/// [`render_picsum`] in the given flavour (tests and benchmarks compare the two).
 ///
 /// # Errors
-/// As [`render`].
-pub fn render_as(
+/// As [`render_picsum`].
+pub fn render_picsum_as(
     flavour: Flavour,
     source: &[u8],
-    task: &RenderTask,
+    task: &PicsumTask,
     limits: Limits,
 ) -> Result<Vec<u8>, ImagingError> {
     picsum(flavour, source, task, limits).map_err(|e| crate::source::blame([source], e))
@@ -106,7 +110,7 @@ pub fn render_as(
 fn picsum(
     flavour: Flavour,
     source: &[u8],
-    task: &RenderTask,
+    task: &PicsumTask,
     limits: Limits,
 ) -> Result<Vec<u8>, ImagingError> {
     let header = probe(source)?;
@@ -134,7 +138,7 @@ fn picsum(
 }
 
 /// libvips' thumbnail, covering and centre-cropping, as Lorem Picsum calls it.
-fn thumbnail(source: &[u8], task: &RenderTask) -> Result<VipsImage, ImagingError> {
+fn thumbnail(source: &[u8], task: &PicsumTask) -> Result<VipsImage, ImagingError> {
     VipsImage::thumbnail_buffer_with_opts(
         source,
         vips_dim(task.width)?,
@@ -219,7 +223,7 @@ fn vips_dim(v: u32) -> Result<i32, ImagingError> {
 /// stripped, quality 90.
 ///
 /// # Errors
-/// As [`render`].
+/// As [`render_picsum`].
 pub fn fit_within(source: &[u8], size: u32, limits: Limits) -> Result<Vec<u8>, ImagingError> {
     let header = probe(source)?;
     check_limits(&header, limits)?;

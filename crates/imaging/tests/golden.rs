@@ -5,7 +5,9 @@
 //! refused before or during decoding.
 #![expect(clippy::unwrap_used, reason = "test code")]
 
-use picsum_imaging::{Flavour, ImagingError, Limits, RenderTask, init, probe, render, render_as};
+use picsum_imaging::{
+    Flavour, ImagingError, Limits, PicsumTask, init, probe, render_picsum, render_picsum_as,
+};
 use picsum_url::format::Format;
 use rs_vips::VipsImage;
 use sha2::{Digest, Sha256};
@@ -22,8 +24,8 @@ fn task(
     grayscale: bool,
     comment: Option<&str>,
     format: Format,
-) -> RenderTask {
-    RenderTask {
+) -> PicsumTask {
+    PicsumTask {
         width: w,
         height: h,
         blur,
@@ -149,7 +151,7 @@ fn render_cases(flavour: Flavour) -> Vec<(String, Vec<u8>, Vec<u8>)> {
         let source = fixture(src);
         for (format, ext) in [(Format::Jpeg, "jpg"), (Format::Webp, "webp")] {
             let t = task(w, h, blur, gray, comment, format);
-            let got = render_as(flavour, &source, &t, Limits::default()).unwrap();
+            let got = render_picsum_as(flavour, &source, &t, Limits::default()).unwrap();
             let name = format!("{expected}.{ext}");
             let loader = probe(&got).unwrap().loader;
             let want_loader = if ext == "jpg" { "jpegload" } else { "webpload" };
@@ -227,7 +229,7 @@ fn fast_flavour_matches_its_pinned_digests() {
 fn output_has_requested_size_and_bands() {
     init().unwrap();
     let source = fixture("file/1_500.jpg");
-    let out = render(
+    let out = render_picsum(
         &source,
         &task(123, 77, None, true, Some("Picsum ID: 1"), Format::Jpeg),
         Limits::default(),
@@ -236,7 +238,7 @@ fn output_has_requested_size_and_bands() {
     let p = probe(&out).unwrap();
     assert_eq!((p.width, p.height, p.pages), (123, 77, 1));
     assert_eq!(p.loader, "jpegload_buffer");
-    let webp = render(
+    let webp = render_picsum(
         &source,
         &task(64, 640, None, false, None, Format::Webp),
         Limits::default(),
@@ -252,7 +254,7 @@ fn truncated_source_is_refused() {
     init().unwrap();
     let source = fixture("file/1.jpg");
     let half = &source[..source.len() / 2];
-    let err = render(
+    let err = render_picsum(
         half,
         &task(200, 200, None, false, None, Format::Jpeg),
         Limits::default(),
@@ -270,16 +272,16 @@ fn garbage_and_untrusted_formats_are_refused() {
         .map(|i| i.wrapping_mul(2_654_435_761).to_le_bytes()[1])
         .collect();
     assert!(matches!(
-        render(&garbage, &t, Limits::default()),
+        render_picsum(&garbage, &t, Limits::default()),
         Err(ImagingError::UnsupportedInput)
     ));
     let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>"#;
     assert!(matches!(
-        render(svg, &t, Limits::default()),
+        render_picsum(svg, &t, Limits::default()),
         Err(ImagingError::UnsupportedInput)
     ));
     assert!(matches!(
-        render(b"", &t, Limits::default()),
+        render_picsum(b"", &t, Limits::default()),
         Err(ImagingError::UnsupportedInput)
     ));
 }
@@ -293,7 +295,7 @@ fn pixel_limit_is_checked_from_the_header() {
         ..Limits::default()
     };
     assert!(matches!(
-        render(&fixture("file/1_500.jpg"), &t, small),
+        render_picsum(&fixture("file/1_500.jpg"), &t, small),
         Err(ImagingError::SourceTooLarge {
             width: 500,
             height: 333,
@@ -308,7 +310,7 @@ fn pixel_limit_is_checked_from_the_header() {
         .position(|w| w == [0xFF, 0xC0])
         .expect("baseline SOF0 marker");
     bomb[sof + 5..sof + 9].copy_from_slice(&[0xEA, 0x60, 0xEA, 0x60]);
-    let err = render(&bomb, &t, Limits::default()).unwrap_err();
+    let err = render_picsum(&bomb, &t, Limits::default()).unwrap_err();
     assert!(
         matches!(
             err,

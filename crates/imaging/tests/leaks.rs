@@ -8,7 +8,7 @@ use bytes::Bytes;
 use picsum_imaging::model::geometry::{Rounding, Size};
 use picsum_imaging::model::{Format, Gravity, Layers, Op, Output, Pipeline};
 use picsum_imaging::ops::{blur::Blur, fill::Fill, flat::Flat, flat::Placement, resize::Resize};
-use picsum_imaging::{Limits, RenderTask, held, init, process, process_layered, render};
+use picsum_imaging::{Limits, PicsumTask, held, init, process, process_layered, render_picsum};
 
 const LIMITS: Limits = Limits {
     max_source_pixels: 50_000_000,
@@ -158,7 +158,7 @@ fn picsum_renders_and_budget_refusals_release_what_they_held() {
     let whole = fixture("picsum/file/1.jpg");
     for format in [Format::Jpeg, Format::Webp] {
         for blur in [None, Some(4.0)] {
-            let task = RenderTask {
+            let task = PicsumTask {
                 width: 400,
                 height: 300,
                 blur,
@@ -166,9 +166,10 @@ fn picsum_renders_and_budget_refusals_release_what_they_held() {
                 comment: None,
                 format,
             };
-            assert!(holds_nothing_after("picsum", || render(&whole, &task, LIMITS)).is_ok());
+            assert!(holds_nothing_after("picsum", || render_picsum(&whole, &task, LIMITS)).is_ok());
             assert!(
-                holds_nothing_after("picsum cut", || render(&cut(&whole), &task, LIMITS)).is_err()
+                holds_nothing_after("picsum cut", || render_picsum(&cut(&whole), &task, LIMITS))
+                    .is_err()
             );
         }
     }

@@ -3,7 +3,7 @@
 //! (the service must pick the same source and render it the same way).
 
 use super::*;
-use picsum_imaging::{Flavour, Limits, RenderTask};
+use picsum_imaging::{Flavour, Limits, PicsumTask};
 use picsum_url::format::Format;
 
 /// What the image service is expected to answer for one case.
@@ -123,7 +123,7 @@ pub(crate) fn render_file(
     ext: &str,
 ) -> Vec<u8> {
     picsum_imaging::init().unwrap();
-    let task = RenderTask {
+    let task = PicsumTask {
         width: w,
         height: h,
         blur,
@@ -136,7 +136,7 @@ pub(crate) fn render_file(
         },
     };
     let source = std::fs::read(fixture(file)).unwrap();
-    picsum_imaging::render(&source, &task, Limits::default()).unwrap()
+    picsum_imaging::render_picsum(&source, &task, Limits::default()).unwrap()
 }
 
 #[tokio::test]

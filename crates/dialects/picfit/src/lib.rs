@@ -6,7 +6,7 @@
 //! Shape shared by every dialect: [`parse`] (URL to the model, with [`ops`] and [`key`]),
 //! [`serve`] (a parsed request answered through the core), [`error`] (its refusals),
 //! settings ([`Picfit`]), tests beside the code. [`status`] holds picfit's
-//! `/healthcheck`, `/sys/stats` and `/sys/health`.
+//! `/healthcheck`, `/sys/stats` and `/sys/health`; [`upload`] its upload form and reply.
 
 pub mod error;
 pub mod key;
@@ -15,6 +15,7 @@ pub mod params;
 pub mod parse;
 pub mod serve;
 pub mod status;
+pub mod upload;
 
 #[cfg(test)]
 mod tests;

@@ -100,7 +100,7 @@ impl Stats {
             "pid": std::process::id(),
             "uptime": format!("{:.3}s", uptime.as_secs_f64()),
             "uptime_sec": uptime.as_secs_f64(),
-            "time": httpdate(now),
+            "time": rfc3339(now),
             "unixtime": now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()),
             "status_code_count": keyed(recent.clone()),
             "total_status_code_count": keyed(total),
@@ -119,7 +119,8 @@ fn seconds(micros: u64) -> f64 {
     micros as f64 / 1e6
 }
 
-fn httpdate(t: SystemTime) -> String {
+/// `t` as RFC 3339 in UTC, to the second (what picfit writes in its status answers).
+fn rfc3339(t: SystemTime) -> String {
     let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     // Civil date from days since the epoch (Howard Hinnant's algorithm).
     let (days, rem) = (secs / 86_400, secs % 86_400);
@@ -157,7 +158,7 @@ pub fn healthcheck(status: &Status) -> Response {
     json(
         StatusCode::OK,
         &json!({
-            "started_at": httpdate(SystemTime::now() - uptime),
+            "started_at": rfc3339(SystemTime::now() - uptime),
             "uptime": format!("{:.3}s", uptime.as_secs_f64()),
             "status": "Ok",
             "version": env!("CARGO_PKG_VERSION"),
@@ -227,11 +228,11 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(httpdate(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
         let t = UNIX_EPOCH + Duration::from_secs(1_795_000_000);
-        assert_eq!(httpdate(t), "2026-11-18T11:06:40Z");
+        assert_eq!(rfc3339(t), "2026-11-18T11:06:40Z");
         let leap = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
-        assert_eq!(httpdate(leap), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(leap), "2000-02-29T00:00:00Z");
     }
 
     #[test]

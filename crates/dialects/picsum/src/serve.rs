@@ -10,7 +10,7 @@ use bytes::Bytes;
 use http::header::{self, HeaderValue};
 use picsum_image_core::ladder::{self, Original};
 use picsum_image_core::{Core, ServiceError, source};
-use picsum_imaging::RenderTask;
+use picsum_imaging::PicsumTask;
 use picsum_url::format::Format;
 use picsum_url::params::{ImageParams, ParamError, RawParams, SizeSpec};
 use picsum_url::query::Query;
@@ -93,7 +93,7 @@ async fn render(
 ) -> Result<Bytes, ServiceError> {
     let (source, from_original) = load_source(core, id, original, &params).await?;
     let ladder_source = from_original.then(|| source.clone());
-    let task = RenderTask {
+    let task = PicsumTask {
         width: params.width,
         height: params.height,
         blur: params.blur.map(f64::from),
@@ -112,7 +112,7 @@ async fn render(
         .pool
         .run_as(cpu, move || {
             let _working = picsum_imaging::reserve(estimate.memory, limits)?;
-            picsum_imaging::render(&source, &task, limits)
+            picsum_imaging::render_picsum(&source, &task, limits)
         })
         .await??;
     if let Some(source) = ladder_source {

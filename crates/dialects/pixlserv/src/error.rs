@@ -1,4 +1,4 @@
-//! Why a pixlserv request is refused: 400 with pixlserv's messages, or its 404.
+//! Why a pixlserv request or upload is refused: 400 with pixlserv's messages, or its 404.
 
 use http::StatusCode;
 use picsum_image_core::ServiceError;
@@ -15,6 +15,12 @@ pub enum PixlservError {
     /// The original is not in the storage (pixlserv's 404 message).
     #[error("Image not found: {0}")]
     NotFound(String),
+    /// A signed upload's timestamp is not a number, too old, or in the future.
+    #[error("invalid timestamp")]
+    InvalidTimestamp,
+    /// A signed upload's signature does not match.
+    #[error("invalid signature")]
+    InvalidSignature,
 }
 
 impl From<PixlservError> for ServiceError {

@@ -4,7 +4,8 @@
 //!
 //! Shape shared by every dialect: [`parse`] (URL to the model), [`serve`] (a parsed
 //! request answered through the core), [`error`] (its refusals), settings ([`Pixlserv`]
-//! and its [`presets`]), tests beside the code. [`eager`] is the upload hook it registers.
+//! and its [`presets`]), tests beside the code. [`upload`] is its upload form and reply;
+//! [`eager`] the upload hook it registers.
 
 pub mod eager;
 pub mod error;
@@ -12,6 +13,7 @@ mod params;
 pub mod parse;
 pub mod presets;
 pub mod serve;
+pub mod upload;
 
 #[cfg(test)]
 mod tests;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use picsum_image_core::ladder::{self, Index, Original};
 use picsum_image_core::source;
-use picsum_imaging::RenderTask;
+use picsum_imaging::PicsumTask;
 use picsum_imaging::model::Format;
 
 use super::*;
@@ -62,7 +62,7 @@ async fn picsum_renders_start_from_the_smallest_covering_rung() {
     let rung_bytes = images.state.core.storage.get(&path).await.unwrap();
     let (status, ct, body) = get(&http, &signed(&images.base, "/id/1/900/600.jpg")).await;
     assert_eq!((status, dimensions(&ct, &body)), (200, (900, 600)));
-    let task = RenderTask {
+    let task = PicsumTask {
         width: 900,
         height: 600,
         blur: None,
@@ -71,7 +71,8 @@ async fn picsum_renders_start_from_the_smallest_covering_rung() {
         format: Format::Jpeg,
     };
     let from_rung =
-        picsum_imaging::render(&rung_bytes, &task, picsum_imaging::Limits::default()).unwrap();
+        picsum_imaging::render_picsum(&rung_bytes, &task, picsum_imaging::Limits::default())
+            .unwrap();
     assert_eq!(&body[..], &from_rung[..], "not rendered from the rung");
 
     // Beyond the largest rung the original serves.
@@ -150,7 +151,7 @@ async fn a_replaced_or_deleted_original_leaves_its_ladder_behind() {
     // (600x400: beyond the old photo's imported 500 px variant, which is Picsum's business.)
     let (status, ct, body) = get(&http, &signed(&images.base, "/id/1/600/400.jpg")).await;
     assert_eq!((status, dimensions(&ct, &body)), (200, (600, 400)));
-    let task = RenderTask {
+    let task = PicsumTask {
         width: 600,
         height: 400,
         blur: None,
@@ -158,7 +159,8 @@ async fn a_replaced_or_deleted_original_leaves_its_ladder_behind() {
         comment: Some("Picsum ID: 1".into()),
         format: Format::Jpeg,
     };
-    let want = picsum_imaging::render(&other, &task, picsum_imaging::Limits::default()).unwrap();
+    let want =
+        picsum_imaging::render_picsum(&other, &task, picsum_imaging::Limits::default()).unwrap();
     assert_eq!(&body[..], &want[..]);
 
     // A delete takes every ladder of the name with it.

@@ -6,6 +6,8 @@
 //!   no dialect, and the core not on the guard;
 //! * no import circle between the files of any crate, the crate root included and
 //!   re-exports seen through ([`imports`]);
+//! * the core's sources name no dialect (uploads, replies, signatures and settings live in
+//!   the dialects);
 //! * no production source file over 400 lines and no function over 80 (data tables
 //!   excepted).
 #![expect(
@@ -143,6 +145,31 @@ fn crate_boundaries_hold() {
         !of("picsum-image-core").contains("picsum-guard"),
         "the guard sits on the core, not under it"
     );
+}
+
+#[test]
+fn the_core_names_no_dialect() {
+    // Lorem Picsum's dialect shares its name with the project (every crate is `picsum-…`),
+    // so it is the other dialects' names that must not appear.
+    let names: Vec<String> = std::fs::read_dir(workspace().join("crates/dialects"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_lowercase())
+        .filter(|n| n != "picsum")
+        .collect();
+    assert!(names.len() >= 2, "{names:?}");
+    let mut found = Vec::new();
+    for (dir, files) in sources() {
+        if !dir.ends_with("image-core") {
+            continue;
+        }
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap().to_lowercase();
+            for name in names.iter().filter(|n| text.contains(n.as_str())) {
+                found.push(format!("{} names {name}", file.display()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
 }
 
 /// Every `.rs` file under a crate's `src/`, by crate folder.
