@@ -71,12 +71,12 @@ pub(crate) async fn dev(
         image.listen = addr;
         api.image_service_url = format!("http://{addr}");
     }
-    if api.hmac_key.is_empty() && image.hmac_key.is_empty() {
+    if api.hmac_key.is_empty() && image.picsum.hmac_key.is_empty() {
         let key: String = std::iter::repeat_with(fastrand::alphanumeric)
             .take(32)
             .collect();
         api.hmac_key.clone_from(&key);
-        image.hmac_key = key;
+        image.picsum.hmac_key = key;
     }
     open_for_development(&mut image);
     use_gallery(&mut api, &mut image)?;

@@ -41,14 +41,6 @@ pub struct ImageConfig {
     /// How often the credits' catalog polls the database for changes, in milliseconds.
     #[arg(long, env = "IMAGE_CATALOG_REFRESH_MS", default_value_t = 2000)]
     pub catalog_refresh_ms: u64,
-    /// Key shared with the API to verify URL signatures.
-    #[arg(
-        long,
-        env = "IMAGE_HMAC_KEY",
-        default_value = "",
-        hide_env_values = true
-    )]
-    pub hmac_key: String,
     /// libvips worker threads (one render each at a time).
     #[arg(long, env = "IMAGE_WORKERS", default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub workers: u16,
@@ -116,22 +108,6 @@ pub struct ImageConfig {
     /// Largest source file read from storage, in bytes.
     #[arg(long, env = "IMAGE_MAX_SOURCE_BYTES", default_value_t = 64 << 20)]
     pub max_source_bytes: u64,
-    /// picfit's `secret_key`: when set, `/display`, `/get` and `/redirect` need a valid `sig`
-    /// (HMAC-SHA1 over the sorted parameters). Empty: unsigned requests are accepted.
-    #[arg(
-        long,
-        env = "IMAGE_PICFIT_SECRET_KEY",
-        default_value = "",
-        hide_env_values = true
-    )]
-    pub picfit_secret_key: String,
-    /// Output quality when a transformation request has no `q` (picfit's `engine.quality`).
-    #[arg(long, env = "IMAGE_TRANSFORM_QUALITY", default_value_t = 95, value_parser = clap::value_parser!(u8).range(1..=100))]
-    pub transform_quality: u8,
-    /// Sizes transformation requests may ask for, as `WxH` pairs separated by commas (`0`
-    /// for a side left out, e.g. `100x100,480x0`); sub-operations included. Empty: any size.
-    #[arg(long, env = "IMAGE_ALLOWED_SIZES", default_value = "", value_parser = parse_sizes)]
-    pub allowed_sizes: AllowedSizes,
     /// Storage prefix under which `/get` and `/redirect` store derived images.
     #[arg(long, env = "IMAGE_DERIVED_PREFIX", default_value = "derived/")]
     pub derived_prefix: String,
@@ -157,15 +133,7 @@ pub struct ImageConfig {
     /// whole key (false).
     #[arg(long, env = "IMAGE_DERIVED_SHARD_RESTONLY", default_value_t = true, action = clap::ArgAction::Set)]
     pub derived_shard_rest_only: bool,
-    /// Named transformations for pixlserv's `t_NAME`: `name=params` pairs separated by `;`,
-    /// e.g. `square=w_200,h_200,c_p;avatar=w_64,h_64,c_p,g_c`. Checked at start-up.
-    #[arg(long, env = "IMAGE_PRESETS", default_value = "")]
-    pub presets: String,
-    /// More named transformations, with `eager` and watermark and text overlays, from a
-    /// YAML (`.yaml`, `.yml`) or TOML (`.toml`) file in pixlserv's `transformations:` shape.
-    #[arg(long, env = "IMAGE_PRESETS_FILE")]
-    pub presets_file: Option<PathBuf>,
-    /// Accept `POST /upload` (multipart field `data` as picfit, or `image` as pixlserv).
+    /// Accept `POST /upload` (in the form of each dialect that takes uploads).
     #[arg(long, env = "IMAGE_UPLOADS", default_value_t = false, action = clap::ArgAction::Set)]
     pub uploads: bool,
     /// Accept `DELETE /{path}` (the original, its stored derivatives and cached copy).
@@ -177,21 +145,6 @@ pub struct ImageConfig {
     /// Largest upload, in bytes (413 above).
     #[arg(long, env = "IMAGE_UPLOAD_MAX_BYTES", default_value_t = 16 << 20)]
     pub upload_max_bytes: u64,
-    /// pixlserv's `authorisation.get`: image requests in its dialect need an API key with
-    /// the `get` permission.
-    #[arg(long, env = "IMAGE_AUTH_GET", default_value_t = false, action = clap::ArgAction::Set)]
-    pub auth_get: bool,
-    /// pixlserv's `authorisation.upload`: uploads need an API key with `upload` and a
-    /// signature (`POST /{KEY}/upload` with `timestamp` and `signature` fields).
-    #[arg(long, env = "IMAGE_AUTH_UPLOAD", default_value_t = false, action = clap::ArgAction::Set)]
-    pub auth_upload: bool,
-    /// picfit's `enable_stats`: `GET /sys/stats` answers request counters.
-    #[arg(long, env = "IMAGE_STATS", default_value_t = false, action = clap::ArgAction::Set)]
-    pub stats: bool,
-    /// picfit's `enable_health`: `GET /sys/health` answers process and pool figures (to
-    /// `IMAGE_ALLOWED_IPS` only).
-    #[arg(long, env = "IMAGE_HEALTH", default_value_t = false, action = clap::ArgAction::Set)]
-    pub health: bool,
     /// Clients allowed to write (upload, delete, picfit's `/get` and `/redirect`) and read
     /// `/sys/health`: IPs or CIDRs, comma-separated. Empty: no one, unless
     /// `IMAGE_ALLOW_ANONYMOUS_WRITES`.
@@ -239,6 +192,15 @@ pub struct ImageConfig {
     /// `/redirect`, which store): logged as a warning and listed in `/health`.
     #[arg(long, env = "IMAGE_ALLOW_ANONYMOUS_WRITES", default_value_t = false, action = clap::ArgAction::Set)]
     pub allow_anonymous_writes: bool,
+    /// Lorem Picsum's dialect: the HMAC key (`IMAGE_HMAC_KEY`).
+    #[command(flatten)]
+    pub picsum: picsum_dialect_picsum::settings::Settings,
+    /// picfit's dialect: its secret, quality, allowed sizes and status endpoints.
+    #[command(flatten)]
+    pub picfit: picsum_dialect_picfit::settings::Settings,
+    /// pixlserv's dialect: its named transformations and authorisation.
+    #[command(flatten)]
+    pub pixlserv: picsum_dialect_pixlserv::settings::Settings,
     /// Each client's fair share (`IMAGE_CLIENT_*`, `crate::fairness`).
     #[command(flatten)]
     pub fair: crate::fairness::FairConfig,
@@ -269,28 +231,6 @@ fn parse_dialects(s: &str) -> Result<Dialects, String> {
         }
     }
     Ok(d)
-}
-
-/// A parsed `IMAGE_ALLOWED_SIZES` list.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AllowedSizes(pub Vec<(u32, u32)>);
-
-fn parse_sizes(s: &str) -> Result<AllowedSizes, String> {
-    s.split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (w, h) = pair
-                .split_once('x')
-                .ok_or_else(|| format!("{pair}: expected WxH"))?;
-            let side = |v: &str| {
-                v.parse::<u32>()
-                    .map_err(|_| format!("{pair}: bad number {v}"))
-            };
-            Ok((side(w)?, side(h)?))
-        })
-        .collect::<Result<_, String>>()
-        .map(AllowedSizes)
 }
 
 impl ImageConfig {
@@ -380,17 +320,6 @@ impl ImageConfig {
             timeout: std::time::Duration::from_millis(self.remote_timeout_ms),
             refresh: std::time::Duration::from_secs(self.remote_refresh_seconds),
         }
-    }
-
-    /// The named transformations, each checked at start-up.
-    ///
-    /// # Errors
-    /// An unreadable presets file, a bad name, parameters, overlay or font.
-    pub fn presets(
-        &self,
-    ) -> anyhow::Result<std::collections::HashMap<String, picsum_dialect_pixlserv::presets::Preset>>
-    {
-        picsum_dialect_pixlserv::presets::load(&self.presets, self.presets_file.as_deref())
     }
 
     /// Defaults and environment only (no command line), as `picsum dev` uses it.

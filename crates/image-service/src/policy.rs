@@ -1,6 +1,10 @@
 //! The access policy checked at start-up: settings that would leave the service unguarded
 //! refuse to start, naming the setting, unless the operator opted in explicitly; what was
-//! opted into is logged loudly and listed in `/health`.
+//! opted into is logged loudly and listed in `/health`. Each dialect says what unguarded
+//! means for it ([`picsum_guard::dialect::DialectSettings::policy`]); writes and their
+//! quotas are checked here.
+
+use picsum_guard::dialect::{DialectSettings as _, Startup};
 
 use crate::config::ImageConfig;
 
@@ -10,47 +14,17 @@ use crate::config::ImageConfig;
 /// # Errors
 /// A setting that leaves the service unguarded without its opt-in, named.
 pub fn check(config: &ImageConfig) -> anyhow::Result<Vec<String>> {
-    anyhow::ensure!(
-        !config.hmac_key.is_empty(),
-        "IMAGE_HMAC_KEY is empty: anyone could sign image URLs; set a long random key \
-         (the same as the API's PICSUM_HMAC_KEY)"
-    );
-    let mut open = Vec::new();
-    let unsigned = [
-        (
-            config.dialects.picfit && config.picfit_secret_key.is_empty(),
-            "picfit",
-            "IMAGE_PICFIT_SECRET_KEY",
-        ),
-        (
-            config.dialects.pixlserv && !config.auth_get,
-            "pixlserv",
-            "IMAGE_AUTH_GET",
-        ),
-    ];
-    for (unprotected, dialect, setting) in unsigned {
-        if !unprotected {
-            continue;
-        }
-        anyhow::ensure!(
-            config.allow_unsigned,
-            "IMAGE_DIALECTS enables {dialect} without {setting}: it would render any original \
-             at any size for anyone; set {setting}, or IMAGE_ALLOW_UNSIGNED=true to accept that"
-        );
-        open.push(format!("unsigned {dialect}"));
-    }
-    let writes = config.uploads || config.deletes || config.dialects.picfit;
     let key_store = config.keys_url.as_deref().is_some_and(|u| !u.is_empty());
-    for (on, setting) in [
-        (config.auth_get, "IMAGE_AUTH_GET"),
-        (config.auth_upload, "IMAGE_AUTH_UPLOAD"),
-    ] {
-        anyhow::ensure!(
-            !on || key_store,
-            "{setting} needs IMAGE_KEYS_URL: a Redis for API keys that does not evict \
-             (picsum api-key import --from brings keys over from pixlserv's Redis)"
-        );
-    }
+    let at = |enabled| Startup {
+        enabled,
+        allow_unsigned: config.allow_unsigned,
+        key_store,
+    };
+    let dialects = config.dialects;
+    let mut open = config.picsum.policy(at(dialects.picsum))?;
+    open.extend(config.picfit.policy(at(dialects.picfit))?);
+    open.extend(config.pixlserv.policy(at(dialects.pixlserv))?);
+    let writes = config.uploads || config.deletes || config.dialects.picfit;
     let keyed = config.uploads && key_store;
     if config.allowed_ips.trim().is_empty() {
         let wants_writers = config.uploads && !keyed || config.deletes;

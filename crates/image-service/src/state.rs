@@ -2,12 +2,11 @@
 //! figures, built once from configuration (libvips is initialised here).
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use picsum_cache::Cache;
 use picsum_db::live::LiveCatalog;
 use picsum_dialect_picfit::Picfit;
-use picsum_dialect_picfit::status::{Stats, Status};
+use picsum_dialect_picfit::status::Status;
 use picsum_dialect_picsum::Picsum;
 use picsum_dialect_picsum::credit::{Credit, Credits};
 use picsum_dialect_picsum::variants::Variants;
@@ -25,7 +24,6 @@ use picsum_image_core::upload_settings::UploadSettings;
 use picsum_image_core::write_quota::{self, WriteQuota};
 use picsum_image_core::{Core, UploadHook, remote};
 use picsum_imaging::Limits;
-use picsum_signing::Signer;
 
 use crate::config::{Dialects, ImageConfig};
 
@@ -66,29 +64,15 @@ impl AppState {
             renders = renders.with_redis(Arc::clone(&redis));
         }
         let keys = config.keys()?;
-        let pixlserv = Arc::new(Pixlserv {
-            presets: config.presets()?,
-        });
+        let pixlserv = Arc::new(config.pixlserv.build()?);
         let hooks: Vec<Arc<dyn UploadHook>> = vec![Arc::new(EagerPresets(Arc::clone(&pixlserv)))];
         Ok(Self {
             core: Arc::new(core(config, sources, renders, hooks)?),
             guard: Arc::new(guard(config, keys)?),
-            picsum: Picsum {
-                signer: Signer::new(config.hmac_key.as_bytes()),
-                credits: credits(config).await?,
-            },
-            picfit: Picfit {
-                secret: Some(config.picfit_secret_key.as_bytes().to_vec())
-                    .filter(|k| !k.is_empty()),
-                quality: config.transform_quality,
-                allowed_sizes: config.allowed_sizes.0.clone(),
-            },
+            picsum: config.picsum.build(credits(config).await?),
+            picfit: config.picfit.build(),
             pixlserv,
-            status: Arc::new(Status {
-                stats: config.stats.then(Stats::default),
-                health_endpoint: config.health,
-                started: Instant::now(),
-            }),
+            status: Arc::new(config.picfit.status()),
             dialects: config.dialects,
             open,
         })
@@ -191,8 +175,8 @@ fn guard(config: &ImageConfig, keys: Option<ApiKeys>) -> anyhow::Result<Guard> {
         access: config.access()?,
         keys,
         auth: Auth {
-            get: config.auth_get,
-            upload: config.auth_upload,
+            get: config.pixlserv.auth_get,
+            upload: config.pixlserv.auth_upload,
         },
         anonymous_writes: config.allow_anonymous_writes,
         budget: Budget {

@@ -5,7 +5,8 @@
 //!
 //! Shape shared by every dialect: [`parse`] (URL to the model, with [`ops`] and [`key`]),
 //! [`serve`] (a parsed request answered through the core), [`error`] (its refusals),
-//! settings ([`Picfit`]), tests beside the code. [`status`] holds picfit's
+//! settings ([`settings`]: flattened into the service's configuration, with the
+//! dialect's start-up policy; built into [`Picfit`]), tests beside the code. [`status`] holds picfit's
 //! `/healthcheck`, `/sys/stats` and `/sys/health`; [`upload`] its upload form and reply.
 
 pub mod error;
@@ -14,6 +15,7 @@ pub mod ops;
 pub mod params;
 pub mod parse;
 pub mod serve;
+pub mod settings;
 pub mod status;
 pub mod upload;
 
@@ -23,7 +25,7 @@ mod tests;
 pub use error::PicfitError;
 pub use parse::Method;
 
-/// The dialect's settings, from configuration.
+/// The dialect, built from its [`settings::Settings`].
 #[derive(Debug, Clone, Default)]
 pub struct Picfit {
     /// `secret_key`; `None` accepts unsigned requests.

@@ -3,7 +3,8 @@
 //! ([`picsum_url::params`]) and renders Picsum's byte-exact pipeline through the core.
 //!
 //! Shape shared by every dialect: [`route`] (matching), [`serve`] (parse and answer),
-//! [`error`] (its refusals), settings ([`Picsum`]), tests beside the code. [`variants`]
+//! [`error`] (its refusals), settings ([`settings`]: flattened into the service's configuration,
+//! with the dialect's start-up policy; built into [`Picsum`]), tests beside the code. [`variants`]
 //! names the pre-sized variants a delete of an original removes too; [`credit`] the photo
 //! credits on its answers.
 
@@ -11,6 +12,7 @@ pub mod credit;
 pub mod error;
 pub mod route;
 pub mod serve;
+pub mod settings;
 pub mod variants;
 
 use std::sync::Arc;
@@ -19,7 +21,7 @@ use picsum_signing::Signer;
 
 pub use route::ImageRoute as Route;
 
-/// The dialect's settings.
+/// The dialect, built from its [`settings::Settings`].
 pub struct Picsum {
     /// Verifies URL signatures.
     pub signer: Signer,
