@@ -1,5 +1,6 @@
 //! The layout's rules, checked on every test run (ARCHITECTURE.md states them):
 //!
+//! * every crate depends only on the crates of ours ARCHITECTURE.md's table allows it;
 //! * crate boundaries, from `cargo metadata`: the pure crates (`url`, `signing`, `imaging`,
 //!   `catalog`, `placeholder`) pull in no web stack or async runtime; no dialect (every
 //!   crate under `crates/dialects/`) depends on another; the core and the guard depend on
@@ -49,8 +50,8 @@ fn dialects() -> Vec<String> {
     names
 }
 
-/// Normal (non-dev, non-build) dependencies of every package, by name, transitively.
-fn dependency_closure() -> HashMap<String, BTreeSet<String>> {
+/// Normal (non-dev, non-build) dependencies of every package, by name.
+fn direct_dependencies() -> HashMap<String, Vec<String>> {
     // Only this machine's packages: the others need not be downloaded.
     let platform = format!(
         "{}-unknown-{}-gnu",
@@ -88,6 +89,12 @@ fn dependency_closure() -> HashMap<String, BTreeSet<String>> {
         let deps = deps.map(|d| names[d["pkg"].as_str().unwrap()].to_owned());
         direct.entry(name).or_default().extend(deps);
     }
+    direct
+}
+
+/// Normal dependencies of every package, by name, transitively.
+fn dependency_closure() -> HashMap<String, BTreeSet<String>> {
+    let direct = direct_dependencies();
     let mut closure = HashMap::new();
     for name in direct.keys() {
         let mut seen = BTreeSet::new();
@@ -170,6 +177,70 @@ fn the_core_names_no_dialect() {
         }
     }
     assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+/// ARCHITECTURE.md's crate table: each crate's package name with the crates of ours it may
+/// depend on (`None`: "everything above", not checked).
+fn crate_table() -> Vec<(String, Option<BTreeSet<String>>)> {
+    let text = std::fs::read_to_string(workspace().join("ARCHITECTURE.md")).unwrap();
+    let ticked = |cell: &str| -> Vec<String> {
+        cell.split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_owned)
+            .collect()
+    };
+    let mut rows = Vec::new();
+    for line in text.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = line.trim_matches('|').split(" | ").collect();
+        let (first, last) = (cells[0], cells[cells.len() - 1]);
+        let allowed = (!last.contains("everything")).then(|| {
+            let names = ticked(last.split(';').next().unwrap_or_default());
+            names.iter().map(|n| package(n)).collect()
+        });
+        for name in ticked(first) {
+            rows.push((package(&name), allowed.clone()));
+        }
+    }
+    rows
+}
+
+/// The package of a crate folder named in ARCHITECTURE.md (`dialects/picfit`, `url`).
+fn package(folder: &str) -> String {
+    match folder.strip_prefix("dialects/") {
+        Some(dialect) => format!("picsum-dialect-{dialect}"),
+        None => format!("picsum-{folder}"),
+    }
+}
+
+#[test]
+fn crates_depend_only_on_what_architecture_md_allows() {
+    let table = crate_table();
+    let listed: BTreeSet<&str> = table.iter().map(|(n, _)| n.as_str()).collect();
+    let mut wrong = Vec::new();
+    for dir in sources().keys() {
+        let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+        let name = manifest
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("name = "))
+            .unwrap()
+            .trim_matches('"');
+        if !listed.contains(name) {
+            wrong.push(format!("{name} is not in ARCHITECTURE.md's table"));
+        }
+    }
+    for (name, deps) in direct_dependencies() {
+        let Some((_, Some(allowed))) = table.iter().find(|(n, _)| *n == name) else {
+            continue;
+        };
+        let ours = deps.iter().filter(|d| d.starts_with("picsum-"));
+        for dep in ours.filter(|d| !allowed.contains(*d)) {
+            wrong.push(format!(
+                "{name} depends on {dep}, which the table does not allow"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 /// Every `.rs` file under a crate's `src/`, by crate folder.
