@@ -114,7 +114,7 @@ fn handle(state: &AppState, route: Route, info: &RequestInfo) -> Response {
         Route::PickMany => pick::pick(state, &catalog, &query),
         Route::LegacyList => Ok(handlers::legacy(&catalog)),
         Route::Static(file) => {
-            let mut res = state.site.response(file);
+            let mut res = state.site.response(file, &info.headers);
             if state.client_hints {
                 res.headers_mut().insert(
                     "accept-ch",

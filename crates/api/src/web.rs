@@ -6,7 +6,7 @@
 
 use axum::body::{Body, Bytes};
 use axum::response::Response;
-use http::header::{self, HeaderValue};
+use http::header::{self, HeaderMap, HeaderValue};
 
 /// `Cache-Control` of the web site's files (Picsum's value).
 pub const STATIC_CACHE_CONTROL: &str =
@@ -18,6 +18,8 @@ pub struct File {
     path: &'static str,
     content_type: &'static str,
     body: &'static [u8],
+    /// The same bytes gzipped (`gzip -9 -n`), for the large ones; a test holds them equal.
+    gzip: Option<&'static [u8]>,
 }
 
 const HTML: &str = "text/html; charset=utf-8";
@@ -29,48 +31,57 @@ static FILES: [File; 15] = [
         path: "/",
         content_type: HTML,
         body: include_bytes!("../../../web/index.html"),
+        gzip: None,
     },
     File {
         path: "/images",
         content_type: HTML,
         body: include_bytes!("../../../web/images.html"),
+        gzip: None,
     },
     File {
         path: "/robots.txt",
         content_type: TEXT,
         body: include_bytes!("../../../web/robots.txt"),
+        gzip: None,
     },
     // The URL grammar in plain text for agents (llmstxt.org), at most 16 KiB.
     File {
         path: "/llms.txt",
         content_type: TEXT,
         body: include_bytes!("../../../web/llms.txt"),
+        gzip: None,
     },
     File {
         path: "/favicon.ico",
         content_type: "image/x-icon",
         body: include_bytes!("../../../web/favicon.ico"),
+        gzip: None,
     },
     File {
         path: "/assets/style.css",
         content_type: "text/css; charset=utf-8",
         body: include_bytes!("../../../web/assets/style.css"),
+        gzip: None,
     },
     // The CSS-only placeholder's stylesheet (`--lqip`, crates/placeholder/src/css.rs).
     File {
         path: "/assets/lqip.css",
         content_type: "text/css; charset=utf-8",
         body: include_bytes!("../../../web/assets/lqip.css"),
+        gzip: None,
     },
     File {
         path: "/assets/gallery.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../../../web/assets/gallery.js"),
+        gzip: None,
     },
     File {
         path: "/openapi.json",
         content_type: "application/json",
         body: include_bytes!("../../../web/openapi.json"),
+        gzip: None,
     },
     // The API reference: both OpenAPI documents rendered by the vendored Redoc
     // (web/vendor/redoc, MIT), with no request leaving the origin.
@@ -78,31 +89,39 @@ static FILES: [File; 15] = [
         path: "/docs",
         content_type: HTML,
         body: include_bytes!("../../../web/docs.html"),
+        gzip: None,
     },
     File {
         path: "/image-service/openapi.json",
         content_type: "application/json",
         body: include_bytes!("../../image-service/openapi.json"),
+        gzip: None,
     },
     File {
         path: "/assets/docs.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../../../web/assets/docs.js"),
+        gzip: None,
     },
     File {
         path: "/assets/vendor/redoc.standalone.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../../../web/vendor/redoc/redoc.standalone.js"),
+        gzip: Some(include_bytes!(
+            "../../../web/vendor/redoc/redoc.standalone.js.gz"
+        )),
     },
     File {
         path: "/assets/pick.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../../../web/assets/pick.js"),
+        gzip: None,
     },
     File {
         path: "/assets/builder.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../../../web/assets/builder.js"),
+        gzip: None,
     },
 ];
 
@@ -146,15 +165,33 @@ impl Site {
         Self { bodies }
     }
 
-    /// The answer for `file`.
-    pub fn response(&self, file: &File) -> Response {
-        let body = FILES
+    /// The answer for `file`: gzipped when it has a gzipped copy and the request's
+    /// `Accept-Encoding` takes gzip.
+    pub fn response(&self, file: &File, request: &HeaderMap) -> Response {
+        let accepted: Vec<&str> = request
+            .get_all(header::ACCEPT_ENCODING)
             .iter()
-            .position(|f| f == file)
-            .and_then(|i| self.bodies.get(i).cloned())
-            .unwrap_or_else(|| Bytes::from_static(file.body));
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let gzip = file
+            .gzip
+            .filter(|_| picsum_url::format::accepts(&accepted, "gzip"));
+        let body = match gzip {
+            Some(gzip) => Bytes::from_static(gzip),
+            None => FILES
+                .iter()
+                .position(|f| f == file)
+                .and_then(|i| self.bodies.get(i).cloned())
+                .unwrap_or_else(|| Bytes::from_static(file.body)),
+        };
         let mut res = Response::new(Body::from(body));
         let h = res.headers_mut();
+        if file.gzip.is_some() {
+            h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        }
+        if gzip.is_some() {
+            h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        }
         h.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static(file.content_type),
@@ -170,6 +207,30 @@ impl Site {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `gzip`'s bytes inflated: a 10-byte header without a name (`-n`), raw deflate, and a
+    /// trailer with the length.
+    fn gunzip(gzip: &[u8]) -> Vec<u8> {
+        assert_eq!(&gzip[..4], [0x1f, 0x8b, 8, 0], "gzip, deflate, no flags");
+        let body = &gzip[10..gzip.len() - 8];
+        let out = miniz_oxide::inflate::decompress_to_vec(body).unwrap();
+        let size: [u8; 4] = gzip[gzip.len() - 4..].try_into().unwrap();
+        assert_eq!(u32::from_le_bytes(size) as usize, out.len());
+        out
+    }
+
+    #[test]
+    fn gzipped_copies_are_the_files_bytes() {
+        let mut copies = 0;
+        for file in &FILES {
+            if let Some(gzip) = file.gzip {
+                assert_eq!(gunzip(gzip), file.body, "{} is stale", file.path);
+                assert!(gzip.len() < file.body.len() / 2, "{}", file.path);
+                copies += 1;
+            }
+        }
+        assert!(copies >= 1);
+    }
 
     #[test]
     fn llms_txt_is_plain_text_under_16_kib_naming_the_root_url_unescaped() {

@@ -376,3 +376,38 @@ async fn web_site() {
             .contains("Allow: /id/237/250")
     );
 }
+
+#[tokio::test]
+async fn the_api_reference_bundle_is_gzipped_for_clients_that_take_it() {
+    let s = state("metadata_multiple.json");
+    let uri = "/assets/vendor/redoc.standalone.js";
+    let plain = call(&s, "GET", uri, &[]).await;
+    assert_eq!(plain.status, StatusCode::OK);
+    assert_eq!(plain.header("content-encoding"), None);
+    assert_eq!(plain.header("vary"), Some("accept-encoding"));
+    assert!(plain.body.len() > 1_000_000, "{} bytes", plain.body.len());
+    for accept in ["gzip, deflate, br, zstd", "br;q=1, GZIP;q=0.5"] {
+        let gzipped = call(&s, "GET", uri, &[("accept-encoding", accept)]).await;
+        assert_eq!(gzipped.header("content-encoding"), Some("gzip"), "{accept}");
+        assert_eq!(gzipped.header("vary"), Some("accept-encoding"));
+        assert!(!gzipped.body.starts_with(&plain.body[..64]), "{accept}");
+    }
+    let refused = call(&s, "GET", uri, &[("accept-encoding", "gzip;q=0, br")]).await;
+    assert_eq!(refused.header("content-encoding"), None);
+    assert_eq!(refused.body, plain.body);
+    // Small files are sent as they are.
+    let css = call(
+        &s,
+        "GET",
+        "/assets/style.css",
+        &[("accept-encoding", "gzip")],
+    )
+    .await;
+    assert_eq!(css.header("content-encoding"), None);
+    let vary = css.headers.get_all("vary").iter();
+    assert!(
+        !vary
+            .map(|v| v.to_str().unwrap())
+            .any(|v| v.contains("accept-encoding"))
+    );
+}
