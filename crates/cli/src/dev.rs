@@ -37,11 +37,7 @@ fn open_for_development(image: &mut ImageConfig) {
     }
     let unset = |name: &str| std::env::var_os(name).is_none();
     if unset("IMAGE_DIALECTS") {
-        image.dialects = picsum_image_service::config::Dialects {
-            picsum: true,
-            picfit: true,
-            pixlserv: true,
-        };
+        image.dialects = picsum_image_service::dialects::Enabled::all();
     }
     if unset("IMAGE_ALLOW_UNSIGNED") {
         image.allow_unsigned = true;
@@ -71,12 +67,12 @@ pub(crate) async fn dev(
         image.listen = addr;
         api.image_service_url = format!("http://{addr}");
     }
-    if api.hmac_key.is_empty() && image.picsum.hmac_key.is_empty() {
+    if api.hmac_key.is_empty() && image.dialect.picsum.hmac_key.is_empty() {
         let key: String = std::iter::repeat_with(fastrand::alphanumeric)
             .take(32)
             .collect();
         api.hmac_key.clone_from(&key);
-        image.picsum.hmac_key = key;
+        image.dialect.picsum.hmac_key = key;
     }
     open_for_development(&mut image);
     use_gallery(&mut api, &mut image)?;

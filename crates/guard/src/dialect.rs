@@ -1,7 +1,20 @@
-//! What a dialect registers with the service at start-up: its settings, flattened into the
-//! service's configuration, and what "unprotected" means for it. The service asks every
-//! dialect's [`DialectSettings::policy`] before it starts: a dialect that would serve
-//! unguarded without the operator's opt-in refuses the start, naming its setting.
+//! What a dialect registers with the service ([`Dialect`]): its settings, flattened into
+//! the service's configuration, and what "unprotected" means for it; how it is built and
+//! what it adds to the core's work ([`Registry`]); the URLs it claims and how it answers
+//! them. The service asks every dialect's [`DialectSettings::policy`] before it starts: a
+//! dialect that would serve unguarded without the operator's opt-in refuses the start,
+//! naming its setting.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use axum::response::Response;
+use picsum_image_core::credits::Credits;
+use picsum_image_core::{Companions, Core, ServiceError, UploadHook};
+use picsum_web::routing::RequestInfo;
+
+use crate::Guard;
 
 /// What the service knows at start-up that a dialect's policy needs.
 #[derive(Debug, Clone, Copy, Default)]
@@ -16,6 +29,12 @@ pub struct Startup {
 
 /// A dialect's settings: its name and its start-up policy.
 pub trait DialectSettings: clap::Args + Clone + std::fmt::Debug {
+    /// Whether these settings make the dialect write (store derivatives) when it is on:
+    /// writes need a writer named, or the opt-in.
+    fn writes(&self) -> bool {
+        false
+    }
+
     /// Its name in `IMAGE_DIALECTS`.
     const NAME: &'static str;
 
@@ -47,4 +66,54 @@ pub fn unsigned(
          at any size for anyone; set {setting}, or IMAGE_ALLOW_UNSIGNED=true to accept that"
     );
     Ok(vec![format!("unsigned {dialect}")])
+}
+
+/// What the service hands a dialect as it builds it, and what the dialect adds to the
+/// core's work in return.
+#[derive(Default)]
+pub struct Registry {
+    /// The catalog's photo credits, when a catalog is configured.
+    pub credits: Option<Arc<dyn Credits>>,
+    /// Run after every stored upload (a dialect's eager presets).
+    pub hooks: Vec<Arc<dyn UploadHook>>,
+    /// Objects stored with an original that its delete removes too (a dialect's variants).
+    pub companions: Vec<Arc<dyn Companions>>,
+}
+
+/// A request a dialect's route matched, with what it is served with.
+pub struct Serve<'a> {
+    /// Sources, rendering, responses.
+    pub core: &'a Arc<Core>,
+    /// Who may do what.
+    pub guard: &'a Guard,
+    /// The request.
+    pub request: &'a RequestInfo,
+}
+
+/// A boxed answer of a dialect (boxed so that one dialect's larger state does not grow
+/// every request's future).
+pub type Answer<'a> = Pin<Box<dyn Future<Output = Result<Response, ServiceError>> + Send + 'a>>;
+
+/// A dialect as the service registers it: built from its settings, the URLs it claims,
+/// and how it answers them. The service lists each dialect once and does the rest.
+pub trait Dialect: Sized + Send + Sync + 'static {
+    /// Its settings, flattened into the service's configuration.
+    type Settings: DialectSettings;
+    /// A URL it claims.
+    type Route: Send + Sync + Clone + std::fmt::Debug + PartialEq + Eq + 'static;
+
+    /// Builds it, registering what it adds to the core's work.
+    ///
+    /// # Errors
+    /// Settings that do not make a working dialect (a bad preset, say).
+    fn build(settings: &Self::Settings, registry: &mut Registry) -> anyhow::Result<Arc<Self>>;
+
+    /// The route of a decoded path, when it is this dialect's.
+    fn route(path: &str) -> Option<Self::Route>;
+
+    /// A route's name, for metrics and logs (`picfit.display`).
+    fn route_name(route: &Self::Route) -> &'static str;
+
+    /// Answers a request on `route`.
+    fn serve<'a>(self: &'a Arc<Self>, at: Serve<'a>, route: &'a Self::Route) -> Answer<'a>;
 }

@@ -14,6 +14,7 @@
 pub mod address;
 pub mod client;
 pub mod cost;
+pub mod credits;
 pub mod delete;
 pub mod derived;
 pub mod error;

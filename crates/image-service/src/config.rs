@@ -181,8 +181,8 @@ pub struct ImageConfig {
     /// URL dialects to serve, comma-separated: `picsum` (the signed `/id/…` route), `picfit`
     /// (`/display`, `/get`, `/redirect`), `pixlserv` (`/image/…`). A dialect left out
     /// answers 404.
-    #[arg(long, env = "IMAGE_DIALECTS", default_value = "picsum", value_parser = parse_dialects)]
-    pub dialects: Dialects,
+    #[arg(long, env = "IMAGE_DIALECTS", default_value = "picsum", value_parser = crate::dialects::Enabled::parse)]
+    pub dialects: crate::dialects::Enabled,
     /// Start even though an enabled dialect renders without protection (picfit without
     /// `IMAGE_PICFIT_SECRET_KEY`, pixlserv without `IMAGE_AUTH_GET`): logged as a warning at
     /// start and listed under `"open"` in `/health`.
@@ -192,45 +192,15 @@ pub struct ImageConfig {
     /// `/redirect`, which store): logged as a warning and listed in `/health`.
     #[arg(long, env = "IMAGE_ALLOW_ANONYMOUS_WRITES", default_value_t = false, action = clap::ArgAction::Set)]
     pub allow_anonymous_writes: bool,
-    /// Lorem Picsum's dialect: the HMAC key (`IMAGE_HMAC_KEY`).
+    /// Each dialect's settings (`crate::dialects`).
     #[command(flatten)]
-    pub picsum: picsum_dialect_picsum::settings::Settings,
-    /// picfit's dialect: its secret, quality, allowed sizes and status endpoints.
-    #[command(flatten)]
-    pub picfit: picsum_dialect_picfit::settings::Settings,
-    /// pixlserv's dialect: its named transformations and authorisation.
-    #[command(flatten)]
-    pub pixlserv: picsum_dialect_pixlserv::settings::Settings,
+    pub dialect: crate::dialects::Settings,
     /// Each client's fair share (`IMAGE_CLIENT_*`, `crate::fairness`).
     #[command(flatten)]
     pub fair: crate::fairness::FairConfig,
     /// Log filter: `debug`, `info`, `warn`, `error`, or a `tracing` directive list.
     #[arg(long, env = "IMAGE_LOG_LEVEL", default_value = "info")]
     pub log_level: String,
-}
-
-/// The URL dialects a service speaks (`IMAGE_DIALECTS`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Dialects {
-    /// Lorem Picsum's signed route.
-    pub picsum: bool,
-    /// picfit's.
-    pub picfit: bool,
-    /// pixlserv's.
-    pub pixlserv: bool,
-}
-
-fn parse_dialects(s: &str) -> Result<Dialects, String> {
-    let mut d = Dialects::default();
-    for name in s.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-        match name {
-            "picsum" => d.picsum = true,
-            "picfit" => d.picfit = true,
-            "pixlserv" => d.pixlserv = true,
-            other => return Err(format!("{other}: not a dialect (picsum, picfit, pixlserv)")),
-        }
-    }
-    Ok(d)
 }
 
 impl ImageConfig {

@@ -7,6 +7,7 @@
 //! job. This crate only decides which of them a request goes to.
 
 pub mod config;
+pub mod dialects;
 pub mod dispatch;
 pub mod fairness;
 pub mod policy;

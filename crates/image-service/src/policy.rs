@@ -4,7 +4,7 @@
 //! means for it ([`picsum_guard::dialect::DialectSettings::policy`]); writes and their
 //! quotas are checked here.
 
-use picsum_guard::dialect::{DialectSettings as _, Startup};
+use picsum_guard::dialect::Startup;
 
 use crate::config::ImageConfig;
 
@@ -20,11 +20,9 @@ pub fn check(config: &ImageConfig) -> anyhow::Result<Vec<String>> {
         allow_unsigned: config.allow_unsigned,
         key_store,
     };
-    let dialects = config.dialects;
-    let mut open = config.picsum.policy(at(dialects.picsum))?;
-    open.extend(config.picfit.policy(at(dialects.picfit))?);
-    open.extend(config.pixlserv.policy(at(dialects.pixlserv))?);
-    let writes = config.uploads || config.deletes || config.dialects.picfit;
+    let mut open = config.dialect.policy(config.dialects, at)?;
+    let dialect_writes = config.dialect.writes(config.dialects);
+    let writes = config.uploads || config.deletes || dialect_writes;
     let keyed = config.uploads && key_store;
     if config.allowed_ips.trim().is_empty() {
         let wants_writers = config.uploads && !keyed || config.deletes;
@@ -37,7 +35,7 @@ pub fn check(config: &ImageConfig) -> anyhow::Result<Vec<String>> {
             open.push("anonymous writes".to_owned());
         }
     }
-    if config.uploads || config.dialects.picfit {
+    if config.uploads || dialect_writes {
         write_quotas(config, &mut open)?;
     }
     for what in &open {
@@ -146,7 +144,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             open,
-            ["unsigned picfit", "unsigned pixlserv", "anonymous writes"]
+            ["unsigned pixlserv", "unsigned picfit", "anonymous writes"]
         );
         // Uploads by API key only (a key store and no address list) need no opt-in.
         let keyed = config(&[

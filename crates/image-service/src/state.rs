@@ -1,31 +1,28 @@
-//! The composed state: the core, the guard, each dialect's settings and picfit's status
-//! figures, built once from configuration (libvips is initialised here).
+//! The composed state: the core, the guard, every dialect and picfit's status figures,
+//! built once from configuration (libvips is initialised here).
 
 use std::sync::Arc;
 
 use picsum_cache::Cache;
 use picsum_db::live::LiveCatalog;
-use picsum_dialect_picfit::Picfit;
 use picsum_dialect_picfit::status::Status;
-use picsum_dialect_picsum::Picsum;
-use picsum_dialect_picsum::credit::{Credit, Credits};
-use picsum_dialect_picsum::variants::Variants;
-use picsum_dialect_pixlserv::Pixlserv;
-use picsum_dialect_pixlserv::eager::EagerPresets;
 use picsum_guard::budget::Budget;
+use picsum_guard::dialect::Registry;
 use picsum_guard::keys::ApiKeys;
 use picsum_guard::{Auth, Guard};
 use picsum_image_core::cost::RequestBudget;
+use picsum_image_core::credits::{Credit, Credits};
 use picsum_image_core::derived::{DerivedStore, Shard};
 use picsum_image_core::ladders::Ladders;
 use picsum_image_core::memory::MemoryBudget;
 use picsum_image_core::pool::RenderPool;
 use picsum_image_core::upload_settings::UploadSettings;
 use picsum_image_core::write_quota::{self, WriteQuota};
-use picsum_image_core::{Core, UploadHook, remote};
+use picsum_image_core::{Core, remote};
 use picsum_imaging::Limits;
 
-use crate::config::{Dialects, ImageConfig};
+use crate::config::ImageConfig;
+use crate::dialects::{Built, Enabled};
 
 /// Shared state of every request.
 pub struct AppState {
@@ -33,16 +30,12 @@ pub struct AppState {
     pub core: Arc<Core>,
     /// Who may do what.
     pub guard: Arc<Guard>,
-    /// Lorem Picsum's dialect.
-    pub picsum: Picsum,
-    /// picfit's dialect.
-    pub picfit: Picfit,
-    /// pixlserv's dialect.
-    pub pixlserv: Arc<Pixlserv>,
+    /// Every dialect, built.
+    pub dialects: Built,
     /// picfit's status endpoints.
     pub status: Arc<Status>,
-    /// The dialects this service speaks.
-    pub dialects: Dialects,
+    /// The dialects this service speaks (`IMAGE_DIALECTS`).
+    pub enabled: Enabled,
     /// Protections the configuration switched off, for `/health`.
     pub open: Vec<String>,
 }
@@ -64,27 +57,29 @@ impl AppState {
             renders = renders.with_redis(Arc::clone(&redis));
         }
         let keys = config.keys()?;
-        let pixlserv = Arc::new(config.pixlserv.build()?);
-        let hooks: Vec<Arc<dyn UploadHook>> = vec![Arc::new(EagerPresets(Arc::clone(&pixlserv)))];
+        let mut registry = Registry {
+            credits: credits(config).await?,
+            ..Registry::default()
+        };
+        let dialects = Built::new(&config.dialect, &mut registry)?;
         Ok(Self {
-            core: Arc::new(core(config, sources, renders, hooks)?),
+            core: Arc::new(core(config, sources, renders, registry)?),
             guard: Arc::new(guard(config, keys)?),
-            picsum: config.picsum.build(credits(config).await?),
-            picfit: config.picfit.build(),
-            pixlserv,
-            status: Arc::new(config.picfit.status()),
-            dialects: config.dialects,
+            dialects,
+            status: Arc::new(config.dialect.picfit.status()),
+            enabled: config.dialects,
             open,
         })
     }
 }
 
-/// The core: storage, caches, the pool, limits, uploads, the derived store, hooks.
+/// The core: storage, caches, the pool, limits, uploads, the derived store, and what the
+/// dialects registered (upload hooks, companions).
 fn core(
     config: &ImageConfig,
     sources: Cache,
     renders: Cache,
-    hooks: Vec<Arc<dyn UploadHook>>,
+    registry: Registry,
 ) -> anyhow::Result<Core> {
     let writes = config
         .fair
@@ -123,12 +118,12 @@ fn core(
         )
         .with_reserve(writes.reserve),
         writes: WriteQuota::new(writes.per_client, write_quota::HOUR),
-        hooks,
+        hooks: registry.hooks,
         memory: MemoryBudget::new(
             config.max_held_bytes,
             config.fair.client_held_bytes(config.max_held_bytes),
         ),
-        companions: vec![Arc::new(Variants)],
+        companions: registry.companions,
         ladders: Ladders::new(config.ladders),
     })
 }
@@ -175,8 +170,8 @@ fn guard(config: &ImageConfig, keys: Option<ApiKeys>) -> anyhow::Result<Guard> {
         access: config.access()?,
         keys,
         auth: Auth {
-            get: config.pixlserv.auth_get,
-            upload: config.pixlserv.auth_upload,
+            get: config.dialect.pixlserv.auth_get,
+            upload: config.dialect.pixlserv.auth_upload,
         },
         anonymous_writes: config.allow_anonymous_writes,
         budget: Budget {

@@ -112,8 +112,12 @@ pub async fn delete(
 async fn remove(state: &AppState, path: &str) -> Result<(), ServiceError> {
     deletes::enabled(&state.core)?;
     if let Some(route) = picsum_dialect_picfit::Route::parse_delete(path) {
-        return picsum_dialect_picfit::serve::delete_derived(&state.core, &state.picfit, &route)
-            .await;
+        return picsum_dialect_picfit::serve::delete_derived(
+            &state.core,
+            &state.dialects.picfit,
+            &route,
+        )
+        .await;
     }
     deletes::original(&state.core, path).await
 }

@@ -239,7 +239,7 @@ async fn health_reports_components() {
             &images,
             // The test services open every dialect; /health says so.
             "{\"healthy\":true,\"cache\":\"healthy\",\"storage\":\"healthy\",\
-             \"open\":[\"unsigned picfit\",\"unsigned pixlserv\",\"anonymous writes\"]}\n",
+             \"open\":[\"unsigned pixlserv\",\"unsigned picfit\",\"anonymous writes\"]}\n",
         ),
         (&api, "{\"healthy\":true,\"database\":\"healthy\"}\n"),
     ] {

@@ -9,6 +9,7 @@
 //! dialect's start-up policy; built into [`Picfit`]), tests beside the code. [`status`] holds picfit's
 //! `/healthcheck`, `/sys/stats` and `/sys/health`; [`upload`] its upload form and reply.
 
+pub mod dialect;
 pub mod error;
 pub mod key;
 pub mod ops;

@@ -38,6 +38,11 @@ pub struct Settings {
 impl DialectSettings for Settings {
     const NAME: &'static str = "picfit";
 
+    /// `/get` and `/redirect` store derivatives.
+    fn writes(&self) -> bool {
+        true
+    }
+
     fn policy(&self, at: Startup) -> anyhow::Result<Vec<String>> {
         unsigned(
             at,

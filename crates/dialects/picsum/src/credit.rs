@@ -8,20 +8,7 @@ use http::HeaderMap;
 use http::header::{self, HeaderValue};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
-/// Who made a photo and where it comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Credit {
-    /// Photographer (and licence, as the catalog words it).
-    pub author: String,
-    /// Source page; empty when unknown.
-    pub source: String,
-}
-
-/// Looks up the credit of an image id.
-pub trait Credits: Send + Sync {
-    /// The credit of `id`, `None` when the catalog does not know it.
-    fn credit(&self, id: &str) -> Option<Credit>;
-}
+pub use picsum_image_core::credits::{Credit, Credits};
 
 /// Controls, non-ASCII (encoded by the encoder itself) and `%`.
 const HEADER: &AsciiSet = &CONTROLS.add(b'%');

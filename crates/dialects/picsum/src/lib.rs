@@ -9,6 +9,7 @@
 //! credits on its answers.
 
 pub mod credit;
+pub mod dialect;
 pub mod error;
 pub mod route;
 pub mod serve;

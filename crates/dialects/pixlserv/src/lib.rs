@@ -8,6 +8,7 @@
 //! into [`Pixlserv`] with its [`presets`]), tests beside the code. [`upload`] is its upload form and reply;
 //! [`eager`] the upload hook it registers.
 
+pub mod dialect;
 pub mod eager;
 pub mod error;
 mod params;

@@ -1,0 +1,177 @@
+//! The dialects this service speaks, listed once (the [`dialects!`] call at the end): their
+//! settings flattened into the configuration, their names in `IMAGE_DIALECTS`, their
+//! start-up policies, their built states, and the route table that hands a request no
+//! fixed route took to the first dialect whose route matches it.
+
+use std::sync::Arc;
+
+use axum::response::Response;
+use http::Method;
+use picsum_guard::dialect::{Dialect, DialectSettings, Registry, Serve, Startup};
+use picsum_image_core::ServiceError;
+
+/// Declares the dialects, in the order their routes are tried.
+macro_rules! dialects {
+    ($($field:ident: $dialect:ty),+ $(,)?) => {
+        /// Every dialect's settings.
+        #[derive(Debug, Clone, clap::Args)]
+        pub struct Settings {
+            $(
+                #[doc = concat!("The settings of ", stringify!($field), "'s dialect.")]
+                #[command(flatten)]
+                pub $field: <$dialect as Dialect>::Settings,
+            )+
+        }
+
+        /// Every dialect's name in `IMAGE_DIALECTS`, in the order their routes are tried.
+        pub const NAMES: &[&str] = &[$(<<$dialect as Dialect>::Settings as DialectSettings>::NAME),+];
+
+        impl Settings {
+            /// What the dialects leave open; the refusal of the first that may not start.
+            ///
+            /// # Errors
+            /// A dialect unguarded without its opt-in.
+            pub fn policy(&self, on: Enabled, at: impl Fn(bool) -> Startup) -> anyhow::Result<Vec<String>> {
+                let mut open = Vec::new();
+                $( open.extend(self.$field.policy(at(on.has(&self.$field)))?); )+
+                Ok(open)
+            }
+
+            /// Whether a dialect that is on writes (stores derivatives).
+            #[must_use]
+            pub fn writes(&self, on: Enabled) -> bool {
+                false $( || on.has(&self.$field) && self.$field.writes() )+
+            }
+        }
+
+        /// Every dialect, built (the ones switched off too: their writes' paths, such as a
+        /// picfit derivative's delete, keep their meaning).
+        pub struct Built {
+            $(
+                #[doc = concat!(stringify!($field), "'s dialect.")]
+                pub $field: Arc<$dialect>,
+            )+
+        }
+
+        impl Built {
+            /// Builds every dialect, each registering what it adds to the core's work.
+            ///
+            /// # Errors
+            /// A dialect's settings that do not build.
+            pub fn new(settings: &Settings, registry: &mut Registry) -> anyhow::Result<Self> {
+                Ok(Self { $( $field: <$dialect as Dialect>::build(&settings.$field, registry)?, )+ })
+            }
+        }
+
+        /// The routes of the public listener, one variant per dialect.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[expect(non_camel_case_types, reason = "one variant per dialect, named as its field")]
+        pub enum Route {
+            $(
+                #[doc = concat!("A route of ", stringify!($field), "'s dialect.")]
+                $field(<$dialect as Dialect>::Route),
+            )+
+        }
+
+        impl picsum_web::routing::RouteTable for Route {
+            fn parse(path: &str) -> Option<Self> {
+                $( if let Some(route) = <$dialect as Dialect>::route(path) {
+                    return Some(Self::$field(route));
+                } )+
+                None
+            }
+
+            fn name(&self) -> &'static str {
+                match self { $( Self::$field(route) => <$dialect as Dialect>::route_name(route), )+ }
+            }
+
+            /// What answers `GET` answers `HEAD` (RFC 9110): the same headers, no body.
+            /// (Writes are routed before the dialects, by method: [`crate::routes`].)
+            fn methods(&self) -> &'static [Method] {
+                const GET_HEAD: &[Method] = &[Method::GET, Method::HEAD];
+                GET_HEAD
+            }
+        }
+
+        impl Route {
+            /// The name of the route's dialect in `IMAGE_DIALECTS`.
+            #[must_use]
+            pub fn dialect(&self) -> &'static str {
+                match self { $( Self::$field(_) => <<$dialect as Dialect>::Settings as DialectSettings>::NAME, )+ }
+            }
+
+            /// Answers the request with the route's dialect.
+            ///
+            /// # Errors
+            /// The dialect's refusals.
+            pub async fn serve(&self, built: &Built, at: Serve<'_>) -> Result<Response, ServiceError> {
+                match self { $( Self::$field(route) => built.$field.serve(at, route).await, )+ }
+            }
+        }
+    };
+}
+
+/// The dialects switched on (`IMAGE_DIALECTS`, comma-separated names from [`NAMES`]): a
+/// bit per dialect, in [`NAMES`]' order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Enabled(u64);
+
+impl Enabled {
+    /// Every dialect.
+    #[must_use]
+    pub fn all() -> Self {
+        Self((1 << NAMES.len()) - 1)
+    }
+
+    /// Whether the dialect of `settings` is on.
+    fn has<S: DialectSettings>(self, _: &S) -> bool {
+        self.contains(S::NAME)
+    }
+
+    /// Whether the dialect named `name` is on.
+    #[must_use]
+    pub fn contains(self, name: &str) -> bool {
+        NAMES
+            .iter()
+            .position(|n| *n == name)
+            .is_some_and(|i| self.0 & (1 << i) != 0)
+    }
+
+    /// Parses `IMAGE_DIALECTS`.
+    ///
+    /// # Errors
+    /// A name that is no dialect.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let mut on = 0;
+        for name in s.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let i = NAMES
+                .iter()
+                .position(|n| *n == name)
+                .ok_or_else(|| format!("{name}: not a dialect ({})", NAMES.join(", ")))?;
+            on |= 1 << i;
+        }
+        Ok(Self(on))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dialects_parse_by_name_and_refuse_others() {
+        let on = Enabled::parse(" picfit, picsum ").unwrap();
+        assert!(on.contains("picfit") && on.contains("picsum") && !on.contains("pixlserv"));
+        assert_eq!(Enabled::parse("").unwrap(), Enabled::default());
+        let all = Enabled::parse(&NAMES.join(",")).unwrap();
+        assert_eq!(all, Enabled::all());
+        let err = Enabled::parse("picfit,thumbor").unwrap_err();
+        assert!(err.contains("thumbor") && err.contains("pixlserv"), "{err}");
+    }
+}
+
+dialects! {
+    picsum: picsum_dialect_picsum::Picsum,
+    pixlserv: picsum_dialect_pixlserv::Pixlserv,
+    picfit: picsum_dialect_picfit::Picfit,
+}
