@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use axum::response::Response;
 use picsum_image_core::credits::Credits;
+use picsum_image_core::upload::{FormSpec, Received};
 use picsum_image_core::{Companions, Core, ServiceError, UploadHook};
 use picsum_web::routing::RequestInfo;
 
@@ -116,4 +117,43 @@ pub trait Dialect: Sized + Send + Sync + 'static {
 
     /// Answers a request on `route`.
     fn serve<'a>(self: &'a Arc<Self>, at: Serve<'a>, route: &'a Self::Route) -> Answer<'a>;
+
+    /// Its upload form at `POST /upload` (the field its image comes in names the dialect
+    /// that stores it); `None`: it takes no uploads there.
+    fn upload_form() -> Option<FormSpec<'static>> {
+        None
+    }
+
+    /// Whether it takes `POST /{KEY}/upload` (an API key in the path), in its
+    /// [`Dialect::upload_form`].
+    fn keyed_uploads() -> bool {
+        false
+    }
+
+    /// Names and stores a received upload and answers in its shape; `secret` is the
+    /// uploader's API key's, when it came with one.
+    fn upload<'a>(
+        self: &'a Arc<Self>,
+        core: &'a Arc<Core>,
+        secret: Option<&'a str>,
+        form: Received,
+    ) -> Pin<Box<dyn Future<Output = Response> + Send + 'a>> {
+        let _ = (core, secret, form);
+        Box::pin(async { Self::upload_refused(ServiceError::PageNotFound) })
+    }
+
+    /// A refused upload, in its shape.
+    fn upload_refused(e: ServiceError) -> Response {
+        e.into_response(false)
+    }
+
+    /// A `DELETE` of a path that names something of its own (a derivative), claimed before
+    /// the path is taken for an original's; `None`: not its path.
+    fn delete<'a>(self: &'a Arc<Self>, core: &'a Arc<Core>, path: &'a str) -> Option<Removal<'a>> {
+        let _ = (core, path);
+        None
+    }
 }
+
+/// A dialect's delete of its own objects.
+pub type Removal<'a> = Pin<Box<dyn Future<Output = Result<(), ServiceError>> + Send + 'a>>;

@@ -29,11 +29,11 @@ pub const UPLOAD_PREFIX: &str = "uploads/";
 /// What a form is read for: the fields that may carry the image (the first one present
 /// wins) and the short fields kept beside it, each with its byte limit.
 #[derive(Debug, Clone, Copy)]
-pub struct FormSpec {
+pub struct FormSpec<'a> {
     /// Names of the image field, one per dialect that takes this form.
-    pub images: &'static [&'static str],
+    pub images: &'a [&'static str],
     /// Short fields (a timestamp, a signature) and their limits.
-    pub short: &'static [(&'static str, u64)],
+    pub short: &'a [(&'static str, u64)],
 }
 
 /// A form read: the image with the field it came in, and the short fields. The image's
@@ -71,7 +71,7 @@ pub fn enabled(core: &Core) -> Result<(), ServiceError> {
 /// # Errors
 /// 400 for a broken form or no image field, 413 past the upload limit, 408 past the time
 /// limit, 503 when the process holds too much.
-pub async fn read(core: &Core, form: Multipart, spec: FormSpec) -> Result<Received, Refused> {
+pub async fn read(core: &Core, form: Multipart, spec: FormSpec<'_>) -> Result<Received, Refused> {
     // The body counts against the process's held bytes while it is received and stored.
     let hold = core.memory.reserve(0).map_err(|e| (None, e.into()))?;
     let mut seen = None;
@@ -86,7 +86,7 @@ pub async fn read(core: &Core, form: Multipart, spec: FormSpec) -> Result<Receiv
 async fn read_fields(
     core: &Core,
     mut form: Multipart,
-    spec: FormSpec,
+    spec: FormSpec<'_>,
     mut hold: Hold,
     seen: &mut Option<&'static str>,
 ) -> Result<Received, ServiceError> {

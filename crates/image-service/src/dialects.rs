@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use axum::response::Response;
 use http::Method;
-use picsum_guard::dialect::{Dialect, DialectSettings, Registry, Serve, Startup};
-use picsum_image_core::ServiceError;
+use picsum_guard::dialect::{Dialect, DialectSettings, Registry, Removal, Serve, Startup};
+use picsum_image_core::upload::{FormSpec, Received};
+use picsum_image_core::{Core, ServiceError};
 
 /// Declares the dialects, in the order their routes are tried.
 macro_rules! dialects {
@@ -63,6 +64,74 @@ macro_rules! dialects {
             }
         }
 
+        impl Built {
+            /// The form of `POST /upload`: every dialect's image field (the one an image
+            /// comes in picks the dialect) and short fields.
+            #[must_use]
+            pub fn upload_form() -> Uploads {
+                let mut form = Uploads::default();
+                $( if let Some(f) = <$dialect as Dialect>::upload_form() {
+                    form.images.extend_from_slice(f.images);
+                    for short in f.short {
+                        if !form.short.contains(short) {
+                            form.short.push(*short);
+                        }
+                    }
+                } )+
+                form
+            }
+
+            /// Stores `form` with the dialect whose image field it came in.
+            pub async fn upload(&self, core: &Arc<Core>, secret: Option<&str>, form: Received) -> Response {
+                $( if <$dialect as Dialect>::upload_form().is_some_and(|f| f.images.contains(&form.field)) {
+                    return self.$field.upload(core, secret, form).await;
+                } )+
+                ServiceError::PageNotFound.into_response(false)
+            }
+
+            /// A refused upload, in the shape of the dialect whose image field was seen (the
+            /// service's own before any was).
+            #[must_use]
+            pub fn upload_refused(field: Option<&str>, e: ServiceError) -> Response {
+                $( if field.is_some_and(|name| <$dialect as Dialect>::upload_form().is_some_and(|f| f.images.contains(&name))) {
+                    return <$dialect as Dialect>::upload_refused(e);
+                } )+
+                e.into_response(false)
+            }
+
+            /// The form of `POST /{KEY}/upload`, of the first dialect that takes keyed uploads.
+            #[must_use]
+            pub fn keyed_form() -> Option<FormSpec<'static>> {
+                $( if <$dialect as Dialect>::keyed_uploads() {
+                    return <$dialect as Dialect>::upload_form();
+                } )+
+                None
+            }
+
+            /// Stores a keyed upload with the dialect that takes them.
+            pub async fn keyed_upload(&self, core: &Arc<Core>, secret: Option<&str>, form: Received) -> Response {
+                $( if <$dialect as Dialect>::keyed_uploads() {
+                    return self.$field.upload(core, secret, form).await;
+                } )+
+                ServiceError::PageNotFound.into_response(false)
+            }
+
+            /// A refused keyed upload, in the shape of the dialect that takes them.
+            #[must_use]
+            pub fn keyed_refused(e: ServiceError) -> Response {
+                $( if <$dialect as Dialect>::keyed_uploads() {
+                    return <$dialect as Dialect>::upload_refused(e);
+                } )+
+                e.into_response(false)
+            }
+
+            /// A dialect's delete of a path that names something of its own.
+            #[must_use]
+            pub fn delete<'a>(&'a self, core: &'a Arc<Core>, path: &'a str) -> Option<Removal<'a>> {
+                None $( .or_else(|| self.$field.delete(core, path)) )+
+            }
+        }
+
         /// The routes of the public listener, one variant per dialect.
         #[derive(Debug, Clone, PartialEq, Eq)]
         #[expect(non_camel_case_types, reason = "one variant per dialect, named as its field")]
@@ -109,6 +178,26 @@ macro_rules! dialects {
             }
         }
     };
+}
+
+/// The form of `POST /upload`, gathered from the dialects that take uploads.
+#[derive(Debug, Clone, Default)]
+pub struct Uploads {
+    /// Every dialect's image field.
+    pub images: Vec<&'static str>,
+    /// Every dialect's short fields.
+    pub short: Vec<(&'static str, u64)>,
+}
+
+impl Uploads {
+    /// As the core reads it.
+    #[must_use]
+    pub fn spec(&self) -> FormSpec<'_> {
+        FormSpec {
+            images: &self.images,
+            short: &self.short,
+        }
+    }
 }
 
 /// The dialects switched on (`IMAGE_DIALECTS`, comma-separated names from [`NAMES`]): a

@@ -22,7 +22,7 @@ use picsum_image_core::{Core, remote};
 use picsum_imaging::Limits;
 
 use crate::config::ImageConfig;
-use crate::dialects::{Built, Enabled};
+use crate::dialects::{Built, Enabled, Uploads};
 
 /// Shared state of every request.
 pub struct AppState {
@@ -36,6 +36,8 @@ pub struct AppState {
     pub status: Arc<Status>,
     /// The dialects this service speaks (`IMAGE_DIALECTS`).
     pub enabled: Enabled,
+    /// The form of `POST /upload`, gathered from the dialects.
+    pub uploads: Uploads,
     /// Protections the configuration switched off, for `/health`.
     pub open: Vec<String>,
 }
@@ -68,6 +70,7 @@ impl AppState {
             dialects,
             status: Arc::new(config.dialect.picfit.status()),
             enabled: config.dialects,
+            uploads: Built::upload_form(),
             open,
         })
     }

@@ -1,10 +1,16 @@
 //! How the service registers picfit's dialect: built from its settings, its
-//! `/display|get|redirect` routes served (its status endpoints and its upload form are the
-//! service's fixed routes, [`crate::status`] and [`crate::upload`]).
+//! `/display|get|redirect` routes served, its upload form (image in `data`, [`crate::upload`])
+//! and its `DELETE` of one derivative. Its status endpoints ([`crate::status`]) are the
+//! service's fixed routes.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
-use picsum_guard::dialect::{Answer, Dialect, Registry, Serve};
+use axum::response::Response;
+use picsum_guard::dialect::{Answer, Dialect, Registry, Removal, Serve};
+use picsum_image_core::upload::{FormSpec, Received};
+use picsum_image_core::{Core, ServiceError};
 
 use crate::settings::Settings;
 use crate::{Picfit, Route};
@@ -35,5 +41,29 @@ impl Dialect for Picfit {
             &request.query,
             &request.headers,
         ))
+    }
+
+    fn upload_form() -> Option<FormSpec<'static>> {
+        Some(crate::upload::FORM)
+    }
+
+    fn upload<'a>(
+        self: &'a Arc<Self>,
+        core: &'a Arc<Core>,
+        _: Option<&'a str>,
+        form: Received,
+    ) -> Pin<Box<dyn Future<Output = Response> + Send + 'a>> {
+        Box::pin(crate::upload::handle(core, form))
+    }
+
+    fn upload_refused(e: ServiceError) -> Response {
+        crate::upload::refused(e)
+    }
+
+    fn delete<'a>(self: &'a Arc<Self>, core: &'a Arc<Core>, path: &'a str) -> Option<Removal<'a>> {
+        let route = Route::parse_delete(path)?;
+        Some(Box::pin(async move {
+            crate::serve::delete_derived(core, self, &route).await
+        }))
     }
 }

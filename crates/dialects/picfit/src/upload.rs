@@ -15,7 +15,7 @@ use picsum_image_core::{Core, ServiceError};
 pub const IMAGE_FIELD: &str = "data";
 
 /// The form picfit's upload reads.
-pub const FORM: FormSpec = FormSpec {
+pub const FORM: FormSpec<'static> = FormSpec {
     images: &[IMAGE_FIELD],
     short: &[],
 };

@@ -1,11 +1,16 @@
 //! How the service registers pixlserv's dialect: built from its settings (its named
 //! transformations checked), its eager presets registered as an upload hook, and its
-//! `/[{KEY}/]image/…` route served (its upload form is the service's fixed route,
-//! [`crate::upload`]).
+//! `/[{KEY}/]image/…` route served, and its uploads (image in `image`, at `POST /upload` and
+//! with an API key at `POST /{KEY}/upload`, [`crate::upload`]).
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
+use axum::response::Response;
 use picsum_guard::dialect::{Answer, Dialect, Registry, Serve};
+use picsum_image_core::upload::{FormSpec, Received};
+use picsum_image_core::{Core, ServiceError};
 
 use crate::eager::EagerPresets;
 use crate::settings::Settings;
@@ -39,5 +44,26 @@ impl Dialect for Pixlserv {
             route,
             &at.request.headers,
         ))
+    }
+
+    fn upload_form() -> Option<FormSpec<'static>> {
+        Some(crate::upload::FORM)
+    }
+
+    fn keyed_uploads() -> bool {
+        true
+    }
+
+    fn upload<'a>(
+        self: &'a Arc<Self>,
+        core: &'a Arc<Core>,
+        secret: Option<&'a str>,
+        form: Received,
+    ) -> Pin<Box<dyn Future<Output = Response> + Send + 'a>> {
+        Box::pin(crate::upload::handle(core, secret, form))
+    }
+
+    fn upload_refused(e: ServiceError) -> Response {
+        crate::upload::refused(e)
     }
 }

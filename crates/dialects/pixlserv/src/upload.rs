@@ -20,7 +20,7 @@ use crate::PixlservError;
 pub const IMAGE_FIELD: &str = "image";
 
 /// The form pixlserv's upload reads.
-pub const FORM: FormSpec = FormSpec {
+pub const FORM: FormSpec<'static> = FormSpec {
     images: &[IMAGE_FIELD],
     short: &[("timestamp", 64), ("signature", 256)],
 };
