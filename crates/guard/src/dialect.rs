@@ -103,6 +103,14 @@ pub trait Dialect: Sized + Send + Sync + 'static {
     /// A URL it claims.
     type Route: Send + Sync + Clone + std::fmt::Debug + PartialEq + Eq + 'static;
 
+    /// Its part of the image service's OpenAPI document: `tags`, `paths` and the
+    /// `components` only it uses (JSON). The service's document is its base with every
+    /// dialect's part, a test holds them equal.
+    const OPENAPI: &'static str;
+
+    /// Every name [`Dialect::route_name`] gives (a test holds each documented).
+    const ROUTE_NAMES: &'static [&'static str];
+
     /// Builds it, registering what it adds to the core's work.
     ///
     /// # Errors

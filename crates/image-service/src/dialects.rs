@@ -24,6 +24,15 @@ macro_rules! dialects {
             )+
         }
 
+        /// Every dialect's part of the OpenAPI document.
+        pub const OPENAPI_PARTS: &[&str] = &[$(<$dialect as Dialect>::OPENAPI),+];
+
+        /// Every route name of every dialect.
+        #[must_use]
+        pub fn route_names() -> Vec<&'static str> {
+            [$(<$dialect as Dialect>::ROUTE_NAMES),+].concat()
+        }
+
         /// Every dialect's name in `IMAGE_DIALECTS`, in the order their routes are tried.
         pub const NAMES: &[&str] = &[$(<<$dialect as Dialect>::Settings as DialectSettings>::NAME),+];
 

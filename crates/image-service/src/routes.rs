@@ -94,6 +94,7 @@ async fn openapi() -> Response {
     res
 }
 
+/// The document: `openapi.base.json` with every dialect's part (a test holds it so).
 const OPENAPI: &str = include_str!("../openapi.json");
 
 async fn healthcheck(State(state): State<Arc<AppState>>) -> Response {

@@ -22,6 +22,35 @@ pub fn example(parameter: &Value) -> String {
     }
 }
 
+/// Merges a part of a document into `doc`: objects key by key, lists appended; the same
+/// key with two different values that are not both objects or lists (two dialects
+/// documenting one path, say) is a conflict.
+///
+/// # Errors
+/// The conflicting key's location.
+pub fn merge(doc: &mut Value, part: &Value, at: &str) -> Result<(), String> {
+    match (doc, part) {
+        (Value::Object(into), Value::Object(from)) => {
+            for (key, value) in from {
+                let here = format!("{at}/{key}");
+                match into.get_mut(key) {
+                    Some(existing) => merge(existing, value, &here)?,
+                    None => {
+                        into.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+            Ok(())
+        }
+        (Value::Array(into), Value::Array(from)) => {
+            into.extend(from.iter().cloned());
+            Ok(())
+        }
+        (into, from) if into == from => Ok(()),
+        _ => Err(format!("{at} is in two parts")),
+    }
+}
+
 /// Every `application/json` media object of `doc`, with where it is: the operations'
 /// answers (`GET /v2/list 200`) and the shared answers (`components BadRequest`).
 pub fn json_answers(doc: &Value) -> Vec<(String, &Value)> {
@@ -235,6 +264,20 @@ mod tests {
         let pick = json!({"oneOf": [{"type": "string"}, {"enum": ["a"]}]});
         assert_eq!(violations(&doc, &pick, &json!("a")).len(), 1);
         assert!(violations(&doc, &pick, &json!("b")).is_empty());
+    }
+
+    #[test]
+    fn parts_merge_and_conflicts_are_named() {
+        let mut doc = json!({"tags": [{"name": "a"}], "paths": {"/a": {}}, "v": 1});
+        let part = json!({"tags": [{"name": "b"}], "paths": {"/b": {}}, "v": 1});
+        merge(&mut doc, &part, "").unwrap();
+        assert_eq!(doc["tags"].as_array().unwrap().len(), 2);
+        assert!(doc["paths"]["/a"].is_object() && doc["paths"]["/b"].is_object());
+        let clash = json!({"paths": {"/a": {"get": 1}}, "v": 2});
+        assert_eq!(
+            merge(&mut doc, &clash, ""),
+            Err("/v is in two parts".into())
+        );
     }
 
     #[test]

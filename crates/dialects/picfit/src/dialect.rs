@@ -19,6 +19,10 @@ impl Dialect for Picfit {
     type Settings = Settings;
     type Route = Route;
 
+    const OPENAPI: &'static str = include_str!("../openapi.json");
+    const ROUTE_NAMES: &'static [&'static str] =
+        &["picfit.display", "picfit.get", "picfit.redirect"];
+
     fn build(settings: &Settings, _: &mut Registry) -> anyhow::Result<Arc<Self>> {
         Ok(Arc::new(settings.build()))
     }

@@ -14,6 +14,9 @@ impl Dialect for Picsum {
     type Settings = Settings;
     type Route = Route;
 
+    const OPENAPI: &'static str = include_str!("../openapi.json");
+    const ROUTE_NAMES: &'static [&'static str] = &["imageapi.image"];
+
     fn build(settings: &Settings, registry: &mut Registry) -> anyhow::Result<Arc<Self>> {
         registry.companions.push(Arc::new(Variants));
         Ok(Arc::new(settings.build(registry.credits.clone())))

@@ -20,6 +20,9 @@ impl Dialect for Pixlserv {
     type Settings = Settings;
     type Route = Route;
 
+    const OPENAPI: &'static str = include_str!("../openapi.json");
+    const ROUTE_NAMES: &'static [&'static str] = &["pixlserv.image"];
+
     fn build(settings: &Settings, registry: &mut Registry) -> anyhow::Result<Arc<Self>> {
         let pixlserv = Arc::new(settings.build()?);
         registry

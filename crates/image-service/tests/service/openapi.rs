@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use picsum_image_service::dispatch::Route;
-use picsum_testkit::openapi::{example, json_answers, resolve, violations};
+use picsum_testkit::openapi::{example, json_answers, merge, resolve, violations};
 use picsum_web::routing::RouteTable;
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
@@ -122,14 +122,9 @@ async fn every_route_is_documented_and_answers_as_documented() {
             "{answer} was not checked: {bodies:?}"
         );
     }
-    let want: BTreeSet<&str> = [
-        "imageapi.image",
-        "picfit.display",
-        "picfit.get",
-        "picfit.redirect",
-        "pixlserv.image",
-    ]
-    .into();
+    let want: BTreeSet<&str> = picsum_image_service::dialects::route_names()
+        .into_iter()
+        .collect();
     assert_eq!(names, want, "every dialect route is documented");
     let paths = doc["paths"].as_object().unwrap();
     for fixed in [
@@ -156,4 +151,28 @@ fn every_json_answer_has_an_example_that_fits_its_schema() {
             "{at}: the example does not fit: {wrong:?}"
         );
     }
+}
+
+/// The document is `openapi.base.json` with every dialect's part; with
+/// `PICSUM_WRITE_OPENAPI=1` this test writes it instead of checking it.
+#[test]
+fn the_document_is_the_base_with_every_dialects_part() {
+    // The dialects' parts first, so that their tags come before the service's own.
+    let base = include_str!("../../openapi.base.json");
+    let parts = picsum_image_service::dialects::OPENAPI_PARTS.iter();
+    let mut doc = Value::Object(serde_json::Map::new());
+    for part in parts.chain([&base]) {
+        merge(&mut doc, &serde_json::from_str(part).unwrap(), "").unwrap();
+    }
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
+    if std::env::var_os("PICSUM_WRITE_OPENAPI").is_some() {
+        let text = serde_json::to_string_pretty(&doc).unwrap() + "\n";
+        std::fs::write(&path, text).unwrap();
+    }
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert!(
+        written == doc,
+        "openapi.json is not openapi.base.json with the dialects' parts: \
+         run this test with PICSUM_WRITE_OPENAPI=1"
+    );
 }
