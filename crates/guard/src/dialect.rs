@@ -15,7 +15,7 @@ use picsum_image_core::upload::{FormSpec, Received};
 use picsum_image_core::{Companions, Core, ServiceError, UploadHook};
 use picsum_web::routing::RequestInfo;
 
-use crate::Guard;
+use crate::{Auth, Guard};
 
 /// What the service knows at start-up that a dialect's policy needs.
 #[derive(Debug, Clone, Copy, Default)]
@@ -79,6 +79,8 @@ pub struct Registry {
     pub hooks: Vec<Arc<dyn UploadHook>>,
     /// Objects stored with an original that its delete removes too (a dialect's variants).
     pub companions: Vec<Arc<dyn Companions>>,
+    /// Which requests need an API key (a dialect's authorisation settings).
+    pub auth: Auth,
 }
 
 /// A request a dialect's route matched, with what it is served with.
@@ -153,6 +155,25 @@ pub trait Dialect: Sized + Send + Sync + 'static {
     /// A refused upload, in its shape.
     fn upload_refused(e: ServiceError) -> Response {
         e.into_response(false)
+    }
+
+    /// The fixed paths it answers `GET` on (status endpoints, say), with the router that
+    /// answers them; other methods on those paths go on to the dialects' routes.
+    fn fixed_routes(
+        self: &Arc<Self>,
+        core: &Arc<Core>,
+        guard: &Arc<Guard>,
+    ) -> Option<(&'static [&'static str], axum::Router)> {
+        let _ = (core, guard);
+        None
+    }
+
+    /// Wraps the public router (counters of every answer, say).
+    fn around<S: Clone + Send + Sync + 'static>(
+        self: &Arc<Self>,
+        router: axum::Router<S>,
+    ) -> axum::Router<S> {
+        router
     }
 
     /// A `DELETE` of a path that names something of its own (a derivative), claimed before

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use axum::response::Response;
 use http::Method;
+use picsum_guard::Guard;
 use picsum_guard::dialect::{Dialect, DialectSettings, Registry, Removal, Serve, Startup};
 use picsum_image_core::upload::{FormSpec, Received};
 use picsum_image_core::{Core, ServiceError};
@@ -132,6 +133,20 @@ macro_rules! dialects {
                     return <$dialect as Dialect>::upload_refused(e);
                 } )+
                 e.into_response(false)
+            }
+
+            /// Every dialect's fixed paths (`GET`) with the router that answers them.
+            #[must_use]
+            pub fn fixed_routes(&self, core: &Arc<Core>, guard: &Arc<Guard>) -> Vec<(&'static [&'static str], axum::Router)> {
+                let mut routes = Vec::new();
+                $( routes.extend(self.$field.fixed_routes(core, guard)); )+
+                routes
+            }
+
+            /// The public router wrapped by every dialect (its counters, say).
+            pub fn around<S: Clone + Send + Sync + 'static>(&self, router: axum::Router<S>) -> axum::Router<S> {
+                $( let router = self.$field.around(router); )+
+                router
             }
 
             /// A dialect's delete of a path that names something of its own.

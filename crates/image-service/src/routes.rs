@@ -1,17 +1,13 @@
-//! The public router: the write routes ([`crate::writes`]), picfit's status endpoints,
-//! `/openapi.json` (the routes described, `crates/image-service/openapi.json`), and
-//! everything else through [`crate::dispatch`]; CORS, the rate limit and picfit's request
-//! counters around them.
+//! The public router: the write routes ([`crate::writes`]), `/openapi.json` (the routes
+//! described, `crates/image-service/openapi.json`), the dialects' fixed routes (picfit's
+//! status endpoints), and everything else through [`crate::dispatch`]; CORS, the rate
+//! limit and what the dialects wrap around it (picfit's request counters).
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::State;
 use axum::response::Response;
 use http::Method;
-use http::header::HeaderMap;
-use picsum_dialect_picfit::status;
-use picsum_guard::peer::Peer;
 use picsum_web::cors::Cors;
 
 use crate::AppState;
@@ -34,9 +30,6 @@ pub fn router(state: Arc<AppState>) -> Router {
     let body_limit = state.core.uploads.body_limit();
     let mut router = Router::new()
         .route("/openapi.json", any(dispatch).get(openapi))
-        .route("/healthcheck", any(dispatch).get(healthcheck))
-        .route("/sys/stats", any(dispatch).get(sys_stats))
-        .route("/sys/health", any(dispatch).get(sys_health))
         .route("/upload", any(only_post).post(writes::upload))
         .route("/", any(dispatch).delete(writes::delete_root))
         .route(
@@ -54,12 +47,12 @@ pub fn router(state: Arc<AppState>) -> Router {
             picsum_guard::ratelimit::rate_limit,
         ));
     }
-    if state.status.stats.is_some() {
-        router = router.layer(axum::middleware::from_fn_with_state(
-            Arc::clone(&state.status),
-            status::count,
-        ));
+    for (paths, answers) in state.dialects.fixed_routes(&state.core, &state.guard) {
+        for path in paths {
+            router = router.route(path, any(dispatch).get_service(answers.clone()));
+        }
     }
+    router = state.dialects.around(router);
     let memory = state.core.memory.clone();
     let guard = Arc::clone(&state.guard);
     router
@@ -96,19 +89,3 @@ async fn openapi() -> Response {
 
 /// The document: `openapi.base.json` with every dialect's part (a test holds it so).
 const OPENAPI: &str = include_str!("../openapi.json");
-
-async fn healthcheck(State(state): State<Arc<AppState>>) -> Response {
-    status::healthcheck(&state.status)
-}
-
-async fn sys_stats(State(state): State<Arc<AppState>>) -> Response {
-    status::sys_stats(&state.status)
-}
-
-async fn sys_health(
-    State(state): State<Arc<AppState>>,
-    peer: Peer,
-    headers: HeaderMap,
-) -> Response {
-    status::sys_health(&state.core, &state.guard, &state.status, &headers, peer.0)
-}

@@ -1,11 +1,10 @@
-//! The composed state: the core, the guard, every dialect and picfit's status figures,
-//! built once from configuration (libvips is initialised here).
+//! The composed state: the core, the guard and every dialect, built once from
+//! configuration (libvips is initialised here).
 
 use std::sync::Arc;
 
 use picsum_cache::Cache;
 use picsum_db::live::LiveCatalog;
-use picsum_dialect_picfit::status::Status;
 use picsum_guard::budget::Budget;
 use picsum_guard::dialect::Registry;
 use picsum_guard::keys::ApiKeys;
@@ -32,8 +31,6 @@ pub struct AppState {
     pub guard: Arc<Guard>,
     /// Every dialect, built.
     pub dialects: Built,
-    /// picfit's status endpoints.
-    pub status: Arc<Status>,
     /// The dialects this service speaks (`IMAGE_DIALECTS`).
     pub enabled: Enabled,
     /// The form of `POST /upload`, gathered from the dialects.
@@ -64,11 +61,11 @@ impl AppState {
             ..Registry::default()
         };
         let dialects = Built::new(&config.dialect, &mut registry)?;
+        let guard = Arc::new(guard(config, keys, registry.auth)?);
         Ok(Self {
             core: Arc::new(core(config, sources, renders, registry)?),
-            guard: Arc::new(guard(config, keys)?),
+            guard,
             dialects,
-            status: Arc::new(config.dialect.picfit.status()),
             enabled: config.dialects,
             uploads: Built::upload_form(),
             open,
@@ -167,15 +164,12 @@ impl Credits for CatalogCredits {
     }
 }
 
-/// The guard: addresses, keys, pixlserv's authorisation, anonymous writes, the budget.
-fn guard(config: &ImageConfig, keys: Option<ApiKeys>) -> anyhow::Result<Guard> {
+/// The guard: addresses, keys, the dialects' authorisation, anonymous writes, the budget.
+fn guard(config: &ImageConfig, keys: Option<ApiKeys>, auth: Auth) -> anyhow::Result<Guard> {
     Ok(Guard {
         access: config.access()?,
         keys,
-        auth: Auth {
-            get: config.dialect.pixlserv.auth_get,
-            upload: config.dialect.pixlserv.auth_upload,
-        },
+        auth,
         anonymous_writes: config.allow_anonymous_writes,
         budget: Budget {
             max_operations: config.max_operations,

@@ -1,13 +1,14 @@
 //! How the service registers picfit's dialect: built from its settings, its
-//! `/display|get|redirect` routes served, its upload form (image in `data`, [`crate::upload`])
-//! and its `DELETE` of one derivative. Its status endpoints ([`crate::status`]) are the
-//! service's fixed routes.
+//! `/display|get|redirect` routes served, its upload form (image in `data`, [`crate::upload`]),
+//! its `DELETE` of one derivative, and its status endpoints and request counters
+//! ([`crate::status`]).
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
 use axum::response::Response;
+use picsum_guard::Guard;
 use picsum_guard::dialect::{Answer, Dialect, Registry, Removal, Serve};
 use picsum_image_core::upload::{FormSpec, Received};
 use picsum_image_core::{Core, ServiceError};
@@ -62,6 +63,30 @@ impl Dialect for Picfit {
 
     fn upload_refused(e: ServiceError) -> Response {
         crate::upload::refused(e)
+    }
+
+    fn fixed_routes(
+        self: &Arc<Self>,
+        core: &Arc<Core>,
+        guard: &Arc<Guard>,
+    ) -> Option<(&'static [&'static str], axum::Router)> {
+        Some((
+            crate::status::PATHS,
+            crate::status::router(&self.status, core, guard),
+        ))
+    }
+
+    fn around<S: Clone + Send + Sync + 'static>(
+        self: &Arc<Self>,
+        router: axum::Router<S>,
+    ) -> axum::Router<S> {
+        if self.status.stats.is_none() {
+            return router; // switched off, it costs nothing: not layered at all
+        }
+        router.layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&self.status),
+            crate::status::count,
+        ))
     }
 
     fn delete<'a>(self: &'a Arc<Self>, core: &'a Arc<Core>, path: &'a str) -> Option<Removal<'a>> {

@@ -35,6 +35,8 @@ pub struct Picfit {
     pub quality: u8,
     /// `allowed_sizes`; empty allows any.
     pub allowed_sizes: Vec<(u32, u32)>,
+    /// What its status endpoints report from.
+    pub status: std::sync::Arc<status::Status>,
 }
 
 impl Picfit {

@@ -61,12 +61,13 @@ impl Settings {
             secret: Some(self.secret_key.as_bytes().to_vec()).filter(|k| !k.is_empty()),
             quality: self.transform_quality,
             allowed_sizes: self.allowed_sizes.0.clone(),
+            status: std::sync::Arc::new(self.status()),
         }
     }
 
     /// picfit's status endpoints as these settings switch them on.
     #[must_use]
-    pub fn status(&self) -> Status {
+    fn status(&self) -> Status {
         Status {
             stats: self.stats.then(Stats::default),
             health_endpoint: self.health,

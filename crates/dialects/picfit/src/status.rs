@@ -28,6 +28,17 @@ pub struct Status {
     pub started: Instant,
 }
 
+impl Default for Status {
+    /// `/healthcheck` only, started now.
+    fn default() -> Self {
+        Self {
+            stats: None,
+            health_endpoint: false,
+            started: Instant::now(),
+        }
+    }
+}
+
 /// Request counters since start.
 #[derive(Debug)]
 pub struct Stats {
@@ -139,6 +150,32 @@ fn rfc3339(t: SystemTime) -> String {
         rem % 3600 / 60,
         rem % 60
     )
+}
+
+/// The fixed paths of the status endpoints.
+pub const PATHS: &[&str] = &["/healthcheck", "/sys/stats", "/sys/health"];
+
+/// The router of the status endpoints ([`PATHS`], `GET`).
+pub fn router(status: &Arc<Status>, core: &Arc<Core>, guard: &Arc<Guard>) -> axum::Router {
+    use axum::routing::get;
+    let stats = Arc::clone(status);
+    let health = (Arc::clone(status), Arc::clone(core), Arc::clone(guard));
+    let status = Arc::clone(status);
+    axum::Router::new()
+        .route(
+            "/healthcheck",
+            get(move || async move { healthcheck(&status) }),
+        )
+        .route("/sys/stats", get(move || async move { sys_stats(&stats) }))
+        .route(
+            "/sys/health",
+            get(
+                move |peer: picsum_guard::peer::Peer, headers: HeaderMap| async move {
+                    let (status, core, guard) = &health;
+                    sys_health(core, guard, status, &headers, peer.0)
+                },
+            ),
+        )
 }
 
 /// Middleware (layered only when `/sys/stats` is on): counts every answer.

@@ -1,5 +1,6 @@
 //! How the service registers pixlserv's dialect: built from its settings (its named
-//! transformations checked), its eager presets registered as an upload hook, and its
+//! transformations checked), its authorisation handed to the guard, its eager presets
+//! registered as an upload hook, and its
 //! `/[{KEY}/]image/…` route served, and its uploads (image in `image`, at `POST /upload` and
 //! with an API key at `POST /{KEY}/upload`, [`crate::upload`]).
 
@@ -25,6 +26,8 @@ impl Dialect for Pixlserv {
 
     fn build(settings: &Settings, registry: &mut Registry) -> anyhow::Result<Arc<Self>> {
         let pixlserv = Arc::new(settings.build()?);
+        registry.auth.get |= settings.auth_get;
+        registry.auth.upload |= settings.auth_upload;
         registry
             .hooks
             .push(Arc::new(EagerPresets(Arc::clone(&pixlserv))));
