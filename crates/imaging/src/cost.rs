@@ -12,7 +12,8 @@ use std::time::Duration;
 use picsum_url::format::Format;
 
 use crate::model::{Op, Pipeline};
-use crate::ops::step::Scale;
+use crate::ops::blur;
+use crate::ops::step::{PASS_NS, Scale};
 use crate::picsum::PicsumTask;
 
 /// A render's estimated cost.
@@ -69,20 +70,11 @@ const AVIF_ENLARGED: (f64, f64) = (1_150.0, 100.0);
 const RESAMPLE_IN: f64 = 2.0;
 const RESAMPLE_OUT: f64 = 12.0;
 const ENLARGE_OUT: f64 = 40.0;
-/// Nanoseconds per pixel of a blur of sigma 1; the cost grows as sigma^1.8 (the mask
-/// widens with sigma, and wide masks leave libvips' vectorised path).
-const BLUR_UNIT: f64 = 0.8;
-const BLUR_EXPONENT: f64 = 1.8;
 /// Nanoseconds per source pixel of a JPEG's entropy decoding, which shrink-on-load does
 /// not reduce (only the inverse DCT and what follows work on the smaller image).
 const JPEG_ENTROPY: f64 = 1.5;
 /// Nanoseconds per pixel of Picsum's JPEG encoder (progressive, optimised Huffman tables).
 const PICSUM_JPEG: f64 = 18.0;
-/// Blur sigma beyond which the mask is no wider: libvips bounds it by the image.
-const BLUR_SIGMA_MAX: f64 = 200.0;
-/// Nanoseconds per pixel of a pass that touches every pixel once (grey, flip, overlay):
-/// libvips fuses such passes and computes only the pixels a later crop keeps.
-const PASS: f64 = 1.0;
 /// A blur's output is floating point, and every step after it works on four-byte samples
 /// with no vectorised path: a second blur costs about ten times the first (measured: four
 /// blurs of sigma 50 on 2000x2000, 112 CPU-s, the first 3.7 of them).
@@ -212,10 +204,10 @@ pub fn of_picsum(source: (u32, u32), task: &PicsumTask) -> Estimate {
         tally.ns += resample_ns(read, pixels(covered));
     }
     if let Some(sigma) = task.blur {
-        tally.ns += blur_ns(sigma) * pixels(out);
+        tally.ns += blur::ns_per_pixel(sigma) * pixels(out);
     }
     if task.grayscale {
-        tally.ns += PASS * pixels(out);
+        tally.ns += PASS_NS * pixels(out);
     }
     tally.peak_bytes = tally
         .peak_bytes
@@ -236,11 +228,6 @@ fn resample_ns(read: f64, written: f64) -> f64 {
         RESAMPLE_OUT
     };
     RESAMPLE_IN * read + out * written
-}
-
-/// Nanoseconds per pixel of a blur of `sigma`.
-fn blur_ns(sigma: f64) -> f64 {
-    BLUR_UNIT * sigma.clamp(0.0, BLUR_SIGMA_MAX).powf(BLUR_EXPONENT)
 }
 
 /// Counts decoding a `from`-sized source for a first step that needs `to`: JPEGs decode at
@@ -284,16 +271,10 @@ fn size_after(op: &Op, current: (u32, u32)) -> (u32, u32) {
     }
 }
 
-/// Nanoseconds of what `op` does besides scaling, on an image of `current` size.
+/// Nanoseconds of what `op` does besides scaling, on an image of `current` size (each
+/// operation states its own, [`crate::ops`]).
 fn op_ns(op: &Op, current: (u32, u32)) -> f64 {
-    let px = pixels(current);
-    match op {
-        Op::Blur(blur) => blur_ns(blur.sigma) * px,
-        Op::Grayscale(_) | Op::Flip(_) | Op::Rotate(_) | Op::Crop(_) => PASS * px,
-        Op::Pad(_) | Op::Watermark(_) | Op::Text(_) => 2.0 * PASS * px,
-        Op::Flat(flat) => 2.0 * PASS * px * flat.layers.len().max(1) as f64,
-        Op::Resize(_) | Op::Fill(_) | Op::Fit(_) => 0.0,
-    }
+    op.step().work_ns(pixels(current))
 }
 
 #[cfg(test)]

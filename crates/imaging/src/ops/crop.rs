@@ -7,7 +7,7 @@ use rs_vips::VipsImage;
 use rs_vips::enums::Interesting;
 use rs_vips::voption::{Setter, VOption};
 
-use super::step::{Ctx, Side, Step};
+use super::step::{Ctx, Side, Step, PASS_NS};
 use crate::ImagingError;
 use crate::bounds::{dims, side};
 use crate::model::geometry::{Gravity, Size};
@@ -25,6 +25,10 @@ pub struct Crop {
 impl Step for Crop {
     fn name(&self) -> &'static str {
         "crop"
+    }
+
+    fn work_ns(&self, pixels: f64) -> f64 {
+        PASS_NS * pixels
     }
 
     fn apply(&self, image: VipsImage, _: &Ctx<'_>) -> Result<VipsImage, ImagingError> {

@@ -26,6 +26,10 @@ impl Step for Fill {
         "fill"
     }
 
+    fn work_ns(&self, _pixels: f64) -> f64 {
+        0.0
+    }
+
     fn plan(&self, current: (u32, u32)) -> Option<Scale> {
         let (w, h) = (self.size.width?, self.size.height?);
         let (cw, ch) = (f64::from(current.0.max(1)), f64::from(current.1.max(1)));

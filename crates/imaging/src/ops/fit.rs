@@ -24,6 +24,10 @@ impl Step for Fit {
         "fit"
     }
 
+    fn work_ns(&self, _pixels: f64) -> f64 {
+        0.0
+    }
+
     fn plan(&self, current: (u32, u32)) -> Option<Scale> {
         Some(fit_inside(self.size, current, self.upscale, self.rounding))
     }

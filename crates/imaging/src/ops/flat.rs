@@ -7,7 +7,7 @@ use rs_vips::VipsImage;
 use rs_vips::enums::{BandFormat, Interpretation, Size as VipsSize};
 use rs_vips::voption::{Setter, VOption};
 
-use super::step::{Ctx, Step, hex, rgba};
+use super::step::{Ctx, Step, hex, rgba, PASS_NS};
 use crate::ImagingError;
 use crate::bounds::{check_output, dims, side};
 use crate::draw::{Layers, anchor, draw, layer};
@@ -50,6 +50,10 @@ pub enum Placement {
 impl Step for Flat {
     fn name(&self) -> &'static str {
         "flat"
+    }
+
+    fn work_ns(&self, pixels: f64) -> f64 {
+        2.0 * PASS_NS * pixels * f64::from(u32::try_from(self.layers.len().max(1)).unwrap_or(u32::MAX))
     }
 
     fn apply(&self, image: VipsImage, ctx: &Ctx<'_>) -> Result<VipsImage, ImagingError> {

@@ -5,7 +5,7 @@ use std::fmt;
 use rs_vips::VipsImage;
 use rs_vips::enums::Direction;
 
-use super::step::{Ctx, Step};
+use super::step::{Ctx, Step, PASS_NS};
 use crate::ImagingError;
 use crate::vips::vips_error;
 
@@ -25,6 +25,10 @@ pub struct Flip(pub Axis);
 impl Step for Flip {
     fn name(&self) -> &'static str {
         "flip"
+    }
+
+    fn work_ns(&self, pixels: f64) -> f64 {
+        PASS_NS * pixels
     }
 
     fn apply(&self, image: VipsImage, _: &Ctx<'_>) -> Result<VipsImage, ImagingError> {

@@ -7,7 +7,7 @@ use rs_vips::VipsImage;
 use rs_vips::enums::{Extend, Interpretation};
 use rs_vips::voption::{Setter, VOption};
 
-use super::step::{Ctx, Scale, Side, Step, fit_inside, flag};
+use super::step::{Ctx, Scale, Side, Step, fit_inside, flag, PASS_NS};
 use crate::ImagingError;
 use crate::bounds::{check_output, dims, side};
 use crate::model::geometry::{Gravity, Rounding, Size};
@@ -29,6 +29,10 @@ pub struct Pad {
 impl Step for Pad {
     fn name(&self) -> &'static str {
         "pad"
+    }
+
+    fn work_ns(&self, pixels: f64) -> f64 {
+        2.0 * PASS_NS * pixels
     }
 
     fn plan(&self, current: (u32, u32)) -> Option<Scale> {

@@ -25,6 +25,10 @@ impl Step for Resize {
         "resize"
     }
 
+    fn work_ns(&self, _pixels: f64) -> f64 {
+        0.0
+    }
+
     fn plan(&self, current: (u32, u32)) -> Option<Scale> {
         let (cw, ch) = (f64::from(current.0.max(1)), f64::from(current.1.max(1)));
         let (w, h) = (self.size.width, self.size.height);

@@ -5,7 +5,7 @@ use std::fmt;
 use rs_vips::VipsImage;
 use rs_vips::enums::Angle;
 
-use super::step::{Ctx, Step};
+use super::step::{Ctx, Step, PASS_NS};
 use crate::ImagingError;
 use crate::vips::vips_error;
 
@@ -27,6 +27,10 @@ pub struct Rotate(pub Turn);
 impl Step for Rotate {
     fn name(&self) -> &'static str {
         "rotate"
+    }
+
+    fn work_ns(&self, pixels: f64) -> f64 {
+        PASS_NS * pixels
     }
 
     fn apply(&self, image: VipsImage, _: &Ctx<'_>) -> Result<VipsImage, ImagingError> {

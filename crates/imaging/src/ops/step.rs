@@ -10,6 +10,10 @@ use crate::draw::Layers;
 use crate::model::geometry::{Rounding, Size};
 use crate::source::Limits;
 
+/// Nanoseconds per pixel of a pass that touches every pixel once (grey, flip, overlay):
+/// libvips fuses such passes and computes only the pixels a later crop keeps.
+pub(crate) const PASS_NS: f64 = 1.0;
+
 /// What a scaling step does to an image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Scale {
@@ -44,6 +48,10 @@ pub(crate) trait Step: fmt::Display {
     /// # Errors
     /// Output limits, missing layers, libvips faults.
     fn apply(&self, image: VipsImage, ctx: &Ctx<'_>) -> Result<VipsImage, ImagingError>;
+
+    /// Nanoseconds of its work besides scaling, on an image of `pixels` after its scaling:
+    /// its part of the cost model ([`crate::cost`]), measured with the `cost_table` example.
+    fn work_ns(&self, pixels: f64) -> f64;
 
     /// Whether it reads its input top to bottom, so it can follow a streaming decode.
     fn streams(&self) -> bool {

@@ -10,7 +10,7 @@ use rs_vips::VipsImage;
 use rs_vips::enums::{BandFormat, Interpretation};
 use rs_vips::voption::{Setter, VOption};
 
-use super::step::{Ctx, Step, hex, rgba};
+use super::step::{Ctx, Step, hex, rgba, PASS_NS};
 use crate::bounds::{MAX_SIDE, check_output, dims, side};
 use crate::draw::{anchor, draw};
 use crate::model::geometry::Gravity;
@@ -41,6 +41,10 @@ pub struct Text {
 impl Step for Text {
     fn name(&self) -> &'static str {
         "text"
+    }
+
+    fn work_ns(&self, pixels: f64) -> f64 {
+        2.0 * PASS_NS * pixels
     }
 
     fn apply(&self, image: VipsImage, ctx: &Ctx<'_>) -> Result<VipsImage, ImagingError> {

@@ -5,7 +5,7 @@ use std::fmt;
 
 use rs_vips::VipsImage;
 
-use super::step::{Ctx, Step, hex};
+use super::step::{Ctx, Step, hex, PASS_NS};
 use crate::ImagingError;
 use crate::bounds::{check_output, dims};
 use crate::draw::{Layers, anchor, decode, draw};
@@ -32,6 +32,10 @@ pub struct Watermark {
 impl Step for Watermark {
     fn name(&self) -> &'static str {
         "watermark"
+    }
+
+    fn work_ns(&self, pixels: f64) -> f64 {
+        2.0 * PASS_NS * pixels
     }
 
     fn apply(&self, image: VipsImage, ctx: &Ctx<'_>) -> Result<VipsImage, ImagingError> {
