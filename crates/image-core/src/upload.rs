@@ -145,11 +145,7 @@ pub async fn store(
     name: &str,
     received: Received,
 ) -> Result<String, ServiceError> {
-    if name.is_empty()
-        || name.starts_with('.')
-        || name.contains(['/', '\\'])
-        || name.chars().any(char::is_control)
-    {
+    if !storable(name) {
         return Err(UploadError::BadName(name.to_owned()).into());
     }
     let bytes = received.bytes;
@@ -170,6 +166,19 @@ pub async fn store(
         hook.uploaded(core, &key, bytes.clone());
     }
     Ok(key)
+}
+
+/// Longest name an upload may be stored under, in bytes (file systems' limit of a name).
+const MAX_NAME: usize = 255;
+
+/// Whether `name` can be a storage key under [`UPLOAD_PREFIX`]: one path segment, not
+/// hidden, printable, at most [`MAX_NAME`] bytes.
+fn storable(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_NAME
+        && !name.starts_with('.')
+        && !name.contains(['/', '\\'])
+        && !name.chars().any(char::is_control)
 }
 
 /// The field's bytes, refused as soon as they pass `max` (or no longer fit the process's
@@ -206,4 +215,19 @@ async fn drain(mut form: Multipart) {
         }
     };
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), discard).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_one_printable_visible_segment_of_bounded_length_is_stored() {
+        assert!(storable("photo.jpg"));
+        assert!(storable(&"a".repeat(MAX_NAME)));
+        let long = "a".repeat(MAX_NAME + 1);
+        for bad in ["", ".hidden", "a/b", "a\\b", "tab\there", long.as_str()] {
+            assert!(!storable(bad), "{bad:?}");
+        }
+    }
 }

@@ -79,6 +79,25 @@ pub fn json_answers(doc: &Value) -> Vec<(String, &Value)> {
     found
 }
 
+/// How many JSON answers `doc` describes, and what is wrong with their examples: a missing
+/// one, or one that does not fit its schema.
+pub fn example_problems(doc: &Value) -> (usize, Vec<String>) {
+    let answers = json_answers(doc);
+    let mut problems = Vec::new();
+    for (at, media) in &answers {
+        match media.get("example") {
+            None => problems.push(format!("{at}: no example")),
+            Some(example) => {
+                let wrong = violations(doc, &media["schema"], example);
+                if !wrong.is_empty() {
+                    problems.push(format!("{at}: the example does not fit: {wrong:?}"));
+                }
+            }
+        }
+    }
+    (answers.len(), problems)
+}
+
 /// Where `value` breaks `schema` (resolved in `doc`), empty when it conforms. The keywords
 /// the documents use are checked: `$ref`, `allOf`, `oneOf`, `type` (one or a list),
 /// `properties`, `required`, `additionalProperties`, `items`, `enum`, `const`, `minimum`,
